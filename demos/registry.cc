@@ -1,0 +1,59 @@
+#include "registry.h"
+
+#include <algorithm>
+
+#include "scientific/mandelbrot.h"
+
+namespace krg::demos {
+
+const std::vector<Demo>& AllDemos() {
+  static const std::vector<Demo> kDemos = {
+      {"mandelbrot", "scientific",
+       "Mandelbrot set, escape time with smooth colouring, tiles as units",
+       {"CAN_MIGRATE", "DISTANT_FORK"}, MandelbrotParamsHelp(),
+       MakeMandelbrot},
+  };
+  return kDemos;
+}
+
+const Demo* FindDemo(const std::string& name) {
+  for (const Demo& d : AllDemos()) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                         prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+std::string SuggestDemo(const std::string& name) {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const Demo& d : AllDemos()) {
+    std::size_t dist = EditDistance(name, d.name);
+    if (d.name.rfind(name, 0) == 0 && !name.empty()) dist = 0;  // a prefix
+    if (dist < best_d) {
+      best_d = dist;
+      best = d.name;
+    }
+  }
+  // Close enough: a third of the name's letters wrong at most.
+  return best_d <= std::max<std::size_t>(2, best.size() / 3) ? best : "";
+}
+
+}  // namespace krg::demos

@@ -1,0 +1,46 @@
+// The one table of demos (ninja's tool table): name, domain, summary, the
+// Kerrighed capabilities each shows off, and a factory. Explicit on purpose:
+// static self-registration silently drops out of static libraries.
+// Read-only after start-up: safe from any thread.
+#ifndef KRG_DEMOS_REGISTRY_H_
+#define KRG_DEMOS_REGISTRY_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "krg/status.h"
+#include "krg/workload.h"
+
+namespace krg::demos {
+
+inline const std::vector<std::string> kSizes = {"test", "small", "medium",
+                                                "large"};
+
+// What a demo is built from: a size and its --param overrides.
+struct DemoConfig {
+  std::string size = "small";
+  std::map<std::string, std::string> params;
+};
+
+struct Demo {
+  std::string name;
+  std::string domain;   // scientific | imaging | servers
+  std::string summary;  // one line
+  std::vector<std::string> caps;  // Kerrighed capabilities it shows off
+  std::string params_help;        // the --param keys, one line each
+  // Builds the workload; kInvalidArgument for a bad size or param.
+  std::function<Result<std::unique_ptr<Workload>>(const DemoConfig&)> make;
+};
+
+const std::vector<Demo>& AllDemos();
+// nullptr when there is no such demo.
+const Demo* FindDemo(const std::string& name);
+// The closest demo name to `name`, or "" when nothing is close.
+std::string SuggestDemo(const std::string& name);
+
+}  // namespace krg::demos
+
+#endif  // KRG_DEMOS_REGISTRY_H_

@@ -1,0 +1,66 @@
+// Executors run a workload: `threads` (OpenMP, one process) and `procs`
+// (a master forking single-threaded workers, one per slot, which Kerrighed
+// can spread over nodes; see ARCHITECTURE.md).
+//
+// Thread-safety: an Executor runs one workload at a time, from one thread.
+// The master never computes; the progress callback runs on the calling thread.
+#ifndef KRG_EXECUTOR_H_
+#define KRG_EXECUTOR_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "krg/platform.h"
+#include "krg/status.h"
+#include "krg/workload.h"
+
+namespace krg {
+
+enum class Engine { kThreads, kProcs };
+std::string EngineName(Engine e);
+Result<Engine> ParseEngine(std::string_view name);
+
+struct ExecOptions {
+  // threads: the OpenMP thread count. procs: ignored (one worker per slot).
+  int threads = 1;
+  // procs: one worker per entry, placed on that node (a node may repeat).
+  std::vector<platform::Node> slots;
+  // procs: how many times one unit may lose its worker before the run fails.
+  int max_unit_attempts = 3;
+  // Called on the calling thread, often (the callee rate-limits).
+  std::function<void(std::size_t done, std::size_t total)> progress;
+  // procs: called with each worker's pid when it starts (tests, dashboard).
+  std::function<void(pid_t pid)> on_worker_start;
+  // When set and true, the run stops as soon as it can with kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// What happened during one pass, beyond the answer.
+struct ExecReport {
+  std::size_t units = 0;
+  int worker_restarts = 0;    // workers that died and were replaced
+  std::vector<std::string> events;  // one line per notable event (deaths)
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual Engine engine() const = 0;
+  // One pass over every unit: BeginPass, RunUnit everywhere, Merge each.
+  virtual Result<ExecReport> RunFarm(FarmWorkload& w,
+                                     const ExecOptions& opts) = 0;
+};
+
+std::unique_ptr<Executor> MakeThreadExecutor();
+// REQUIRES: `platform` outlives the executor.
+std::unique_ptr<Executor> MakeProcessExecutor(platform::Platform& platform);
+
+}  // namespace krg
+
+#endif  // KRG_EXECUTOR_H_

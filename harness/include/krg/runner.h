@@ -1,0 +1,57 @@
+// The runner: lays out nodes, picks the executor, repeats passes of a
+// workload by the repeat policy and verifies every pass.
+//
+// This is the one place that turns (workload, engine, nodes) into timed,
+// verified samples; the launcher's `run`, `scale` and `bench` all use it.
+// Not thread-safe: one Measure() at a time per Platform.
+#ifndef KRG_RUNNER_H_
+#define KRG_RUNNER_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "krg/executor.h"
+#include "krg/platform.h"
+#include "krg/stats.h"
+#include "krg/workload.h"
+
+namespace krg {
+
+// What the runner reports while it works (for a progress line).
+struct Progress {
+  int pass = 0;            // 1-based; warm-up passes are 0
+  std::size_t done = 0;    // units finished in this pass
+  std::size_t total = 0;
+  double elapsed_s = 0;    // since Measure() began
+};
+
+struct RunSpec {
+  Engine engine = Engine::kThreads;
+  int nodes = 1;
+  int threads = 0;  // threads engine: 0 = every CPU of the nodes
+  RepeatPolicy repeat;
+  const std::atomic<bool>* cancel = nullptr;
+  std::function<void(const Progress&)> progress;
+  std::function<void(pid_t)> on_worker_start;
+};
+
+struct Measurement {
+  std::vector<double> samples_s;
+  Summary summary;
+  Verification verification;  // of the last pass; !ok if any pass failed
+  int threads = 1;            // threads used (threads engine) or 1 (procs)
+  int workers = 0;            // worker processes per pass (procs)
+  int worker_restarts = 0;
+  std::vector<std::string> events;  // deaths, notes
+  std::string layout_note;          // e.g. "nodes share CPUs"
+};
+
+// REQUIRES: spec.nodes >= 1
+Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
+                            const RunSpec& spec);
+
+}  // namespace krg
+
+#endif  // KRG_RUNNER_H_

@@ -1,0 +1,225 @@
+#include "linux_platform.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace krg::platform {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string CpuModel() {
+  std::istringstream in(ReadFile("/proc/cpuinfo"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        auto start = line.find_first_not_of(' ', colon + 1);
+        return start == std::string::npos ? "" : line.substr(start);
+      }
+    }
+  }
+  return "unknown";
+}
+
+std::int64_t MemTotalMb() {
+  std::istringstream in(ReadFile("/proc/meminfo"));
+  std::string key;
+  std::int64_t kb = 0;
+  while (in >> key >> kb) {
+    if (key == "MemTotal:") return kb / 1024;
+    in.ignore(1 << 10, '\n');
+  }
+  return 0;
+}
+
+// cpu number -> {busy, total} jiffies, from a /proc/stat text.
+std::map<int, std::pair<std::uint64_t, std::uint64_t>> ParseStat(
+    const std::string& text) {
+  std::map<int, std::pair<std::uint64_t, std::uint64_t>> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || line[3] == ' ') continue;
+    std::istringstream fields(line.substr(3));
+    int cpu = 0;
+    fields >> cpu;
+    std::uint64_t v[8] = {0}, total = 0;
+    for (auto& x : v) {
+      fields >> x;
+      total += x;
+    }
+    const std::uint64_t idle = v[3] + v[4];  // idle + iowait
+    out[cpu] = {total - idle, total};
+  }
+  return out;
+}
+
+class LinuxPlatform final : public Platform {
+ public:
+  std::string name() const override { return "linux"; }
+
+  Result<SystemInfo> Describe(bool sample_load) override {
+    SystemInfo info;
+    info.platform = name();
+    struct utsname u;
+    if (::uname(&u) == 0) {
+      info.kernel = std::string(u.sysname) + " " + u.release;
+    }
+    info.cpu_model = CpuModel();
+    std::vector<int> cpus = UsableCpus();
+    info.usable_cpus = static_cast<int>(cpus.size());
+    info.mem_mb = MemTotalMb();
+    Node node{0, cpus, info.mem_mb, 0};
+    if (sample_load) {
+      std::string before = ReadFile("/proc/stat");
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      info.cpu_load = CpuLoadBetween(before, ReadFile("/proc/stat"), cpus);
+      for (double l : info.cpu_load) node.load += l / info.cpu_load.size();
+    }
+    info.nodes.push_back(node);
+    return info;
+  }
+
+  Result<Layout> Partition(int count) override {
+    KRG_CHECK(count >= 1) << "Partition(" << count << ")";
+    std::vector<int> cpus = UsableCpus();
+    if (cpus.empty()) return Status::FailedPrecondition("no usable CPU");
+    Layout layout;
+    std::int64_t mem = MemTotalMb();
+    auto groups = SplitCpus(cpus, count);
+    for (int i = 0; i < count; ++i) {
+      layout.nodes.push_back({i, groups[i], mem / count, 0});
+    }
+    if (count > static_cast<int>(cpus.size())) {
+      layout.cpus_shared = true;
+      layout.note = std::to_string(count) + " nodes on " +
+                    std::to_string(cpus.size()) +
+                    " CPUs: virtual nodes share CPUs, so speedup stops at " +
+                    std::to_string(cpus.size()) + ".";
+    }
+    return layout;
+  }
+
+  Result<Child> SpawnWorker(const Node& node,
+                            const std::function<int(int)>& body) override {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      return Status::FromErrno("socketpair", errno);
+    }
+    std::fflush(nullptr);  // nothing buffered is written twice
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      int err = errno;
+      ::close(sv[0]);
+      ::close(sv[1]);
+      return Status::FromErrno("fork", err);
+    }
+    if (pid == 0) ::_exit(RunChild(node, sv[1], body));
+    ::close(sv[1]);
+    return Child{pid, sv[0]};
+  }
+
+ private:
+  // In the child: default signals, pinned to the node, only its own channel
+  // open (a sibling's copy of another worker's channel would hide its EOF).
+  static int RunChild(const Node& node, int fd,
+                      const std::function<int(int)>& body) {
+    for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
+    if (fd != 3) {
+      if (::dup2(fd, 3) < 0) return 120;
+      fd = 3;
+    }
+    ::close_range(4, ~0U, 0);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : node.cpus) CPU_SET(cpu, &set);
+    if (!node.cpus.empty() && ::sched_setaffinity(0, sizeof set, &set) != 0) {
+      return 121;
+    }
+    return body(fd);
+  }
+};
+
+}  // namespace
+
+std::vector<int> UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+    }
+  }
+  if (cpus.empty()) {
+    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    for (long c = 0; c < (n > 0 ? n : 1); ++c) cpus.push_back(int(c));
+  }
+  return cpus;
+}
+
+std::vector<std::vector<int>> SplitCpus(const std::vector<int>& cpus,
+                                        int count) {
+  KRG_CHECK(!cpus.empty() && count >= 1) << "SplitCpus";
+  std::vector<std::vector<int>> groups(count);
+  const int n = static_cast<int>(cpus.size());
+  if (count >= n) {
+    for (int i = 0; i < count; ++i) groups[i].push_back(cpus[i % n]);
+    return groups;
+  }
+  // The first n % count groups get one extra CPU.
+  int next = 0;
+  for (int i = 0; i < count; ++i) {
+    int size = n / count + (i < n % count ? 1 : 0);
+    for (int k = 0; k < size; ++k) groups[i].push_back(cpus[next++]);
+  }
+  return groups;
+}
+
+std::vector<double> CpuLoadBetween(const std::string& before,
+                                   const std::string& after,
+                                   const std::vector<int>& cpus) {
+  auto a = ParseStat(before);
+  auto b = ParseStat(after);
+  std::vector<double> load;
+  for (int cpu : cpus) {
+    auto ia = a.find(cpu), ib = b.find(cpu);
+    double l = 0;
+    if (ia != a.end() && ib != b.end() &&
+        ib->second.second > ia->second.second) {
+      l = double(ib->second.first - ia->second.first) /
+          double(ib->second.second - ia->second.second);
+    }
+    load.push_back(l);
+  }
+  return load;
+}
+
+std::unique_ptr<Platform> MakeLinuxPlatform() {
+  return std::make_unique<LinuxPlatform>();
+}
+
+std::unique_ptr<Platform> DetectPlatform() {
+  // The kerrighed platform (its own issue) is selected here once it exists.
+  return MakeLinuxPlatform();
+}
+
+}  // namespace krg::platform

@@ -1,0 +1,194 @@
+// POSIX process helpers: signals, reaping, running a command without a shell.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "krg/platform.h"
+
+extern char** environ;
+
+namespace krg::platform {
+
+std::string ExitInfo::ToString() const {
+  if (exited) return "exit code " + std::to_string(code);
+  return "killed by signal " + std::to_string(signal) + " (" +
+         ::strsignal(signal) + ")";
+}
+
+Status SendSignal(pid_t pid, int sig) {
+  KRG_CHECK(pid > 0) << "refusing to signal pid " << pid;
+  if (::kill(pid, sig) != 0 && errno != ESRCH) {
+    return Status::FromErrno("kill " + std::to_string(pid), errno);
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<ExitInfo>> Reap(pid_t pid, bool block) {
+  int wstatus = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid, &wstatus, block ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return Status::FromErrno("waitpid " + std::to_string(pid), errno);
+  if (r == 0) return std::optional<ExitInfo>();
+  ExitInfo info;
+  if (WIFEXITED(wstatus)) {
+    info.exited = true;
+    info.code = WEXITSTATUS(wstatus);
+  } else if (WIFSIGNALED(wstatus)) {
+    info.signal = WTERMSIG(wstatus);
+  }
+  return std::optional<ExitInfo>(info);
+}
+
+bool ProgramExists(const std::string& program) {
+  if (program.find('/') != std::string::npos) {
+    return ::access(program.c_str(), X_OK) == 0;
+  }
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string full = (dir.empty() ? "." : dir) + "/" + program;
+    struct stat st;
+    if (::stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(full.c_str(), X_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+// Feeds `in` to fd in[1] and collects out/err until both close.
+void Pump(int in_fd, const std::string& input, int out_fd, int err_fd,
+          std::string* out, std::string* err) {
+  std::size_t written = 0;
+  if (input.empty()) {
+    ::close(in_fd);
+    in_fd = -1;
+  }
+  char buf[65536];
+  while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
+    pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0},
+                     {in_fd, POLLOUT, 0}};
+    if (::poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      int& fd = i == 0 ? out_fd : err_fd;
+      if (fd < 0 || fds[i].revents == 0) continue;
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ::close(fd);
+        fd = -1;
+      } else {
+        (i == 0 ? out : err)->append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    if (in_fd >= 0 && fds[2].revents != 0) {
+      ssize_t n = ::write(in_fd, input.data() + written, input.size() - written);
+      if (n > 0) written += static_cast<std::size_t>(n);
+      if (n < 0 && errno != EINTR) written = input.size();
+      if (written == input.size()) {
+        ::close(in_fd);
+        in_fd = -1;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
+                                 const std::string& stdin_data) {
+  KRG_CHECK(!argv.empty()) << "RunCommand needs a program";
+  if (!ProgramExists(argv[0])) {
+    return Status::Unavailable(argv[0] + " not found on PATH");
+  }
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 ||
+      ::pipe2(err, O_CLOEXEC) != 0) {
+    return Status::FromErrno("pipe", errno);
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  // The child must not inherit the launcher's SIGPIPE/SIGINT dispositions.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, args.data(),
+                          environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (rc != 0) {
+    ::close(in[1]);
+    ::close(out[0]);
+    ::close(err[0]);
+    return Status::FromErrno("spawn " + argv[0], rc);
+  }
+  CommandOutput result;
+  Pump(in[1], stdin_data, out[0], err[0], &result.out, &result.err);
+  KRG_ASSIGN_OR_RETURN(auto exit, Reap(pid, true));
+  result.exit = *exit;
+  return result;
+}
+
+}  // namespace krg::platform
+
+namespace krg::platform {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+void OnInterrupt(int sig) {
+  g_signal = sig;
+  g_interrupted.store(true);
+}
+
+}  // namespace
+
+const std::atomic<bool>* InstallInterruptFlag() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll() and waits return EINTR
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return &g_interrupted;
+}
+
+int InterruptSignal() { return g_signal; }
+
+}  // namespace krg::platform

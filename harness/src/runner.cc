@@ -1,0 +1,80 @@
+#include "krg/runner.h"
+
+#include <chrono>
+
+namespace krg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Builds the executor options for `spec` over `layout`.
+ExecOptions MakeOptions(const RunSpec& spec, const platform::Layout& layout,
+                        int* threads) {
+  ExecOptions opts;
+  int cpus = 0;
+  for (const platform::Node& n : layout.nodes) {
+    cpus += static_cast<int>(n.cpus.size());
+    opts.slots.push_back(n);  // procs: one single-threaded worker per node
+  }
+  *threads = spec.engine == Engine::kThreads
+                 ? (spec.threads > 0 ? spec.threads : cpus)
+                 : 1;
+  opts.threads = *threads;
+  opts.cancel = spec.cancel;
+  opts.on_worker_start = spec.on_worker_start;
+  return opts;
+}
+
+}  // namespace
+
+Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
+                            const RunSpec& spec) {
+  KRG_CHECK(spec.nodes >= 1) << "nodes=" << spec.nodes;
+  if (workload.shape() != Shape::kFarm) {
+    return Status::Unavailable("only farm workloads run in this version");
+  }
+  auto& farm = static_cast<FarmWorkload&>(workload);
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, platform.Partition(spec.nodes));
+  std::unique_ptr<Executor> executor =
+      spec.engine == Engine::kThreads ? MakeThreadExecutor()
+                                      : MakeProcessExecutor(platform);
+  Measurement m;
+  m.layout_note = layout.note;
+  ExecOptions opts = MakeOptions(spec, layout, &m.threads);
+  m.workers = spec.engine == Engine::kProcs ? int(opts.slots.size()) : 0;
+
+  const Clock::time_point start = Clock::now();
+  const int warmups = spec.repeat.fixed > 0 ? 0 : spec.repeat.warmups;
+  int pass = -warmups;
+  std::string first_checksum;
+  m.verification.ok = true;
+  while (pass < 0 || spec.repeat.WantMore(m.samples_s, Since(start))) {
+    const int shown = pass < 0 ? 0 : pass + 1;
+    opts.progress = [&](std::size_t done, std::size_t total) {
+      if (spec.progress) spec.progress({shown, done, total, Since(start)});
+    };
+    const Clock::time_point t0 = Clock::now();
+    KRG_ASSIGN_OR_RETURN(ExecReport report, executor->RunFarm(farm, opts));
+    const double seconds = Since(t0);
+    m.worker_restarts += report.worker_restarts;
+    m.events.insert(m.events.end(), report.events.begin(), report.events.end());
+    Verification v = workload.Verify();
+    if (first_checksum.empty()) first_checksum = v.checksum;
+    if (v.ok && v.checksum != first_checksum) {
+      v.ok = false;
+      v.detail = "checksum changed between passes (" + first_checksum +
+                 " then " + v.checksum + ")";
+    }
+    if (!v.ok || m.verification.ok) m.verification = v;
+    if (pass >= 0) m.samples_s.push_back(seconds);
+    ++pass;
+  }
+  m.summary = Summarize(m.samples_s);
+  return m;
+}
+
+}  // namespace krg
