@@ -1,0 +1,99 @@
+#include "charts.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "krg/platform.h"
+#include "krg/results.h"
+
+namespace krg::cli {
+namespace {
+
+// The plot commands shared by every terminal.
+std::string PlotBody(const std::filesystem::path& data,
+                     const std::vector<SpeedupPoint>& points,
+                     const std::optional<AmdahlFit>& fit,
+                     const std::string& title) {
+  int max_nodes = 1;
+  for (const SpeedupPoint& p : points) max_nodes = std::max(max_nodes, p.nodes);
+  std::ostringstream gp;
+  gp << "set title " << GnuplotQuote(title) << "\n"
+     << "set xlabel 'nodes'\nset ylabel 'speedup'\n"
+     << "set key left top\nset grid\n"
+     << "set xrange [0.5:" << max_nodes + 0.5 << "]\n"
+     << "set yrange [0:" << max_nodes + 0.5 << "]\n";
+  std::string curves = GnuplotQuote(data.string()) +
+                       " using 1:3 with linespoints lw 2 pt 7 title 'measured', "
+                       "x with lines dt 2 title 'ideal'";
+  if (fit) {
+    char f[64];
+    std::snprintf(f, sizeof f, "%.6g", fit->serial_fraction);
+    char label[96];
+    std::snprintf(label, sizeof label, "Amdahl fit (serial %.1f%%)",
+                  100 * fit->serial_fraction);
+    gp << "f = " << f << "\namdahl(x) = 1 / (f + (1 - f) / x)\n";
+    curves += ", amdahl(x) with lines title " + GnuplotQuote(label);
+  }
+  gp << "plot " << curves << "\n";
+  return gp.str();
+}
+
+}  // namespace
+
+std::string GnuplotQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out + "'";
+}
+
+Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
+                                 const std::vector<SpeedupPoint>& points,
+                                 const std::optional<AmdahlFit>& fit,
+                                 const std::string& title) {
+  const auto abs = std::filesystem::absolute(dir);
+  std::ostringstream dat;
+  dat << "# nodes median_s speedup efficiency\n";
+  for (const SpeedupPoint& p : points) {
+    dat << p.nodes << " " << p.median_s << " " << p.speedup << " "
+        << p.efficiency << "\n";
+  }
+  KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "speedup.dat", dat.str()));
+  const std::string body = PlotBody(abs / "speedup.dat", points, fit, title);
+  std::ostringstream gp;
+  gp << "# Draws speedup.png and speedup.svg: gnuplot speedup.gp\n"
+     << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
+     << "set output " << GnuplotQuote((abs / "speedup.png").string()) << "\n"
+     << body
+     << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
+     << "set output " << GnuplotQuote((abs / "speedup.svg").string()) << "\n"
+     << "replot\nset output\n";
+  KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "speedup.gp", gp.str()));
+
+  Charts charts;
+  auto files = platform::RunCommand({"gnuplot", (abs / "speedup.gp").string()});
+  if (!files.ok()) {
+    charts.warning = "gnuplot not found: wrote speedup.dat and speedup.gp "
+                     "but no chart (install gnuplot-nox, then run "
+                     "'gnuplot speedup.gp' in the results folder)";
+    return charts;
+  }
+  if (!files->exit.exited || files->exit.code != 0) {
+    charts.warning = "gnuplot failed (" + files->exit.ToString() + "): " +
+                     files->err.substr(0, 200);
+    return charts;
+  }
+  charts.drawn = true;
+  auto text = platform::RunCommand(
+      {"gnuplot"}, "set terminal dumb size 72,22\nset output\n" + body);
+  if (text.ok() && text->exit.exited && text->exit.code == 0) {
+    charts.text_chart = text->out;
+  }
+  return charts;
+}
+
+}  // namespace krg::cli

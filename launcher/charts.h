@@ -1,0 +1,44 @@
+// Speedup charts drawn by gnuplot (PNG, SVG and the `dumb` terminal for a
+// text chart): the data and the .gp script are always written, so a machine
+// without gnuplot still has everything needed to draw them later.
+// Single-threaded; runs gnuplot as a child process (no shell).
+#ifndef KRG_LAUNCHER_CHARTS_H_
+#define KRG_LAUNCHER_CHARTS_H_
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krg/stats.h"
+#include "krg/status.h"
+
+namespace krg::cli {
+
+struct SpeedupPoint {
+  int nodes = 1;
+  double median_s = 0;
+  double speedup = 1;
+  double efficiency = 1;
+};
+
+struct Charts {
+  bool drawn = false;      // speedup.png and speedup.svg exist
+  std::string text_chart;  // gnuplot's dumb rendering, when drawn
+  std::string warning;     // why not drawn, when !drawn
+};
+
+// Writes speedup.dat and speedup.gp into `dir` and runs gnuplot on them.
+// Fails only when the data cannot be written; a missing or failing gnuplot
+// is reported in Charts::warning.
+Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
+                                 const std::vector<SpeedupPoint>& points,
+                                 const std::optional<AmdahlFit>& fit,
+                                 const std::string& title);
+
+// `s` as a gnuplot single-quoted string literal.
+std::string GnuplotQuote(const std::string& s);
+
+}  // namespace krg::cli
+
+#endif  // KRG_LAUNCHER_CHARTS_H_

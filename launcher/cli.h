@@ -1,0 +1,123 @@
+// The krgdemo command line: shared pieces of the commands (ninja-style, one
+// file per command: cmd_*.cc). Exit codes: 0 ok, 1 a run failed or did not
+// verify, 2 usage error, 130 interrupted. Errors are one line on stderr:
+// "krgdemo: error: <what went wrong and how to fix it>".
+// Single-threaded: the launcher's main thread.
+#ifndef KRG_LAUNCHER_CLI_H_
+#define KRG_LAUNCHER_CLI_H_
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krg/executor.h"
+#include "krg/params.h"
+#include "krg/platform.h"
+#include "krg/results.h"
+#include "krg/runner.h"
+#include "registry.h"
+
+namespace krg::cli {
+
+namespace po = boost::program_options;
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+// One subcommand: `krgdemo NAME ...`.
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+const std::vector<Command>& Commands();
+
+int ListCommand(const std::vector<std::string>& args);
+int InfoCommand(const std::vector<std::string>& args);
+int RunDemoCommand(const std::vector<std::string>& args);
+int ScaleCommand(const std::vector<std::string>& args);
+
+// Prints "krgdemo: error: <message>" and returns the exit code for `s`.
+int Fail(const Status& s);
+// Prints the one-line error and returns kExitUsage.
+int UsageError(const std::string& command, const std::string& message);
+int ExitCodeFor(const Status& s);
+void Warn(const std::string& message);
+
+// The text of `krgdemo COMMAND --help`.
+struct HelpText {
+  std::string usage;    // "run DEMO [options]"
+  std::string purpose;  // a sentence or two
+  std::string epilog;   // after the options; may be empty
+};
+
+// Parses `args` against `visible` and `hidden` (positionals). Prints help
+// and returns kExitOk when --help was given; a usage error returns
+// kExitUsage; nullopt means "go on".
+std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
+                             const po::options_description& visible,
+                             const po::options_description& hidden,
+                             const po::positional_options_description& pos,
+                             const std::vector<std::string>& args,
+                             po::variables_map* vm);
+
+// The options `run` and `scale` share, as parsed and checked.
+struct RunRequest {
+  const demos::Demo* demo = nullptr;
+  demos::DemoConfig config;
+  std::optional<Engine> engine;  // unset: by --nodes
+  int threads = 0;               // 0: every CPU of the nodes
+  RepeatPolicy repeat;
+  std::optional<std::filesystem::path> out;
+  bool json = false;
+};
+
+// Adds --engine --threads --size --param --repeat --out --json.
+void AddRunOptions(po::options_description* desc);
+// Reads those options (and the DEMO positional) into `req`.
+Status ReadRunOptions(const po::variables_map& vm, RunRequest* req);
+// A positive integer, for --nodes and friends.
+Result<int> ParsePositive(const std::string& option, const std::string& text,
+                          int max);
+
+// Creates `out` (or a fresh timestamped folder under ./krgdemo-results/
+// named after `stem`) and checks that it is writable.
+Result<std::filesystem::path> PrepareOutDir(
+    const std::optional<std::filesystem::path>& out, const std::string& stem);
+
+// A result file skeleton for this machine: tool, created, system.
+ResultFile NewResultFile(platform::Platform& p, const std::string& label);
+// A run record for one measured point.
+RunRecord MakeRunRecord(const RunRequest& req, Engine engine, int nodes,
+                        const Measurement& m, double work_amount,
+                        const std::string& unit);
+
+// Shows "pass 2 · 123/256 units · 3.4 s" on stderr when it is a terminal,
+// only for work that has taken more than a second.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::string label);
+  ~ProgressLine() { Clear(); }
+  void Update(const Progress& p);
+  void Clear();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
+
+// The process-wide interrupt flag (Ctrl-C, SIGTERM).
+const std::atomic<bool>* InterruptFlag();
+
+}  // namespace krg::cli
+
+#endif  // KRG_LAUNCHER_CLI_H_

@@ -1,0 +1,77 @@
+// `krgdemo info`: the platform, its nodes (CPUs, memory, load) and versions.
+#include <opencv2/core/version.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "build_info.h"
+#include "cli.h"
+
+namespace krg::cli {
+
+int InfoCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  desc.add_options()("json", po::bool_switch(),
+                     "use this to get the information as JSON (for scripts)");
+  po::variables_map vm;
+  const HelpText help{
+      "info [--json]",
+      "Shows the platform krgdemo runs on (linux or kerrighed), its nodes "
+      "with CPUs, memory and current load, and the versions of krgdemo and "
+      "its tools.",
+      "On linux, 'run --nodes N' splits these CPUs into N virtual nodes."};
+  if (auto r = ParseArgs("info", help, desc, {}, {}, args, &vm)) return *r;
+  auto platform = platform::DetectPlatform();
+  auto info = platform->Describe(/*sample_load=*/true);
+  if (!info.ok()) return Fail(info.status());
+  const ToolInfo tool = ThisTool();
+  const bool gnuplot = platform::ProgramExists("gnuplot");
+  if (vm["json"].as<bool>()) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const platform::Node& n : info->nodes) {
+      nodes.push_back({{"id", n.id}, {"cpus", n.cpus}, {"mem_mb", n.mem_mb},
+                       {"load", n.load}});
+    }
+    nlohmann::json out = {
+        {"platform", info->platform},
+        {"kernel", info->kernel},
+        {"cpu_model", info->cpu_model},
+        {"usable_cpus", info->usable_cpus},
+        {"mem_mb", info->mem_mb},
+        {"cpu_load", info->cpu_load},
+        {"nodes", nodes},
+        {"kerrighed", nullptr},
+        {"krgdemo", {{"version", tool.version}, {"git", tool.git},
+                     {"build_type", tool.build_type},
+                     {"compiler", tool.compiler},
+                     {"native", KRG_NATIVE_BUILD == 1}}},
+        {"opencv", CV_VERSION},
+        {"gnuplot", gnuplot}};
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::printf("platform   %s\nkernel     %s\ncpu        %s\n",
+              info->platform.c_str(), info->kernel.c_str(),
+              info->cpu_model.c_str());
+  std::printf("cpus       %d usable, memory %lld MiB\n", info->usable_cpus,
+              static_cast<long long>(info->mem_mb));
+  std::printf("load       ");
+  for (std::size_t i = 0; i < info->cpu_load.size(); ++i) {
+    std::printf("cpu%d %3.0f%%  ", info->nodes[0].cpus[i],
+                100 * info->cpu_load[i]);
+  }
+  std::printf("\nnodes\n");
+  for (const platform::Node& n : info->nodes) {
+    std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
+                n.cpus.size(), static_cast<long long>(n.mem_mb),
+                100 * n.load);
+  }
+  std::printf("krgdemo    %s (git %s, %s, %s%s)\n", tool.version.c_str(),
+              tool.git.c_str(), tool.build_type.c_str(),
+              tool.compiler.c_str(), KRG_NATIVE_BUILD ? ", -march=native" : "");
+  std::printf("opencv     %s\ngnuplot    %s\n", CV_VERSION,
+              gnuplot ? "found" : "not found (charts are written as .gp "
+                                  "scripts only)");
+  return kExitOk;
+}
+
+}  // namespace krg::cli

@@ -1,0 +1,153 @@
+// `krgdemo run DEMO`: one demo, measured, verified, written to a folder.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+
+namespace krg::cli {
+namespace {
+
+std::string DemoParamsHelp() {
+  std::string text = "Demo parameters (--param KEY=VALUE):\n";
+  for (const demos::Demo& d : demos::AllDemos()) {
+    text += "  " + d.name + ":\n";
+    std::istringstream lines(d.params_help);
+    for (std::string line; std::getline(lines, line);) {
+      text += "    " + line + "\n";
+    }
+  }
+  return text +
+         "\nExit codes: 0 verified, 1 failed or not verified, 2 usage error, "
+         "130 interrupted.";
+}
+
+// The human summary of one run.
+std::string Summary(const RunRequest& req, const std::string& platform,
+                    Engine engine, int nodes, const Measurement& m,
+                    const RunRecord& rec, const std::filesystem::path& out) {
+  std::ostringstream s;
+  char line[256];
+  s << req.demo->name << " (" << req.config.size << ") on " << platform << ": "
+    << EngineName(engine) << " engine, " << nodes
+    << (nodes == 1 ? " node" : " nodes");
+  if (engine == Engine::kThreads) {
+    s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
+  } else {
+    s << ", " << m.workers << " worker processes";
+  }
+  s << "\n";
+  std::snprintf(line, sizeof line,
+                "  time      %.4f s median (min %.4f, MAD %.4f; %d passes, "
+                "CoV %.1f%%)\n",
+                m.summary.median, m.summary.min, m.summary.mad,
+                m.summary.count, 100 * m.summary.cov);
+  s << line;
+  std::snprintf(line, sizeof line, "  rate      %.2f %s\n", rec.throughput,
+                rec.throughput_unit.c_str());
+  s << line;
+  s << "  verified  " << (m.verification.ok ? "yes" : "NO") << ": "
+    << m.verification.detail << "\n";
+  s << "  checksum  " << m.verification.checksum << "\n";
+  if (m.worker_restarts > 0) {
+    s << "  restarts  " << m.worker_restarts
+      << " worker(s) died and were replaced (see krgdemo.log)\n";
+  }
+  s << "  results   " << out.string() << "/\n";
+  return s.str();
+}
+
+// Opens the log, then measures, writes artifacts, run.json and the log.
+int Execute(RunRequest& req, int nodes, Workload& w) {
+  const Engine engine = req.engine.value_or(nodes > 1 ? Engine::kProcs
+                                                       : Engine::kThreads);
+  auto out = PrepareOutDir(req.out, req.demo->name);
+  if (!out.ok()) return Fail(out.status());
+  std::ofstream log(*out / "krgdemo.log");
+  auto platform = platform::DetectPlatform();
+
+  RunSpec spec;
+  spec.engine = engine;
+  spec.nodes = nodes;
+  spec.threads = req.threads;
+  spec.repeat = req.repeat;
+  spec.cancel = InterruptFlag();
+  ProgressLine progress(req.demo->name);
+  spec.progress = [&progress](const Progress& p) { progress.Update(p); };
+  auto layout = platform->Partition(nodes);
+  if (layout.ok() && !layout->note.empty()) Warn(layout->note);
+
+  auto m = Measure(*platform, w, spec);
+  progress.Clear();
+  if (!m.ok()) {
+    log << "run failed: " << m.status().ToString() << "\n";
+    if (m.status().code() == Status::Code::kCancelled) {
+      std::fprintf(stderr, "krgdemo: interrupted; workers stopped, nothing "
+                           "left running\n");
+      return kExitInterrupted;
+    }
+    return Fail(m.status().WithContext(req.demo->name));
+  }
+  for (const std::string& e : m->events) log << "event: " << e << "\n";
+  Status art = w.WriteArtifacts(*out);
+  if (!art.ok()) Warn("artifacts not written: " + art.message());
+
+  ResultFile file = NewResultFile(*platform, req.demo->name);
+  const WorkAmount work = w.work();
+  RunRecord rec = MakeRunRecord(req, engine, nodes, *m, work.amount, work.unit);
+  file.runs.push_back(rec);
+  Status wrote = WriteResultFile(*out / "run.json", file);
+  if (!wrote.ok()) return Fail(wrote);
+
+  const std::string summary =
+      Summary(req, platform->name(), engine, nodes, *m, rec, *out);
+  log << summary;
+  if (req.json) {
+    std::cout << ToJson(file).dump(2) << "\n";
+  } else {
+    std::cout << summary;
+  }
+  if (!m->verification.ok) {
+    std::fprintf(stderr, "krgdemo: error: %s did not verify: %s\n",
+                 req.demo->name.c_str(), m->verification.detail.c_str());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunDemoCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  desc.add_options()("nodes", po::value<std::string>()->value_name("N"),
+                     "use this to spread the run over N nodes (default: 1; "
+                     "on linux, N virtual nodes made of the CPUs)");
+  AddRunOptions(&desc);
+  po::options_description hidden;
+  hidden.add_options()("demo", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("demo", 1);
+  po::variables_map vm;
+  const HelpText help{"run DEMO [options]",
+                      "Runs one demo, verifies its answer, and writes run.json, "
+                      "the demo's artifacts and krgdemo.log to a results folder.",
+                      DemoParamsHelp()};
+  if (auto r = ParseArgs("run", help, desc, hidden, pos, args, &vm)) return *r;
+  RunRequest req;
+  if (Status s = ReadRunOptions(vm, &req); !s.ok()) {
+    return s.code() == Status::Code::kNotFound ? Fail(s)
+                                               : UsageError("run", s.message());
+  }
+  int nodes = 1;
+  if (vm.count("nodes")) {
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), 4096);
+    if (!n.ok()) return UsageError("run", n.status().message());
+    nodes = *n;
+  }
+  auto w = req.demo->make(req.config);
+  if (!w.ok()) return UsageError("run", w.status().message());
+  return Execute(req, nodes, **w);
+}
+
+}  // namespace krg::cli
