@@ -8,9 +8,11 @@ namespace krg::demos {
 
 const std::vector<Demo>& AllDemos() {
   static const std::vector<Demo> kDemos = {
-      {"mandelbrot", "scientific",
+      {"mandelbrot",
+       "scientific",
        "Mandelbrot set, escape time with smooth colouring, tiles as units",
-       {"CAN_MIGRATE", "DISTANT_FORK"}, MandelbrotParamsHelp(),
+       {"CAN_MIGRATE", "DISTANT_FORK"},
+       MandelbrotParamsHelp(),
        MakeMandelbrot},
   };
   return kDemos;

@@ -27,8 +27,8 @@ struct DemoConfig {
 
 struct Demo {
   std::string name;
-  std::string domain;   // scientific | imaging | servers
-  std::string summary;  // one line
+  std::string domain;             // scientific | imaging | servers
+  std::string summary;            // one line
   std::vector<std::string> caps;  // Kerrighed capabilities it shows off
   std::string params_help;        // the --param keys, one line each
   // Builds the workload; kInvalidArgument for a bad size or param.

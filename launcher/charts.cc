@@ -23,9 +23,10 @@ std::string PlotBody(const std::filesystem::path& data,
      << "set key left top\nset grid\n"
      << "set xrange [0.5:" << max_nodes + 0.5 << "]\n"
      << "set yrange [0:" << max_nodes + 0.5 << "]\n";
-  std::string curves = GnuplotQuote(data.string()) +
-                       " using 1:3 with linespoints lw 2 pt 7 title 'measured', "
-                       "x with lines dt 2 title 'ideal'";
+  std::string curves =
+      GnuplotQuote(data.string()) +
+      " using 1:3 with linespoints lw 2 pt 7 title 'measured', "
+      "x with lines dt 2 title 'ideal'";
   if (fit) {
     char f[64];
     std::snprintf(f, sizeof f, "%.6g", fit->serial_fraction);
@@ -44,9 +45,12 @@ std::string PlotBody(const std::filesystem::path& data,
 std::string GnuplotQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "''";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -68,8 +72,7 @@ Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
   gp << "# Draws speedup.png and speedup.svg: gnuplot speedup.gp\n"
      << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
      << "set output " << GnuplotQuote((abs / "speedup.png").string()) << "\n"
-     << body
-     << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
+     << body << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
      << "set output " << GnuplotQuote((abs / "speedup.svg").string()) << "\n"
      << "replot\nset output\n";
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "speedup.gp", gp.str()));
@@ -77,14 +80,15 @@ Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
   Charts charts;
   auto files = platform::RunCommand({"gnuplot", (abs / "speedup.gp").string()});
   if (!files.ok()) {
-    charts.warning = "gnuplot not found: wrote speedup.dat and speedup.gp "
-                     "but no chart (install gnuplot-nox, then run "
-                     "'gnuplot speedup.gp' in the results folder)";
+    charts.warning =
+        "gnuplot not found: wrote speedup.dat and speedup.gp "
+        "but no chart (install gnuplot-nox, then run "
+        "'gnuplot speedup.gp' in the results folder)";
     return charts;
   }
   if (!files->exit.exited || files->exit.code != 0) {
-    charts.warning = "gnuplot failed (" + files->exit.ToString() + "): " +
-                     files->err.substr(0, 200);
+    charts.warning = "gnuplot failed (" + files->exit.ToString() +
+                     "): " + files->err.substr(0, 200);
     return charts;
   }
   charts.drawn = true;

@@ -65,28 +65,33 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
 }
 
 void AddRunOptions(po::options_description* desc) {
-  desc->add_options()
-      ("engine", po::value<std::string>()->value_name("threads|procs"),
-       "threads: OpenMP threads in one process (one node); procs: one "
-       "single-threaded worker process per node, the shape that spreads over "
-       "a cluster (default: threads for 1 node, procs for more)")
-      ("threads", po::value<std::string>()->value_name("T"),
-       "use this to set the thread count of the threads engine (default: "
-       "every CPU of the nodes)")
-      ("size", po::value<std::string>()->value_name("test|small|medium|large")
-                   ->default_value("small"),
-       "use this to pick the problem size; large takes several seconds on "
-       "one core")
-      ("param", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")
-                    ->composing(),
-       "use this to set a demo parameter (repeatable; see the list below)")
-      ("repeat", po::value<std::string>()->value_name("R"),
-       "use this to time exactly R passes (default: a warm-up, then repeats "
-       "until the spread is under 3.5% or 10 passes or 20 s)")
-      ("out", po::value<std::string>()->value_name("DIR"),
-       "use this to choose the results folder (default: a new timestamped "
-       "folder under ./krgdemo-results/)")
-      ("json", po::bool_switch(), "print run.json on stdout instead of a summary");
+  desc->add_options()(
+      "engine", po::value<std::string>()->value_name("threads|procs"),
+      "threads: OpenMP threads in one process (one node); procs: one "
+      "single-threaded worker process per node, the shape that spreads over "
+      "a cluster (default: threads for 1 node, procs for more)")(
+      "threads", po::value<std::string>()->value_name("T"),
+      "use this to set the thread count of the threads engine (default: "
+      "every CPU of the nodes)")(
+      "size",
+      po::value<std::string>()
+          ->value_name("test|small|medium|large")
+          ->default_value("small"),
+      "use this to pick the problem size; large takes several seconds on "
+      "one core")(
+      "param",
+      po::value<std::vector<std::string>>()
+          ->value_name("KEY=VALUE")
+          ->composing(),
+      "use this to set a demo parameter (repeatable; see the list below)")(
+      "repeat", po::value<std::string>()->value_name("R"),
+      "use this to time exactly R passes (default: a warm-up, then repeats "
+      "until the spread is under 3.5% or 10 passes or 20 s)")(
+      "out", po::value<std::string>()->value_name("DIR"),
+      "use this to choose the results folder (default: a new timestamped "
+      "folder under ./krgdemo-results/)")(
+      "json", po::bool_switch(),
+      "print run.json on stdout instead of a summary");
 }
 
 Result<int> ParsePositive(const std::string& option, const std::string& text,
@@ -114,9 +119,10 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
   req->demo = demos::FindDemo(name);
   if (req->demo == nullptr) {
     std::string hint = demos::SuggestDemo(name);
-    return Status::NotFound("unknown demo '" + name + "'" +
-                            (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                            " (see 'krgdemo list')");
+    return Status::NotFound(
+        "unknown demo '" + name + "'" +
+        (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+        " (see 'krgdemo list')");
   }
   if (vm.count("engine")) {
     KRG_ASSIGN_OR_RETURN(req->engine,
@@ -129,7 +135,8 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
   }
   req->config.size = vm["size"].as<std::string>();
   bool known = false;
-  for (const std::string& s : demos::kSizes) known = known || s == req->config.size;
+  for (const std::string& s : demos::kSizes)
+    known = known || s == req->config.size;
   if (!known) {
     return Status::InvalidArgument("--size " + req->config.size +
                                    ": expected test, small, medium or large");

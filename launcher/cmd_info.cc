@@ -1,7 +1,7 @@
 // `krgdemo info`: the platform, its nodes (CPUs, memory, load) and versions.
-#include <opencv2/core/version.hpp>
 #include <cstdio>
 #include <iostream>
+#include <opencv2/core/version.hpp>
 
 #include "build_info.h"
 #include "cli.h"
@@ -28,24 +28,27 @@ int InfoCommand(const std::vector<std::string>& args) {
   if (vm["json"].as<bool>()) {
     nlohmann::json nodes = nlohmann::json::array();
     for (const platform::Node& n : info->nodes) {
-      nodes.push_back({{"id", n.id}, {"cpus", n.cpus}, {"mem_mb", n.mem_mb},
+      nodes.push_back({{"id", n.id},
+                       {"cpus", n.cpus},
+                       {"mem_mb", n.mem_mb},
                        {"load", n.load}});
     }
-    nlohmann::json out = {
-        {"platform", info->platform},
-        {"kernel", info->kernel},
-        {"cpu_model", info->cpu_model},
-        {"usable_cpus", info->usable_cpus},
-        {"mem_mb", info->mem_mb},
-        {"cpu_load", info->cpu_load},
-        {"nodes", nodes},
-        {"kerrighed", nullptr},
-        {"krgdemo", {{"version", tool.version}, {"git", tool.git},
-                     {"build_type", tool.build_type},
-                     {"compiler", tool.compiler},
-                     {"native", KRG_NATIVE_BUILD == 1}}},
-        {"opencv", CV_VERSION},
-        {"gnuplot", gnuplot}};
+    nlohmann::json out = {{"platform", info->platform},
+                          {"kernel", info->kernel},
+                          {"cpu_model", info->cpu_model},
+                          {"usable_cpus", info->usable_cpus},
+                          {"mem_mb", info->mem_mb},
+                          {"cpu_load", info->cpu_load},
+                          {"nodes", nodes},
+                          {"kerrighed", nullptr},
+                          {"krgdemo",
+                           {{"version", tool.version},
+                            {"git", tool.git},
+                            {"build_type", tool.build_type},
+                            {"compiler", tool.compiler},
+                            {"native", KRG_NATIVE_BUILD == 1}}},
+                          {"opencv", CV_VERSION},
+                          {"gnuplot", gnuplot}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -62,15 +65,15 @@ int InfoCommand(const std::vector<std::string>& args) {
   std::printf("\nnodes\n");
   for (const platform::Node& n : info->nodes) {
     std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
-                n.cpus.size(), static_cast<long long>(n.mem_mb),
-                100 * n.load);
+                n.cpus.size(), static_cast<long long>(n.mem_mb), 100 * n.load);
   }
   std::printf("krgdemo    %s (git %s, %s, %s%s)\n", tool.version.c_str(),
-              tool.git.c_str(), tool.build_type.c_str(),
-              tool.compiler.c_str(), KRG_NATIVE_BUILD ? ", -march=native" : "");
+              tool.git.c_str(), tool.build_type.c_str(), tool.compiler.c_str(),
+              KRG_NATIVE_BUILD ? ", -march=native" : "");
   std::printf("opencv     %s\ngnuplot    %s\n", CV_VERSION,
-              gnuplot ? "found" : "not found (charts are written as .gp "
-                                  "scripts only)");
+              gnuplot ? "found"
+                      : "not found (charts are written as .gp "
+                        "scripts only)");
   return kExitOk;
 }
 

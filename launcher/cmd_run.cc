@@ -41,8 +41,8 @@ std::string Summary(const RunRequest& req, const std::string& platform,
   std::snprintf(line, sizeof line,
                 "  time      %.4f s median (min %.4f, MAD %.4f; %d passes, "
                 "CoV %.1f%%)\n",
-                m.summary.median, m.summary.min, m.summary.mad,
-                m.summary.count, 100 * m.summary.cov);
+                m.summary.median, m.summary.min, m.summary.mad, m.summary.count,
+                100 * m.summary.cov);
   s << line;
   std::snprintf(line, sizeof line, "  rate      %.2f %s\n", rec.throughput,
                 rec.throughput_unit.c_str());
@@ -60,8 +60,8 @@ std::string Summary(const RunRequest& req, const std::string& platform,
 
 // Opens the log, then measures, writes artifacts, run.json and the log.
 int Execute(RunRequest& req, int nodes, Workload& w) {
-  const Engine engine = req.engine.value_or(nodes > 1 ? Engine::kProcs
-                                                       : Engine::kThreads);
+  const Engine engine =
+      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads);
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
   std::ofstream log(*out / "krgdemo.log");
@@ -83,8 +83,9 @@ int Execute(RunRequest& req, int nodes, Workload& w) {
   if (!m.ok()) {
     log << "run failed: " << m.status().ToString() << "\n";
     if (m.status().code() == Status::Code::kCancelled) {
-      std::fprintf(stderr, "krgdemo: interrupted; workers stopped, nothing "
-                           "left running\n");
+      std::fprintf(stderr,
+                   "krgdemo: interrupted; workers stopped, nothing "
+                   "left running\n");
       return kExitInterrupted;
     }
     return Fail(m.status().WithContext(req.demo->name));
@@ -129,10 +130,11 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("demo", 1);
   po::variables_map vm;
-  const HelpText help{"run DEMO [options]",
-                      "Runs one demo, verifies its answer, and writes run.json, "
-                      "the demo's artifacts and krgdemo.log to a results folder.",
-                      DemoParamsHelp()};
+  const HelpText help{
+      "run DEMO [options]",
+      "Runs one demo, verifies its answer, and writes run.json, "
+      "the demo's artifacts and krgdemo.log to a results folder.",
+      DemoParamsHelp()};
   if (auto r = ParseArgs("run", help, desc, hidden, pos, args, &vm)) return *r;
   RunRequest req;
   if (Status s = ReadRunOptions(vm, &req); !s.ok()) {

@@ -43,9 +43,8 @@ std::string Table(const std::vector<SpeedupPoint>& pts,
                   const std::vector<RunRecord>& runs) {
   std::ostringstream s;
   char line[160];
-  std::snprintf(line, sizeof line, "%6s  %-7s  %10s  %8s  %10s  %8s\n",
-                "nodes", "engine", "median_s", "speedup", "efficiency",
-                "verified");
+  std::snprintf(line, sizeof line, "%6s  %-7s  %10s  %8s  %10s  %8s\n", "nodes",
+                "engine", "median_s", "speedup", "efficiency", "verified");
   s << line;
   for (std::size_t i = 0; i < pts.size(); ++i) {
     std::snprintf(line, sizeof line,
@@ -78,15 +77,18 @@ int ScaleCommand(const std::vector<std::string>& args) {
       "table, a text chart, and speedup.png / speedup.svg drawn by gnuplot.",
       "Exit codes: 0 every point verified, 1 a point failed or did not "
       "verify, 2 usage error, 130 interrupted (finished points are kept)."};
-  if (auto r = ParseArgs("scale", help, desc, hidden, pos, args, &vm)) return *r;
+  if (auto r = ParseArgs("scale", help, desc, hidden, pos, args, &vm))
+    return *r;
   RunRequest req;
   if (Status s = ReadRunOptions(vm, &req); !s.ok()) {
-    return s.code() == Status::Code::kNotFound ? Fail(s)
-                                               : UsageError("scale", s.message());
+    return s.code() == Status::Code::kNotFound
+               ? Fail(s)
+               : UsageError("scale", s.message());
   }
   if (req.threads > 0) {
-    return UsageError("scale", "--threads does not apply to scale: the node "
-                               "count sets the thread count");
+    return UsageError("scale",
+                      "--threads does not apply to scale: the node "
+                      "count sets the thread count");
   }
   auto platform = platform::DetectPlatform();
   auto info = platform->Describe(/*sample_load=*/false);
@@ -121,8 +123,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
     progress.Clear();
     if (!m.ok()) {
       if (m.status().code() == Status::Code::kCancelled) {
-        std::fprintf(stderr, "krgdemo: interrupted; %zu finished point(s) "
-                             "kept in %s/run.json\n",
+        std::fprintf(stderr,
+                     "krgdemo: interrupted; %zu finished point(s) "
+                     "kept in %s/run.json\n",
                      points.size(), out->c_str());
         return kExitInterrupted;
       }
@@ -160,12 +163,14 @@ int ScaleCommand(const std::vector<std::string>& args) {
     file.extensions["scale"] = {
         {"baseline_nodes", points.front().nodes},
         {"speedup", nlohmann::json::array()},
-        {"amdahl", {{"serial_fraction", fit->serial_fraction},
-                    {"predicted_nodes", predict_at},
-                    {"predicted_speedup", fit->PredictSpeedup(predict_at)}}}};
+        {"amdahl",
+         {{"serial_fraction", fit->serial_fraction},
+          {"predicted_nodes", predict_at},
+          {"predicted_speedup", fit->PredictSpeedup(predict_at)}}}};
     for (const SpeedupPoint& p : points) {
       file.extensions["scale"]["speedup"].push_back(
-          {{"nodes", p.nodes}, {"speedup", p.speedup},
+          {{"nodes", p.nodes},
+           {"speedup", p.speedup},
            {"efficiency", p.efficiency}});
     }
     if (Status s = WriteResultFile(*out / "run.json", file); !s.ok()) {
@@ -183,10 +188,11 @@ int ScaleCommand(const std::vector<std::string>& args) {
   } else {
     std::cout << title << "\n" << Table(points, file.runs);
     if (fit) {
-      std::printf("Amdahl fit: serial fraction %.2f%%; predicted speedup at %d "
-                  "nodes: %.2fx\n",
-                  100 * fit->serial_fraction, 2 * points.back().nodes,
-                  fit->PredictSpeedup(2 * points.back().nodes));
+      std::printf(
+          "Amdahl fit: serial fraction %.2f%%; predicted speedup at %d "
+          "nodes: %.2fx\n",
+          100 * fit->serial_fraction, 2 * points.back().nodes,
+          fit->PredictSpeedup(2 * points.back().nodes));
     }
     std::cout << charts->text_chart;
     std::cout << "results: " << out->string() << "/ (run.json"
@@ -194,8 +200,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
               << ", speedup.gp)\n";
   }
   if (!all_ok) {
-    std::fprintf(stderr, "krgdemo: error: a point did not verify or its "
-                         "checksum differs from the first point's\n");
+    std::fprintf(stderr,
+                 "krgdemo: error: a point did not verify or its "
+                 "checksum differs from the first point's\n");
     return kExitFailed;
   }
   return kExitOk;

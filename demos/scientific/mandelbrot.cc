@@ -134,8 +134,10 @@ class SmoothMandelbrot final : public BandFarm {
 // A cyclic gradient (deep blue, white, orange, dark) over smooth escape time.
 cv::Vec3b Colour(float v) {
   if (v == mb::kInside) return {0, 0, 0};
-  static const float kStops[5][3] = {{100, 7, 0},    {203, 107, 32},
-                                     {255, 255, 237}, {0, 170, 255},
+  static const float kStops[5][3] = {{100, 7, 0},
+                                     {203, 107, 32},
+                                     {255, 255, 237},
+                                     {0, 170, 255},
                                      {0, 2, 0}};  // BGR
   float t = std::fmod(std::sqrt(std::max(v, 0.0f)) * 0.35f, 5.0f);
   int a = static_cast<int>(t) % 5, b = (a + 1) % 5;
@@ -238,7 +240,8 @@ Result<std::unique_ptr<Workload>> MakeMandelbrot(const DemoConfig& config) {
     KRG_ASSIGN_OR_RETURN(long long n, p.Int("n", preset.classic_n, 1, 65536));
     w = std::make_unique<ClassicMandelbrot>(static_cast<int>(n));
   } else {
-    KRG_ASSIGN_OR_RETURN(long long width, p.Int("width", preset.width, 1, 65536));
+    KRG_ASSIGN_OR_RETURN(long long width,
+                         p.Int("width", preset.width, 1, 65536));
     KRG_ASSIGN_OR_RETURN(long long height,
                          p.Int("height", preset.height, 1, 65536));
     KRG_ASSIGN_OR_RETURN(long long max_iter,

@@ -57,7 +57,8 @@ std::map<int, std::pair<std::uint64_t, std::uint64_t>> ParseStat(
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || line[3] == ' ') continue;
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || line[3] == ' ')
+      continue;
     std::istringstream fields(line.substr(3));
     int cpu = 0;
     fields >> cpu;

@@ -82,8 +82,8 @@ void Pump(int in_fd, const std::string& input, int out_fd, int err_fd,
   }
   char buf[65536];
   while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
-    pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0},
-                     {in_fd, POLLOUT, 0}};
+    pollfd fds[3] = {
+        {out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -101,7 +101,8 @@ void Pump(int in_fd, const std::string& input, int out_fd, int err_fd,
       }
     }
     if (in_fd >= 0 && fds[2].revents != 0) {
-      ssize_t n = ::write(in_fd, input.data() + written, input.size() - written);
+      ssize_t n =
+          ::write(in_fd, input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
       if (n < 0 && errno != EINTR) written = input.size();
       if (written == input.size()) {
@@ -131,7 +132,8 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   // The child must not inherit the launcher's SIGPIPE/SIGINT dispositions.
   posix_spawnattr_t attr;
@@ -144,8 +146,8 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, args.data(),
-                          environ);
+  int rc =
+      ::posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   ::close(in[0]);

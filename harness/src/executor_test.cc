@@ -1,3 +1,5 @@
+#include "krg/executor.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -10,7 +12,6 @@
 
 #include "gtest/gtest.h"
 #include "krg/checksum.h"
-#include "krg/executor.h"
 #include "krg/platform.h"
 #include "krg/runner.h"
 
@@ -81,8 +82,7 @@ class ExecutorTest : public ::testing::Test {
     o.threads = n;
     return o;
   }
-  std::unique_ptr<platform::Platform> platform_ =
-      platform::MakeLinuxPlatform();
+  std::unique_ptr<platform::Platform> platform_ = platform::MakeLinuxPlatform();
 };
 
 TEST_F(ExecutorTest, ThreadsRunEveryUnitOnce) {
@@ -113,8 +113,8 @@ TEST_F(ExecutorTest, ProcsCarryLargeResults) {
 TEST_F(ExecutorTest, WorkerKilledMidRunIsReplacedAndUnitsRequeued) {
   SquaresFarm w(100);
   w.crash_once = 37;
-  w.marker = ::testing::TempDir() + "/krg_crash_once_" +
-             std::to_string(::getpid());
+  w.marker =
+      ::testing::TempDir() + "/krg_crash_once_" + std::to_string(::getpid());
   std::filesystem::remove(w.marker);
   auto r = MakeProcessExecutor(*platform_)->RunFarm(w, Slots(2));
   std::filesystem::remove(w.marker);

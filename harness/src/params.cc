@@ -23,8 +23,8 @@ Result<long long> Params::Int(const std::string& key, long long def,
   const std::string& s = it->second;
   long long v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  const std::string want = "an integer in [" + std::to_string(lo) + ", " +
-                           std::to_string(hi) + "]";
+  const std::string want =
+      "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   if (ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi) {
     return Bad(key, s, want);
   }
@@ -88,7 +88,8 @@ Result<std::vector<double>> Params::Doubles(const std::string& key,
   std::size_t commas = 0;
   for (char c : it->second) commas += c == ',';
   if (out.size() != count || commas + 1 != count) {
-    return Bad(key, it->second, std::to_string(count) + " comma-separated numbers");
+    return Bad(key, it->second,
+               std::to_string(count) + " comma-separated numbers");
   }
   return out;
 }
@@ -97,7 +98,8 @@ Status Params::CheckAllUsed(const std::string& demo) const {
   for (const auto& [key, value] : values_) {
     if (known_.count(key) == 0) {
       std::string list;
-      for (const std::string& k : known_) list += (list.empty() ? "" : ", ") + k;
+      for (const std::string& k : known_)
+        list += (list.empty() ? "" : ", ") + k;
       return Status::InvalidArgument("unknown --param '" + key + "' for " +
                                      demo + " (known: " + list + ")");
     }
@@ -108,8 +110,7 @@ Status Params::CheckAllUsed(const std::string& demo) const {
 Result<std::pair<std::string, std::string>> SplitParam(const std::string& kv) {
   auto eq = kv.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return Status::InvalidArgument("--param '" + kv +
-                                   "': expected KEY=VALUE");
+    return Status::InvalidArgument("--param '" + kv + "': expected KEY=VALUE");
   }
   return std::make_pair(kv.substr(0, eq), kv.substr(eq + 1));
 }

@@ -17,8 +17,11 @@ TEST(ParamsTest, ReadsTypedValuesWithDefaults) {
 }
 
 TEST(ParamsTest, RejectsBadValuesNamingTheKey) {
-  Params p({{"width", "12x"}, {"n", "-5"}, {"region", "1,2,3"},
-            {"v", "fast"}, {"d", "nan"}});
+  Params p({{"width", "12x"},
+            {"n", "-5"},
+            {"region", "1,2,3"},
+            {"v", "fast"},
+            {"d", "nan"}});
   auto w = p.Int("width", 1, 1, 100);
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.status().message().find("width=12x"), std::string::npos);

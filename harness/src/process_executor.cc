@@ -75,7 +75,8 @@ int WorkerMain(const FarmWorkload& w, int fd) {
                    : Status::Internal("unit index out of range");
     if (!s.ok()) bytes = s.message();
     Header h{unit, s.ok() ? 1u : 0u, 0, bytes.size()};
-    if (!WriteAll(fd, &h, sizeof h) || !WriteAll(fd, bytes.data(), bytes.size()))
+    if (!WriteAll(fd, &h, sizeof h) ||
+        !WriteAll(fd, bytes.data(), bytes.size()))
       return 3;
   }
   return 0;
@@ -119,10 +120,10 @@ class FarmMaster {
 Status FarmMaster::Spawn(std::size_t slot) {
   Worker& worker = workers_[slot];
   const FarmWorkload& w = w_;
-  KRG_ASSIGN_OR_RETURN(
-      worker.child,
-      platform_.SpawnWorker(opts_.slots[slot],
-                            [&w](int fd) { return WorkerMain(w, fd); }));
+  KRG_ASSIGN_OR_RETURN(worker.child,
+                       platform_.SpawnWorker(opts_.slots[slot], [&w](int fd) {
+                         return WorkerMain(w, fd);
+                       }));
   worker.slot = slot;
   worker.alive = true;
   worker.buffer.clear();
@@ -170,20 +171,20 @@ Status FarmMaster::OnDeath(Worker& worker) {
   (void)platform::SendSignal(worker.child.pid, SIGKILL);
   KRG_ASSIGN_OR_RETURN(auto exit, platform::Reap(worker.child.pid, true));
   const std::string how = exit ? exit->ToString() : "unknown";
-  report_.events.push_back("worker " + std::to_string(worker.child.pid) +
-                           " died (" + how + ") holding " +
-                           std::to_string(worker.in_flight.size()) + " unit(s)");
+  report_.events.push_back(
+      "worker " + std::to_string(worker.child.pid) + " died (" + how +
+      ") holding " + std::to_string(worker.in_flight.size()) + " unit(s)");
   if (worker.in_flight.empty() && ++idle_deaths_ > 3 * int(workers_.size())) {
-    return Status::Internal("workers keep dying before taking work (last: " +
-                            how + ")");
+    return Status::Internal(
+        "workers keep dying before taking work (last: " + how + ")");
   }
   for (auto it = worker.in_flight.rbegin(); it != worker.in_flight.rend();
        ++it) {
     if (++attempts_[*it] >= opts_.max_unit_attempts) {
-      return Status::Internal(
-          "unit " + std::to_string(*it) + " crashed its worker " +
-          std::to_string(attempts_[*it]) + " times (last: " + how +
-          "); giving up");
+      return Status::Internal("unit " + std::to_string(*it) +
+                              " crashed its worker " +
+                              std::to_string(attempts_[*it]) +
+                              " times (last: " + how + "); giving up");
     }
     pending_.push_front(*it);
   }
@@ -209,7 +210,8 @@ Result<ExecReport> FarmMaster::Run() {
   w_.BeginPass();
   workers_.resize(opts_.slots.size());
   if (workers_.empty()) return Status::InvalidArgument("no worker slots");
-  for (std::size_t s = 0; s < workers_.size(); ++s) KRG_RETURN_IF_ERROR(Spawn(s));
+  for (std::size_t s = 0; s < workers_.size(); ++s)
+    KRG_RETURN_IF_ERROR(Spawn(s));
 
   std::vector<pollfd> fds;
   std::vector<char> chunk(kReadChunk);

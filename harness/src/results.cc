@@ -26,8 +26,8 @@ Status Field(const json& j, const char* key, const std::string& where, T* out) {
     *out = it->get<T>();
   } catch (const json::exception&) {
     return Status::InvalidArgument("field '" + where + key +
-                                   "' has the wrong type (" +
-                                   it->type_name() + ")");
+                                   "' has the wrong type (" + it->type_name() +
+                                   ")");
   }
   return Status::Ok();
 }
@@ -47,9 +47,9 @@ Status ParseSchema(const json& j) {
     return Status::InvalidArgument("unreadable schema '" + schema + "'");
   }
   if (version > kResultSchemaVersion) {
-    return Status::InvalidArgument(
-        "schema '" + schema + "' is newer than this krgdemo reads (" +
-        kResultSchema + "); use a newer krgdemo");
+    return Status::InvalidArgument("schema '" + schema +
+                                   "' is newer than this krgdemo reads (" +
+                                   kResultSchema + "); use a newer krgdemo");
   }
   if (version < 1) {
     return Status::InvalidArgument("unknown schema '" + schema + "'");
@@ -116,21 +116,21 @@ nlohmann::json ToJson(const ResultFile& f) {
   }
   json runs = json::array();
   for (const RunRecord& r : f.runs) {
-    runs.push_back({{"demo", r.demo},
-                    {"size", r.size},
-                    {"params", r.params},
-                    {"engine", r.engine},
-                    {"nodes", r.nodes},
-                    {"threads", r.threads},
-                    {"caps", r.caps},
-                    {"samples_s", r.samples_s},
-                    {"median_s", r.median_s},
-                    {"min_s", r.min_s},
-                    {"mad_s", r.mad_s},
-                    {"throughput",
-                     {{"value", r.throughput}, {"unit", r.throughput_unit}}},
-                    {"verified", r.verified},
-                    {"checksum", r.checksum}});
+    runs.push_back(
+        {{"demo", r.demo},
+         {"size", r.size},
+         {"params", r.params},
+         {"engine", r.engine},
+         {"nodes", r.nodes},
+         {"threads", r.threads},
+         {"caps", r.caps},
+         {"samples_s", r.samples_s},
+         {"median_s", r.median_s},
+         {"min_s", r.min_s},
+         {"mad_s", r.mad_s},
+         {"throughput", {{"value", r.throughput}, {"unit", r.throughput_unit}}},
+         {"verified", r.verified},
+         {"checksum", r.checksum}});
   }
   json j = f.extensions.is_object() ? f.extensions : json::object();
   j["schema"] = kResultSchema;
@@ -170,12 +170,12 @@ Result<ResultFile> ResultFromJson(const json& j) {
     return Status::InvalidArgument("field 'runs' is not an array");
   }
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    KRG_ASSIGN_OR_RETURN(RunRecord r,
-                         RunFromJson(runs[i], "runs[" + std::to_string(i) + "]"));
+    KRG_ASSIGN_OR_RETURN(
+        RunRecord r, RunFromJson(runs[i], "runs[" + std::to_string(i) + "]"));
     f.runs.push_back(std::move(r));
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const char* kKnown[] = {"schema", "tool",   "label",
+    static const char* kKnown[] = {"schema",  "tool",   "label",
                                    "created", "system", "runs"};
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;

@@ -39,9 +39,9 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
   }
   auto& farm = static_cast<FarmWorkload&>(workload);
   KRG_ASSIGN_OR_RETURN(platform::Layout layout, platform.Partition(spec.nodes));
-  std::unique_ptr<Executor> executor =
-      spec.engine == Engine::kThreads ? MakeThreadExecutor()
-                                      : MakeProcessExecutor(platform);
+  std::unique_ptr<Executor> executor = spec.engine == Engine::kThreads
+                                           ? MakeThreadExecutor()
+                                           : MakeProcessExecutor(platform);
   Measurement m;
   m.layout_note = layout.note;
   ExecOptions opts = MakeOptions(spec, layout, &m.threads);

@@ -31,8 +31,8 @@ Summary Summarize(const std::vector<double>& samples) {
     sq += (x - s.mean) * (x - s.mean);
   }
   s.mad = Median(dev);
-  s.cov = s.count > 1 && s.mean > 0 ? std::sqrt(sq / (s.count - 1)) / s.mean
-                                    : 0;
+  s.cov =
+      s.count > 1 && s.mean > 0 ? std::sqrt(sq / (s.count - 1)) / s.mean : 0;
   return s;
 }
 
@@ -70,8 +70,7 @@ AmdahlFit FitAmdahl(const std::vector<double>& nodes,
   double a = (sy - b * sx) / k;
   AmdahlFit fit;
   fit.t1 = a + b;
-  fit.serial_fraction =
-      fit.t1 > 0 ? std::clamp(a / fit.t1, 0.0, 1.0) : 1.0;
+  fit.serial_fraction = fit.t1 > 0 ? std::clamp(a / fit.t1, 0.0, 1.0) : 1.0;
   return fit;
 }
 

@@ -29,9 +29,10 @@ struct Voidify {
 
 }  // namespace krg::internal
 
-#define KRG_CHECK(cond)                 \
-  (cond) ? (void)0                      \
-         : ::krg::internal::Voidify() & \
-               ::krg::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
+#define KRG_CHECK(cond)              \
+  (cond)                             \
+      ? (void)0                      \
+      : ::krg::internal::Voidify() & \
+            ::krg::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
 
 #endif  // KRG_CHECK_H_

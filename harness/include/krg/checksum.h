@@ -1,7 +1,8 @@
 // Checksums of exact results (FNV-1a, 64-bit): the same bytes give the same
 // string on every engine and node count. Pure functions: thread-safe.
 //
-//   std::string sum = krg::ChecksumString(krg::Fnv1a64(bytes));  // "fnv1a64:..."
+//   std::string sum = krg::ChecksumString(krg::Fnv1a64(bytes));  //
+//   "fnv1a64:..."
 #ifndef KRG_CHECKSUM_H_
 #define KRG_CHECKSUM_H_
 

@@ -44,7 +44,7 @@ struct ExecOptions {
 // What happened during one pass, beyond the answer.
 struct ExecReport {
   std::size_t units = 0;
-  int worker_restarts = 0;    // workers that died and were replaced
+  int worker_restarts = 0;          // workers that died and were replaced
   std::vector<std::string> events;  // one line per notable event (deaths)
 };
 

@@ -48,7 +48,7 @@ struct SystemInfo {
   std::string cpu_model;
   int usable_cpus = 0;
   std::int64_t mem_mb = 0;
-  std::vector<Node> nodes;  // physical nodes (linux: one, with every CPU)
+  std::vector<Node> nodes;       // physical nodes (linux: one, with every CPU)
   std::vector<double> cpu_load;  // per usable CPU, 0..1, sampled briefly
 };
 
@@ -63,7 +63,8 @@ struct ExitInfo {
   bool exited = false;  // exited normally with `code`
   int code = 0;
   int signal = 0;  // killed by this signal when !exited
-  std::string ToString() const;  // "exit code 3" | "killed by signal 9 (Killed)"
+  std::string ToString()
+      const;  // "exit code 3" | "killed by signal 9 (Killed)"
 };
 
 class Platform {

@@ -21,10 +21,10 @@ namespace krg {
 
 // What the runner reports while it works (for a progress line).
 struct Progress {
-  int pass = 0;            // 1-based; warm-up passes are 0
-  std::size_t done = 0;    // units finished in this pass
+  int pass = 0;          // 1-based; warm-up passes are 0
+  std::size_t done = 0;  // units finished in this pass
   std::size_t total = 0;
-  double elapsed_s = 0;    // since Measure() began
+  double elapsed_s = 0;  // since Measure() began
 };
 
 struct RunSpec {

@@ -1,9 +1,11 @@
-// krg::Status and krg::Result<T>: how every expected failure in krgdemo travels.
+// krg::Status and krg::Result<T>: how every expected failure in krgdemo
+// travels.
 //
 // Bad input, I/O, fork/exec and cluster calls that fail return a Status (or a
 // Result<T> holding either a value or a non-ok Status) and propagate by early
 // return; exceptions never cross a work unit, a thread or a process boundary.
-// Values of these types are plain data: safe to copy and to use from any thread.
+// Values of these types are plain data: safe to copy and to use from any
+// thread.
 //
 //   krg::Result<int> ParseNodes(std::string_view s);
 //   KRG_ASSIGN_OR_RETURN(int nodes, ParseNodes(arg));
@@ -77,7 +79,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     KRG_CHECK(!std::get<Status>(v_).ok()) << "Result built from an OK Status";
   }
@@ -113,15 +115,16 @@ class [[nodiscard]] Result {
 #define KRG_STATUS_CONCAT_(a, b) KRG_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function when `expr` (a Status) is not ok.
-#define KRG_RETURN_IF_ERROR(expr)         \
-  do {                                    \
-    ::krg::Status krg_status_ = (expr);   \
+#define KRG_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::krg::Status krg_status_ = (expr);        \
     if (!krg_status_.ok()) return krg_status_; \
   } while (false)
 
 // `lhs` = the value of `rexpr` (a Result<T>), or returns its Status.
-#define KRG_ASSIGN_OR_RETURN(lhs, rexpr) \
-  KRG_ASSIGN_OR_RETURN_IMPL_(KRG_STATUS_CONCAT_(krg_result_, __LINE__), lhs, rexpr)
+#define KRG_ASSIGN_OR_RETURN(lhs, rexpr)                                     \
+  KRG_ASSIGN_OR_RETURN_IMPL_(KRG_STATUS_CONCAT_(krg_result_, __LINE__), lhs, \
+                             rexpr)
 #define KRG_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                               \
   if (!tmp.ok()) return tmp.status();               \

@@ -1,0 +1,213 @@
+// The krgdemo command line as a user meets it: exit codes, one-line errors,
+// result folders, interrupts. Runs the real binary (KRGDEMO_BIN).
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "krg/platform.h"
+#include "krg/results.h"
+
+namespace krg {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+Ran Krgdemo(std::vector<std::string> args) {
+  args.insert(args.begin(), KRGDEMO_BIN);
+  auto r = platform::RunCommand(args);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  EXPECT_TRUE(r->exit.exited) << r->exit.ToString() << "\n" << r->err;
+  return {r->exit.code, r->out, r->err};
+}
+
+fs::path TempDir(const std::string& name) {
+  fs::path dir = fs::path(::testing::TempDir()) /
+                 ("krg_cli_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+// A usage error: exit 2 and exactly one line, "krgdemo: error: ...".
+void ExpectUsageError(const std::vector<std::string>& args,
+                      const std::string& needle) {
+  Ran r = Krgdemo(args);
+  std::string cmd;
+  for (const auto& a : args) cmd += a + " ";
+  EXPECT_EQ(r.code, 2) << cmd << "\n" << r.err;
+  EXPECT_EQ(r.err.rfind("krgdemo: error: ", 0), 0u) << cmd << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << r.err;
+  EXPECT_TRUE(r.out.empty()) << cmd << r.out;
+}
+
+TEST(CliTest, UnknownDemoSuggestsTheClosestName) {
+  ExpectUsageError({"run", "mandelbrt"},
+                   "unknown demo 'mandelbrt'; did you mean 'mandelbrot'?");
+  ExpectUsageError({"scale", "mandel"}, "did you mean 'mandelbrot'?");
+  ExpectUsageError({"run", "zzzzzzzz"}, "unknown demo 'zzzzzzzz'");
+}
+
+TEST(CliTest, BadOptionValuesAreUsageErrors) {
+  ExpectUsageError({"run", "mandelbrot", "--nodes", "0"}, "--nodes 0");
+  ExpectUsageError({"run", "mandelbrot", "--nodes", "abc"}, "--nodes abc");
+  ExpectUsageError({"run", "mandelbrot", "--size", "huge"}, "--size huge");
+  ExpectUsageError({"run", "mandelbrot", "--repeat", "-1"}, "--repeat -1");
+  ExpectUsageError({"run", "mandelbrot", "--engine", "gpu"}, "unknown engine");
+  ExpectUsageError({"run", "mandelbrot", "--param", "colour=red"},
+                   "unknown --param 'colour'");
+  ExpectUsageError({"run", "mandelbrot", "--param", "width=-3"}, "width=-3");
+  ExpectUsageError({"run", "mandelbrot", "--bogus"}, "bogus");
+  ExpectUsageError({"run"}, "which demo?");
+  ExpectUsageError({"scale", "mandelbrot", "--nodes", "1,,2"}, "--nodes");
+  ExpectUsageError({"frobnicate"}, "unknown command 'frobnicate'");
+}
+
+TEST(CliTest, UnwritableOutIsAUsageError) {
+  const fs::path dir = TempDir("unwritable");
+  fs::create_directories(dir);
+  std::ofstream(dir / "file") << "x";  // a file where a folder should be
+  ExpectUsageError({"run", "mandelbrot", "--size", "test", "--out",
+                    (dir / "file" / "sub").string()},
+                   "cannot create results folder");
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, EveryCommandHasHelp) {
+  for (const char* cmd : {"list", "info", "run", "scale"}) {
+    Ran r = Krgdemo({cmd, "--help"});
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage: krgdemo "), std::string::npos) << cmd;
+  }
+  Ran run = Krgdemo({"run", "--help"});
+  for (const char* opt : {"--nodes N", "--engine threads|procs", "--repeat R",
+                          "--out DIR", "variant=smooth|classic"}) {
+    EXPECT_NE(run.out.find(opt), std::string::npos) << opt;
+  }
+  EXPECT_EQ(Krgdemo({"--help"}).code, 0);
+  EXPECT_EQ(Krgdemo({}).code, 2);
+}
+
+TEST(CliTest, ListAndInfoSpeakJson) {
+  Ran list = Krgdemo({"list", "--json"});
+  ASSERT_EQ(list.code, 0);
+  auto demos = nlohmann::json::parse(list.out);
+  ASSERT_TRUE(demos.is_array());
+  EXPECT_EQ(demos[0]["name"], "mandelbrot");
+  Ran info = Krgdemo({"info", "--json"});
+  ASSERT_EQ(info.code, 0);
+  auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["platform"], "linux");
+  EXPECT_GT(j["usable_cpus"].get<int>(), 0);
+}
+
+TEST(CliTest, RunWritesAVerifiedResultFolder) {
+  const fs::path dir = TempDir("run");
+  Ran r = Krgdemo({"run", "mandelbrot", "--size", "test", "--nodes", "2",
+                   "--repeat", "2", "--out", dir.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("verified  yes"), std::string::npos) << r.out;
+  auto file = ReadResultFile(dir / "run.json");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_EQ(file->runs.size(), 1u);
+  const RunRecord& run = file->runs[0];
+  EXPECT_EQ(run.engine, "procs");  // --nodes 2 implies procs
+  EXPECT_EQ(run.nodes, 2);
+  EXPECT_EQ(run.samples_s.size(), 2u);
+  EXPECT_TRUE(run.verified);
+  EXPECT_EQ(run.checksum.rfind("fnv1a64:", 0), 0u);
+  EXPECT_TRUE(fs::exists(dir / "mandelbrot.png"));
+  EXPECT_TRUE(fs::exists(dir / "krgdemo.log"));
+
+  Ran threads = Krgdemo({"run", "mandelbrot", "--size", "test", "--repeat", "1",
+                         "--json", "--out", (dir / "t").string()});
+  ASSERT_EQ(threads.code, 0) << threads.err;
+  auto j = nlohmann::json::parse(threads.out);
+  EXPECT_EQ(j["runs"][0]["engine"], "threads");
+  EXPECT_EQ(j["runs"][0]["checksum"], run.checksum);
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, ScaleChartsSpeedupAndKeepsEveryRun) {
+  const fs::path dir = TempDir("scale");
+  Ran r = Krgdemo({"scale", "mandelbrot", "--size", "test", "--nodes", "1,2",
+                   "--repeat", "1", "--out", dir.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Amdahl fit"), std::string::npos) << r.out;
+  auto file = ReadResultFile(dir / "run.json");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->runs.size(), 2u);
+  EXPECT_EQ(file->runs[0].checksum, file->runs[1].checksum);
+  EXPECT_TRUE(file->extensions.contains("scale"));
+  EXPECT_TRUE(fs::exists(dir / "speedup.gp"));
+  EXPECT_TRUE(fs::exists(dir / "speedup.dat"));
+  if (platform::ProgramExists("gnuplot")) {
+    EXPECT_GT(fs::file_size(dir / "speedup.png"), 1000u);
+    EXPECT_GT(fs::file_size(dir / "speedup.svg"), 1000u);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, ScaleWithoutGnuplotWritesTheScriptAndWarnsOnce) {
+  const fs::path dir = TempDir("nognuplot");
+  auto ran = platform::RunCommand(
+      {"env", "PATH=/nonexistent", KRGDEMO_BIN, "scale", "mandelbrot", "--size",
+       "test", "--nodes", "1,2", "--repeat", "1", "--out", dir.string()});
+  ASSERT_TRUE(ran.ok());
+  EXPECT_EQ(ran->exit.code, 0) << ran->err;
+  EXPECT_NE(ran->err.find("gnuplot not found"), std::string::npos) << ran->err;
+  EXPECT_TRUE(fs::exists(dir / "speedup.gp"));
+  EXPECT_FALSE(fs::exists(dir / "speedup.png"));
+  fs::remove_all(dir);
+}
+
+// Ctrl-C: exit 130 and no worker left behind. The test becomes a child
+// subreaper, so any worker orphaned by krgdemo would become its child.
+TEST(CliTest, InterruptStopsEveryWorkerAndExits130) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  const fs::path dir = TempDir("interrupt");
+  std::vector<std::string> args = {
+      KRGDEMO_BIN, "run",      "mandelbrot", "--size", "large",     "--nodes",
+      "2",         "--repeat", "50",         "--out",  dir.string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(
+      ::posix_spawn(&pid, KRGDEMO_BIN, nullptr, nullptr, argv.data(), environ),
+      0);
+  // Wait until it runs (its log exists), then interrupt it.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(dir / "krgdemo.log") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  // No orphan: waiting for any other child finds none.
+  EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+  EXPECT_FALSE(fs::exists(dir / "run.json"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace krg
