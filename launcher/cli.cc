@@ -39,14 +39,14 @@ void Warn(const std::string& message) {
 }
 
 std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
-                             const po::options_description& visible,
+                             po::options_description& visible,
                              const po::options_description& hidden,
                              const po::positional_options_description& pos,
                              const std::vector<std::string>& args,
                              po::variables_map* vm) {
+  visible.add_options()("help,h", "show this help");
   po::options_description all;
   all.add(visible).add(hidden);
-  all.add_options()("help,h", "show this help");
   try {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(),
               *vm);
@@ -57,7 +57,7 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
   if (vm->count("help")) {
     std::cout << "Usage: krgdemo " << help.usage << "\n\n"
               << help.purpose << "\n\n"
-              << visible << "  -h [ --help ]              show this help\n";
+              << visible;
     if (!help.epilog.empty()) std::cout << "\n" << help.epilog << "\n";
     return kExitOk;
   }

@@ -58,11 +58,12 @@ struct HelpText {
   std::string epilog;   // after the options; may be empty
 };
 
-// Parses `args` against `visible` and `hidden` (positionals). Prints help
+// Parses `args` against `visible` (to which it adds --help) and `hidden`
+// (positionals). Prints help
 // and returns kExitOk when --help was given; a usage error returns
 // kExitUsage; nullopt means "go on".
 std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
-                             const po::options_description& visible,
+                             po::options_description& visible,
                              const po::options_description& hidden,
                              const po::positional_options_description& pos,
                              const std::vector<std::string>& args,
