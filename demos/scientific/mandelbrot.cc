@@ -10,7 +10,7 @@
 
 #include "krg/checksum.h"
 #include "krg/params.h"
-#include "mandelbrot_kernel.h"
+#include "scientific/mandelbrot_kernel.h"
 
 namespace krg::demos {
 namespace {
