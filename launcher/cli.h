@@ -30,6 +30,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInterrupted = 130;
+// Kerrighed addresses at most 256 nodes (KERRIGHED_MAX_NODES).
+inline constexpr int kMaxNodes = 256;
 
 // One subcommand: `krgdemo NAME ...`.
 struct Command {

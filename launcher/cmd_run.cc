@@ -35,14 +35,15 @@ std::string Summary(const RunRequest& req, const std::string& platform,
   if (engine == Engine::kThreads) {
     s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
   } else {
-    s << ", " << m.workers << " worker processes";
+    s << ", " << m.workers
+      << (m.workers == 1 ? " worker process" : " worker processes");
   }
   s << "\n";
   std::snprintf(line, sizeof line,
-                "  time      %.4f s median (min %.4f, MAD %.4f; %d passes, "
+                "  time      %.4f s median (min %.4f, MAD %.4f; %d %s, "
                 "CoV %.1f%%)\n",
                 m.summary.median, m.summary.min, m.summary.mad, m.summary.count,
-                100 * m.summary.cov);
+                m.summary.count == 1 ? "pass" : "passes", 100 * m.summary.cov);
   s << line;
   std::snprintf(line, sizeof line, "  rate      %.2f %s\n", rec.throughput,
                 rec.throughput_unit.c_str());
@@ -143,7 +144,7 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   int nodes = 1;
   if (vm.count("nodes")) {
-    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), 4096);
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
     if (!n.ok()) return UsageError("run", n.status().message());
     nodes = *n;
   }

@@ -19,7 +19,7 @@ Result<std::vector<int>> ParseNodeList(const std::string& text) {
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
-    KRG_ASSIGN_OR_RETURN(int n, ParsePositive("--nodes", item, 4096));
+    KRG_ASSIGN_OR_RETURN(int n, ParsePositive("--nodes", item, kMaxNodes));
     nodes.push_back(n);
   }
   if (nodes.empty() || text.back() == ',') {

@@ -214,7 +214,7 @@ struct SizePreset {
 SizePreset Preset(const std::string& size) {
   if (size == "test") return {320, 180, 256, 200};
   if (size == "medium") return {1920, 1080, 2000, 8000};
-  if (size == "large") return {3840, 2160, 4000, 16000};
+  if (size == "large") return {5120, 2880, 8000, 16000};
   return {1280, 720, 1000, 2000};  // small
 }
 
