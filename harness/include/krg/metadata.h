@@ -1,0 +1,52 @@
+// System metadata for benchmark result files, as Phoronix records hardware
+// and software next to its numbers: CPU model and count, memory, kernel,
+// distribution, and on Kerrighed the cluster (nodes, schedulers, ...).
+// `krgdemo bench` stores it under the result file's "metadata" key so that
+// `compare` readers know what ran where (docs/results.md).
+//
+// Reads files under a root folder ("/" normally; tests pass a fake tree) and
+// uname(2). Pure reads, no state: safe from any thread.
+#ifndef KRG_METADATA_H_
+#define KRG_METADATA_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace krg::platform {
+
+struct SystemMetadata {
+  std::string cpu_model;
+  int logical_cpus = 0;  // "processor" entries of cpuinfo
+  int usable_cpus = 0;   // this process's affinity mask
+  std::int64_t mem_mb = 0;
+  std::string kernel_name, kernel_release, kernel_version, machine;  // uname
+  std::string distro_id, distro_version, distro_name;  // /etc/os-release
+  // null on linux; on Kerrighed: {"nodes", "node_id", "max_nodes", "abi",
+  // "schedulers", "version", "capabilities"} (see docs/results.md).
+  nlohmann::json kerrighed;
+};
+
+// Collects the metadata of the machine rooted at `root`.
+SystemMetadata CollectSystemMetadata(const std::filesystem::path& root = "/");
+nlohmann::json ToJson(const SystemMetadata& m);
+
+// The Kerrighed part: null unless `root` shows a Kerrighed kernel
+// (proc/nodes/self or sys/kerrighed).
+nlohmann::json CollectKerrighedMetadata(const std::filesystem::path& root);
+
+// Parsers of the files above, for tests.
+// KEY=VALUE lines of os-release(5), quotes removed.
+std::map<std::string, std::string> ParseOsRelease(const std::string& text);
+// MemTotal of a meminfo text, in MiB (0 when absent).
+std::int64_t ParseMemTotalMb(const std::string& text);
+// The first "model name" of a cpuinfo text ("unknown" when absent) and the
+// number of "processor" entries.
+std::string ParseCpuModel(const std::string& text);
+int CountProcessors(const std::string& text);
+
+}  // namespace krg::platform
+
+#endif  // KRG_METADATA_H_
