@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,37 @@ TEST_F(ExecutorTest, MeasureRepeatsAndVerifiesEveryPass) {
   EXPECT_EQ(m->workers, 3);
   EXPECT_TRUE(m->verification.ok);
   EXPECT_EQ(m->summary.count, 4);
+}
+
+// Each unit answers with the pid that ran it.
+class PidFarm : public SquaresFarm {
+ public:
+  explicit PidFarm(std::size_t n) : SquaresFarm(n), pids_(n) {}
+  bool fresh_process_per_unit() const override { return true; }
+  Status RunUnit(std::size_t, std::string* out) const override {
+    *out = std::to_string(::getpid());
+    return Status::Ok();
+  }
+  Status Merge(std::size_t i, std::string_view bytes) override {
+    pids_[i] = std::string(bytes);
+    return Status::Ok();
+  }
+  std::vector<std::string> pids_;
+};
+
+TEST_F(ExecutorTest, FreshProcessPerUnitRunsEveryUnitInItsOwnProcess) {
+  PidFarm w(25);
+  ExecOptions o = Slots(2);
+  int starts = 0;
+  o.on_worker_start = [&](pid_t) { ++starts; };
+  auto r = MakeProcessExecutor(*platform_)->RunFarm(w, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->worker_restarts, 0);
+  std::set<std::string> distinct(w.pids_.begin(), w.pids_.end());
+  EXPECT_EQ(distinct.size(), 25u);
+  EXPECT_FALSE(distinct.count(""));
+  EXPECT_GE(starts, 25);
+  EXPECT_LE(starts, 25 + 2);
 }
 
 TEST(EngineTest, ParsesNamesAndRejectsOthers) {

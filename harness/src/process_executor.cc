@@ -6,6 +6,9 @@
 // header {unit, ok, length} then `length` bytes: the unit's result, or the
 // error message when !ok. EOF on the worker's side means "no more work".
 //
+// With FarmWorkload::fresh_process_per_unit(), each worker gets one unit and
+// is then sent EOF, reaped and replaced: a new process per unit.
+//
 // Fault recovery: a worker that dies (EOF on its socket) is reaped; the units
 // it held are requeued and a new worker takes its slot. A unit that has lost
 // `max_unit_attempts` workers fails the run, so a poisonous unit cannot loop.
@@ -88,12 +91,17 @@ struct Worker {
   std::deque<std::size_t> in_flight;
   std::string buffer;  // bytes received, not yet parsed
   bool alive = false;
+  bool served = false;  // one-shot: has had its unit
 };
 
 class FarmMaster {
  public:
   FarmMaster(platform::Platform& p, FarmWorkload& w, const ExecOptions& o)
-      : platform_(p), w_(w), opts_(o), attempts_(w.unit_count(), 0) {}
+      : platform_(p),
+        w_(w),
+        opts_(o),
+        attempts_(w.unit_count(), 0),
+        one_shot_(w.fresh_process_per_unit()) {}
 
   ~FarmMaster() { StopAll(/*kill=*/true); }
 
@@ -102,7 +110,8 @@ class FarmMaster {
  private:
   Status Spawn(std::size_t slot);
   void Dispatch(Worker& worker);
-  Status Drain(Worker& worker);  // parse complete messages in the buffer
+  Status Drain(Worker& worker);   // parse complete messages in the buffer
+  Status Retire(Worker& worker);  // one-shot worker done: reap, replace
   Status OnDeath(Worker& worker);
   void StopAll(bool kill);
 
@@ -114,6 +123,7 @@ class FarmMaster {
   std::vector<int> attempts_;
   std::size_t merged_ = 0;
   int idle_deaths_ = 0;  // deaths holding no unit: a worker that cannot start
+  const bool one_shot_;  // a fresh process per unit
   ExecReport report_;
 };
 
@@ -126,6 +136,7 @@ Status FarmMaster::Spawn(std::size_t slot) {
                        }));
   worker.slot = slot;
   worker.alive = true;
+  worker.served = false;
   worker.buffer.clear();
   worker.in_flight.clear();
   if (opts_.on_worker_start) opts_.on_worker_start(worker.child.pid);
@@ -133,14 +144,29 @@ Status FarmMaster::Spawn(std::size_t slot) {
 }
 
 void FarmMaster::Dispatch(Worker& worker) {
-  while (worker.alive && !pending_.empty() &&
-         worker.in_flight.size() < kUnitsInFlight) {
+  const std::size_t depth = one_shot_ ? 1 : kUnitsInFlight;
+  while (worker.alive && !pending_.empty() && !worker.served &&
+         worker.in_flight.size() < depth) {
     std::uint64_t unit = pending_.front();
     // A failed send means the worker died; its EOF is handled by poll.
     if (!WriteAll(worker.child.fd, &unit, sizeof unit)) return;
     pending_.pop_front();
     worker.in_flight.push_back(static_cast<std::size_t>(unit));
+    worker.served = one_shot_;
   }
+}
+
+Status FarmMaster::Retire(Worker& worker) {
+  ::close(worker.child.fd);  // EOF: the worker exits by itself
+  worker.alive = false;
+  KRG_ASSIGN_OR_RETURN(auto exit, platform::Reap(worker.child.pid, true));
+  if (!exit || !exit->exited || exit->code != 0) {
+    return Status::Internal(
+        "short-lived worker " + std::to_string(worker.child.pid) +
+        " ended badly (" + (exit ? exit->ToString() : "unknown") + ")");
+  }
+  if (merged_ < w_.unit_count()) return Spawn(worker.slot);
+  return Status::Ok();
 }
 
 Status FarmMaster::Drain(Worker& worker) {
@@ -161,6 +187,7 @@ Status FarmMaster::Drain(Worker& worker) {
     ++merged_;
     worker.buffer.erase(0, sizeof h + h.length);
   }
+  if (worker.served && worker.in_flight.empty()) return Retire(worker);
   return Status::Ok();
 }
 

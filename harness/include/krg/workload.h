@@ -64,6 +64,10 @@ class FarmWorkload : public Workload {
   virtual void BeginPass() = 0;
   // Folds unit `i`'s bytes into the answer; once per unit per pass, any order.
   virtual Status Merge(std::size_t i, std::string_view bytes) = 0;
+  // True: the procs engine runs every unit in a freshly forked, short-lived
+  // process (the `make -j` pattern that Kerrighed's DISTANT_FORK places at
+  // fork time) instead of reusing long-lived workers.
+  virtual bool fresh_process_per_unit() const { return false; }
 };
 
 }  // namespace krg
