@@ -1,5 +1,6 @@
 #include "linux_platform.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,20 +10,18 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "fork_worker.h"
+
 namespace krg::platform {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& path) { return ReadSmallFile(path); }
 
 std::string CpuModel() {
   std::istringstream in(ReadFile("/proc/cpuinfo"));
@@ -109,6 +108,7 @@ class LinuxPlatform final : public Platform {
     for (int i = 0; i < count; ++i) {
       layout.nodes.push_back({i, groups[i], mem / count, 0});
     }
+    layout_ = layout;
     if (count > static_cast<int>(cpus.size())) {
       layout.cpus_shared = true;
       layout.note = std::to_string(count) + " nodes on " +
@@ -121,42 +121,22 @@ class LinuxPlatform final : public Platform {
 
   Result<Child> SpawnWorker(const Node& node,
                             const std::function<int(int)>& body) override {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-      return Status::FromErrno("socketpair", errno);
-    }
-    std::fflush(nullptr);  // nothing buffered is written twice
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      int err = errno;
-      ::close(sv[0]);
-      ::close(sv[1]);
-      return Status::FromErrno("fork", err);
-    }
-    if (pid == 0) ::_exit(RunChild(node, sv[1], body));
-    ::close(sv[1]);
-    return Child{pid, sv[0]};
+    return ForkWorker(node.cpus, body);
   }
 
- private:
-  // In the child: default signals, pinned to the node, only its own channel
-  // open (a sibling's copy of another worker's channel would hide its EOF).
-  static int RunChild(const Node& node, int fd,
-                      const std::function<int(int)>& body) {
-    for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
-    if (fd != 3) {
-      if (::dup2(fd, 3) < 0) return 120;
-      fd = 3;
-    }
-    ::close_range(4, ~0U, 0);
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int cpu : node.cpus) CPU_SET(cpu, &set);
-    if (!node.cpus.empty() && ::sched_setaffinity(0, sizeof set, &set) != 0) {
-      return 121;
-    }
-    return body(fd);
+  Result<CapsReport> ApplyCapabilities(
+      const std::vector<std::string>& raise,
+      const std::vector<std::string>&) override {
+    CapsReport report;  // linux has no cluster capabilities
+    report.requested = raise;
+    return report;
   }
+
+  Status MoveProcess(pid_t pid, const Node& node) override;
+  Result<int> NodeOf(pid_t pid) override;
+
+ private:
+  Layout layout_;  // of the last Partition(): maps CPUs back to nodes
 };
 
 }  // namespace
@@ -218,8 +198,63 @@ std::unique_ptr<Platform> MakeLinuxPlatform() {
   return std::make_unique<LinuxPlatform>();
 }
 
+Status LinuxPlatform::MoveProcess(pid_t pid, const Node& node) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : node.cpus) CPU_SET(cpu, &set);
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) {
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+  int moved = 0;
+  Status status;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    const pid_t tid = std::atoi(e->d_name);
+    // Every thread: a process is on a node when all its threads are.
+    if (::sched_setaffinity(tid, sizeof set, &set) == 0) {
+      ++moved;
+    } else if (errno != ESRCH) {
+      status = Status::FromErrno("cannot move thread " + std::to_string(tid) +
+                                     " of process " + std::to_string(pid),
+                                 errno);
+    }
+  }
+  ::closedir(dir);
+  if (!status.ok()) return status;
+  if (moved == 0) return Status::NotFound("no process " + std::to_string(pid));
+  return Status::Ok();
+}
+
+Result<int> LinuxPlatform::NodeOf(pid_t pid) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  auto paren = stat.rfind(')');
+  if (paren == std::string::npos) {
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+  // Fields after the comm: field 3 is state, so field 39 is index 36.
+  std::istringstream in(stat.substr(paren + 1));
+  std::string field;
+  int psr = -1;
+  for (int i = 3; i <= 39 && in >> field; ++i) {
+    if (i == 39) psr = std::atoi(field.c_str());
+  }
+  if (psr < 0)
+    return Status::NotFound("no CPU for process " + std::to_string(pid));
+  for (const Node& n : layout_.nodes) {
+    for (int cpu : n.cpus) {
+      if (cpu == psr) return n.id;
+    }
+  }
+  return psr;  // no layout: one node per CPU
+}
+
 std::unique_ptr<Platform> DetectPlatform() {
-  // The kerrighed platform (its own issue) is selected here once it exists.
+  if (std::filesystem::exists(SysPath("/proc/nodes/self")) ||
+      std::filesystem::exists(SysPath("/sys/kerrighed"))) {
+    return MakeKerrighedPlatform();
+  }
   return MakeLinuxPlatform();
 }
 

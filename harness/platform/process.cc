@@ -1,8 +1,10 @@
 // POSIX process helpers: signals, reaping, running a command without a shell.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,10 +12,13 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
+#include "fork_worker.h"
 #include "krg/platform.h"
 
 extern char** environ;
@@ -192,5 +197,66 @@ const std::atomic<bool>* InstallInterruptFlag() {
 }
 
 int InterruptSignal() { return g_signal; }
+
+}  // namespace krg::platform
+
+namespace krg::platform {
+
+std::string ReadSmallFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string SysPath(const std::string& path) {
+  const char* root = std::getenv("KRGDEMO_SYSROOT");
+  if (root == nullptr || *root == '\0' || std::string(root) == "/") {
+    return path;
+  }
+  std::string r = root;
+  while (!r.empty() && r.back() == '/') r.pop_back();
+  return r + path;
+}
+
+namespace {
+
+int RunChild(const std::vector<int>& cpus, int fd,
+             const std::function<int(int)>& body) {
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
+  if (fd != 3) {
+    if (::dup2(fd, 3) < 0) return 120;
+    fd = 3;
+  }
+  ::close_range(4, ~0U, 0);
+  if (!cpus.empty()) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus) CPU_SET(cpu, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) != 0) return 121;
+  }
+  return body(fd);
+}
+
+}  // namespace
+
+Result<Child> ForkWorker(const std::vector<int>& cpus,
+                         const std::function<int(int)>& body) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return Status::FromErrno("socketpair", errno);
+  }
+  std::fflush(nullptr);  // nothing buffered is written twice
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return Status::FromErrno("fork", err);
+  }
+  if (pid == 0) ::_exit(RunChild(cpus, sv[1], body));
+  ::close(sv[1]);
+  return Child{pid, sv[0]};
+}
 
 }  // namespace krg::platform

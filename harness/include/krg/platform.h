@@ -41,6 +41,55 @@ struct Layout {
   std::string note;          // one sentence, shown once, when not empty
 };
 
+// Kerrighed capability sets of one process, as bit masks (INTERFACE.md 1.3:
+// bit 0 CHANGE_KERRIGHED_CAP, 1 CAN_MIGRATE, 2 DISTANT_FORK, ...).
+struct CapSets {
+  int permitted = 0;
+  int effective = 0;
+  int inheritable_permitted = 0;
+  int inheritable_effective = 0;
+  // What a child forked now gets in its effective set (INTERFACE.md 1.4).
+  int ChildEffective() const {
+    return inheritable_effective & inheritable_permitted;
+  }
+};
+
+// The capability names, indexed by bit number.
+const std::vector<std::string>& CapabilityNames();
+// Bit mask of `names`; kInvalidArgument naming an unknown capability.
+Result<int> CapabilityMask(const std::vector<std::string>& names);
+// Names of the bits set in `mask`, in bit order.
+std::vector<std::string> CapabilityList(int mask);
+// Parses the four-block output of `krgcapset -s` (INTERFACE.md 1.5).
+Result<CapSets> ParseCapsetShow(const std::string& text);
+
+// What the platform did about a demo's capabilities.
+struct CapsReport {
+  bool applicable = false;  // false on linux: there are no capabilities
+  std::vector<std::string> requested;
+  std::vector<std::string> effective;  // what the workers get
+};
+
+// A scheduler configured under /config/krg_scheduler/schedulers.
+struct SchedulerInfo {
+  std::string name;
+  std::vector<std::string> policies;  // e.g. round_robin_balancer
+  bool handle_all = false;            // process_set/handle_all is 1
+};
+
+// What can be read of a Kerrighed cluster.
+struct KerrighedInfo {
+  std::string version;  // from `krgcapset --version`, or "unknown"
+  int self_node = -1;
+  int online = 0, present = 0, possible = 0;  // /proc/nodes/nrnodes
+  std::optional<CapSets> caps;                // of this process
+  std::vector<SchedulerInfo> schedulers;
+};
+
+// Where procs workers go on Kerrighed: fork locally then `migrate` them to
+// chosen nodes, or let DISTANT_FORK and Kerrighed's scheduler place them.
+enum class Placement { kExplicit, kScheduler };
+
 // What `krgdemo info` and result files say about the machine.
 struct SystemInfo {
   std::string platform;  // "linux" | "kerrighed"
@@ -50,6 +99,7 @@ struct SystemInfo {
   std::int64_t mem_mb = 0;
   std::vector<Node> nodes;       // physical nodes (linux: one, with every CPU)
   std::vector<double> cpu_load;  // per usable CPU, 0..1, sampled briefly
+  std::optional<KerrighedInfo> kerrighed;  // set on the kerrighed platform
 };
 
 // A worker process and the master's end of its bidirectional channel.
@@ -80,11 +130,36 @@ class Platform {
   // exits with its return value. The child never returns into the caller.
   virtual Result<Child> SpawnWorker(const Node& node,
                                     const std::function<int(int fd)>& body) = 0;
+
+  // Makes `caps` effective in the workers this process forks from now on;
+  // fails (kFailedPrecondition) when the cluster does not grant them. On
+  // linux there are no capabilities: returns a report with !applicable.
+  virtual Result<CapsReport> ApplyCapabilities(
+      const std::vector<std::string>& raise,
+      const std::vector<std::string>& drop) = 0;
+  // Moves process `pid` to `node` (kerrighed: `migrate`, asynchronous;
+  // linux: the CPU set of every thread of the process).
+  virtual Status MoveProcess(pid_t pid, const Node& node) = 0;
+  // The node `pid` runs on now; kNotFound when that cannot be read.
+  virtual Result<int> NodeOf(pid_t pid) = 0;
+  // Where workers spawned since the last call ended up, waiting up to
+  // `timeout_ms` for asynchronous moves to land: one line per worker that is
+  // not where it was sent (empty when all are).
+  virtual std::vector<std::string> ConfirmPlacement(int timeout_ms) {
+    (void)timeout_ms;
+    return {};
+  }
+  virtual void SetPlacement(Placement placement) { (void)placement; }
 };
 
 // The platform this machine runs: kerrighed when detected, else linux.
+// Every path is read under $KRGDEMO_SYSROOT (default /) and the Kerrighed
+// tools are found on PATH, so a test double can stand in for a cluster.
 std::unique_ptr<Platform> DetectPlatform();
 std::unique_ptr<Platform> MakeLinuxPlatform();
+std::unique_ptr<Platform> MakeKerrighedPlatform();
+// `path` (absolute) under $KRGDEMO_SYSROOT.
+std::string SysPath(const std::string& path);
 
 // Process helpers (POSIX), safe from any thread.
 Status SendSignal(pid_t pid, int sig);

@@ -1,0 +1,25 @@
+// ForkWorker: the one place a worker process is forked, shared by the
+// platforms. Private to harness/platform/.
+#ifndef KRG_PLATFORM_FORK_WORKER_H_
+#define KRG_PLATFORM_FORK_WORKER_H_
+
+#include <functional>
+#include <vector>
+
+#include "krg/platform.h"
+
+namespace krg::platform {
+
+// Forks a child that gets default signal dispositions, only its own channel
+// open (as fd 3: a sibling's copy of another worker's channel would hide that
+// worker's EOF), is pinned to `cpus` when not empty, runs body(fd) and exits
+// with its return value.
+Result<Child> ForkWorker(const std::vector<int>& cpus,
+                         const std::function<int(int fd)>& body);
+
+// Reads a whole (small) file, "" when it cannot be read.
+std::string ReadSmallFile(const std::string& path);
+
+}  // namespace krg::platform
+
+#endif  // KRG_PLATFORM_FORK_WORKER_H_

@@ -1,0 +1,402 @@
+// The `kerrighed` platform: a Kerrighed 2.x/3.0 single-system-image cluster,
+// driven through its files (/proc/nodes, /sys/kerrighed, /config/krg_scheduler,
+// /proc/<pid>/stat) and its tools (krgcapset, migrate), exactly as
+// shared/kerrighed/INTERFACE.md describes them. Every path is taken under
+// $KRGDEMO_SYSROOT and every tool from PATH, so a test double can stand in.
+#include <dirent.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "fork_worker.h"
+#include "krg/platform.h"
+
+namespace krg::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The text of a file under the sysroot.
+std::string Sys(const std::string& path) {
+  return ReadSmallFile(SysPath(path));
+}
+
+int CountProcessors(const std::string& cpuinfo) {
+  std::istringstream in(cpuinfo);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    n += line.rfind("processor", 0) == 0;
+  }
+  return n;
+}
+
+std::string ModelName(const std::string& cpuinfo) {
+  std::istringstream in(cpuinfo);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos && colon + 2 <= line.size()) {
+        return line.substr(colon + 2);
+      }
+    }
+  }
+  return "unknown";
+}
+
+std::int64_t MemTotalMb(const std::string& meminfo) {
+  std::istringstream in(meminfo);
+  std::string key;
+  std::int64_t kb = 0;
+  while (in >> key >> kb) {
+    if (key == "MemTotal:") return kb / 1024;
+    in.ignore(1 << 10, '\n');
+  }
+  return 0;
+}
+
+// "ONLINE:3\nPRESENT:4\nPOSSIBLE:256\n" (INTERFACE.md 5.1).
+void ParseNrNodes(const std::string& text, KerrighedInfo* info) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = line.substr(0, colon);
+    const int value = std::atoi(line.c_str() + colon + 1);
+    if (key == "ONLINE") info->online = value;
+    if (key == "PRESENT") info->present = value;
+    if (key == "POSSIBLE") info->possible = value;
+  }
+}
+
+// The 39th field of /proc/<pid>/stat: the CPU (global id) it runs on.
+Result<int> ProcessorOf(pid_t pid) {
+  const std::string stat = Sys("/proc/" + std::to_string(pid) + "/stat");
+  auto paren = stat.rfind(')');
+  if (paren == std::string::npos) {
+    return Status::NotFound("no /proc/" + std::to_string(pid) + "/stat");
+  }
+  std::istringstream in(stat.substr(paren + 1));
+  std::string field;
+  for (int i = 3; in >> field; ++i) {
+    if (i == 39) return std::atoi(field.c_str());
+  }
+  return Status::NotFound("short /proc/" + std::to_string(pid) + "/stat");
+}
+
+// NR_CPUS: global CPU ids are node * NR_CPUS + local cpu (INTERFACE.md 5.1).
+int NrCpus() {
+  const std::string max = Sys("/sys/devices/system/cpu/kernel_max");
+  const int v = std::atoi(max.c_str());
+  return v > 0 ? v + 1 : 64;
+}
+
+// Maps `migrate`'s stderr (perror) to what the user should do about it.
+Status MigrateError(pid_t pid, int node, const CommandOutput& out) {
+  const std::string err = out.err.empty() ? out.out : out.err;
+  const std::string who = "process " + std::to_string(pid);
+  if (err.find("Operation not permitted") != std::string::npos) {
+    return Status::FailedPrecondition(
+        who +
+        " may not migrate: it lacks CAN_MIGRATE, or it is "
+        "multi-threaded (Kerrighed never migrates a multi-threaded "
+        "process)");
+  }
+  if (err.find("not on the network") != std::string::npos) {
+    return Status::FailedPrecondition("node " + std::to_string(node) +
+                                      " is not online");
+  }
+  if (err.find("No such process") != std::string::npos) {
+    return Status::NotFound("no " + who);
+  }
+  if (err.find("Invalid argument") != std::string::npos) {
+    return Status::InvalidArgument("node " + std::to_string(node) +
+                                   " is out of range");
+  }
+  return Status::Internal("migrate " + std::to_string(pid) + " " +
+                          std::to_string(node) + " failed: " + err);
+}
+
+class KerrighedPlatform final : public Platform {
+ public:
+  std::string name() const override { return "kerrighed"; }
+
+  Result<SystemInfo> Describe(bool sample_load) override;
+  Result<Layout> Partition(int count) override;
+  Result<Child> SpawnWorker(const Node& node,
+                            const std::function<int(int)>& body) override;
+  Result<CapsReport> ApplyCapabilities(
+      const std::vector<std::string>& raise,
+      const std::vector<std::string>& drop) override;
+  Status MoveProcess(pid_t pid, const Node& node) override;
+  Result<int> NodeOf(pid_t pid) override;
+  std::vector<std::string> ConfirmPlacement(int timeout_ms) override;
+  void SetPlacement(Placement placement) override { placement_ = placement; }
+
+ private:
+  Result<std::vector<Node>> OnlineNodes();
+  int SelfNode();
+  Result<CapSets> ShowCaps();
+
+  Placement placement_ = Placement::kExplicit;
+  std::map<pid_t, int> sent_;       // worker -> node it was sent to
+  std::vector<std::string> notes_;  // moves that failed outright
+};
+
+int KerrighedPlatform::SelfNode() {
+  std::error_code ec;
+  const fs::path link = fs::read_symlink(SysPath("/proc/nodes/self"), ec);
+  if (!ec && link.filename().string().rfind("node", 0) == 0) {
+    return std::atoi(link.filename().string().c_str() + 4);
+  }
+  const std::string id = Sys("/sys/kerrighed/node_id");
+  return id.empty() ? -1 : std::atoi(id.c_str());
+}
+
+Result<std::vector<Node>> KerrighedPlatform::OnlineNodes() {
+  std::vector<Node> nodes;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(SysPath("/proc/nodes"), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 5 || name.rfind("node", 0) != 0 || e.is_symlink() ||
+        !std::all_of(name.begin() + 4, name.end(), ::isdigit)) {
+      continue;
+    }
+    const std::string dir = "/proc/nodes/" + name + "/";
+    Node n;
+    const std::string id = Sys(dir + "nodeid");
+    n.id = id.empty() ? std::atoi(name.c_str() + 4) : std::atoi(id.c_str());
+    const int cpus = std::max(1, CountProcessors(Sys(dir + "cpuinfo")));
+    for (int c = 0; c < cpus; ++c) n.cpus.push_back(n.id * NrCpus() + c);
+    n.mem_mb = MemTotalMb(Sys(dir + "meminfo"));
+    n.load = std::atof(Sys(dir + "loadavg").c_str()) / cpus;
+    nodes.push_back(n);
+  }
+  if (ec) {
+    return Status::FailedPrecondition("cannot list " + SysPath("/proc/nodes") +
+                                      ": " + ec.message());
+  }
+  if (nodes.empty()) {
+    return Status::FailedPrecondition("no node under " +
+                                      SysPath("/proc/nodes"));
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const Node& a, const Node& b) { return a.id < b.id; });
+  return nodes;
+}
+
+Result<CapSets> KerrighedPlatform::ShowCaps() {
+  // krgcapset acts on its parent: this process.
+  KRG_ASSIGN_OR_RETURN(CommandOutput show, RunCommand({"krgcapset", "-s"}));
+  if (!show.exit.exited || show.exit.code != 0) {
+    return Status::FailedPrecondition(
+        "krgcapset -s failed (" + show.exit.ToString() +
+        "): " + (show.err.empty() ? show.out : show.err));
+  }
+  return ParseCapsetShow(show.out);
+}
+
+std::vector<SchedulerInfo> ReadSchedulers() {
+  std::vector<SchedulerInfo> out;
+  std::error_code ec;
+  const fs::path root = SysPath("/config/krg_scheduler/schedulers");
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    if (!e.is_directory()) continue;
+    SchedulerInfo s;
+    s.name = e.path().filename().string();
+    std::error_code ec2;
+    for (const auto& p : fs::directory_iterator(e.path(), ec2)) {
+      const std::string n = p.path().filename().string();
+      if (p.is_directory() && n != "process_set") s.policies.push_back(n);
+    }
+    std::sort(s.policies.begin(), s.policies.end());
+    s.handle_all =
+        std::atoi(ReadSmallFile((e.path() / "process_set/handle_all").string())
+                      .c_str()) == 1;
+    out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SchedulerInfo& a, const SchedulerInfo& b) {
+              return a.name < b.name;
+            });
+  return out;
+}
+
+Result<SystemInfo> KerrighedPlatform::Describe(bool sample_load) {
+  (void)sample_load;  // each node's loadavg is already an average
+  SystemInfo info;
+  info.platform = name();
+  struct utsname u;
+  if (::uname(&u) == 0) info.kernel = std::string(u.sysname) + " " + u.release;
+  KRG_ASSIGN_OR_RETURN(info.nodes, OnlineNodes());
+  KerrighedInfo k;
+  k.self_node = SelfNode();
+  ParseNrNodes(Sys("/proc/nodes/nrnodes"), &k);
+  info.cpu_model = ModelName(Sys("/proc/nodes/self/cpuinfo"));
+  for (const Node& n : info.nodes) {
+    info.usable_cpus += static_cast<int>(n.cpus.size());
+    info.mem_mb += n.mem_mb;
+    info.cpu_load.push_back(n.load);
+  }
+  k.version = "unknown";
+  if (auto v = RunCommand({"krgcapset", "--version"});
+      v.ok() && v->exit.exited) {
+    std::string first = v->out.substr(0, v->out.find('\n'));
+    auto space = first.rfind(' ');
+    if (space != std::string::npos) k.version = first.substr(space + 1);
+  }
+  if (auto caps = ShowCaps(); caps.ok()) k.caps = *caps;
+  k.schedulers = ReadSchedulers();
+  info.kerrighed = k;
+  return info;
+}
+
+Result<Layout> KerrighedPlatform::Partition(int count) {
+  KRG_CHECK(count >= 1) << "Partition(" << count << ")";
+  KRG_ASSIGN_OR_RETURN(std::vector<Node> online, OnlineNodes());
+  // The node krgdemo runs on first: a run of 1 node stays home.
+  const int self = SelfNode();
+  std::stable_partition(online.begin(), online.end(),
+                        [self](const Node& n) { return n.id == self; });
+  Layout layout;
+  for (int i = 0; i < count; ++i) {
+    layout.nodes.push_back(online[i % online.size()]);
+  }
+  if (count > static_cast<int>(online.size())) {
+    layout.cpus_shared = true;
+    layout.note = std::to_string(count) + " workers on " +
+                  std::to_string(online.size()) +
+                  " online Kerrighed nodes: nodes run several workers each.";
+  }
+  return layout;
+}
+
+Result<Child> KerrighedPlatform::SpawnWorker(
+    const Node& node, const std::function<int(int)>& body) {
+  // No pinning: on Kerrighed placement is a node, not a CPU set.
+  KRG_ASSIGN_OR_RETURN(Child child, ForkWorker({}, body));
+  if (placement_ == Placement::kScheduler) {
+    sent_[child.pid] = -1;  // wherever the scheduler puts it
+    return child;
+  }
+  sent_[child.pid] = node.id;
+  if (node.id != SelfNode()) {
+    Status moved = MoveProcess(child.pid, node);
+    if (!moved.ok()) notes_.push_back(moved.message());
+  }
+  return child;
+}
+
+Result<CapsReport> KerrighedPlatform::ApplyCapabilities(
+    const std::vector<std::string>& raise,
+    const std::vector<std::string>& drop) {
+  KRG_ASSIGN_OR_RETURN(int want, CapabilityMask(raise));
+  KRG_ASSIGN_OR_RETURN(int unwanted, CapabilityMask(drop));
+  if (!ProgramExists("krgcapset")) {
+    return Status::Unavailable(
+        "krgcapset not found on PATH: install the Kerrighed tools");
+  }
+  std::string said;
+  // -d: the inheritable effective set of krgcapset's parent (this process),
+  // which is what the workers forked from now on get (INTERFACE.md 1.4).
+  for (const auto& [sign, names] :
+       {std::pair{'+', raise}, std::pair{'-', drop}}) {
+    if (names.empty()) continue;
+    std::string list(1, sign);
+    for (const std::string& n : names) list += (list.size() > 1 ? "," : "") + n;
+    KRG_ASSIGN_OR_RETURN(CommandOutput set,
+                         RunCommand({"krgcapset", "-d", list}));
+    if (!set.exit.exited || set.exit.code != 0) {
+      return Status::FailedPrecondition("krgcapset -d " + list + " failed (" +
+                                        set.exit.ToString() + "): " + set.err +
+                                        set.out);
+    }
+    said += set.out + set.err;  // a failed set still exits 0
+  }
+  KRG_ASSIGN_OR_RETURN(CapSets sets, ShowCaps());
+  const int got = sets.ChildEffective();
+  const int missing = want & ~got;
+  const int extra = unwanted & got;
+  if (missing != 0 || extra != 0) {
+    std::string what;
+    for (const std::string& n : CapabilityList(missing)) what += " +" + n;
+    for (const std::string& n : CapabilityList(extra)) what += " -" + n;
+    while (!said.empty() && said.back() == '\n') said.pop_back();
+    return Status::FailedPrecondition(
+        "Kerrighed did not make the capabilities effective for the "
+        "workers:" +
+        what + " (krgcapset -s shows inheritable effective 0" +
+        [](int v) {
+          std::ostringstream o;
+          o << std::oct << v;
+          return o.str();
+        }(sets.inheritable_effective) +
+        ")" + (said.empty() ? "" : "; krgcapset said: " + said));
+  }
+  CapsReport report;
+  report.applicable = true;
+  report.requested = raise;
+  report.effective = CapabilityList(got);
+  return report;
+}
+
+Status KerrighedPlatform::MoveProcess(pid_t pid, const Node& node) {
+  KRG_ASSIGN_OR_RETURN(
+      CommandOutput out,
+      RunCommand({"migrate", std::to_string(pid), std::to_string(node.id)}));
+  if (out.exit.exited && out.exit.code == 0) return Status::Ok();
+  return MigrateError(pid, node.id, out);
+}
+
+Result<int> KerrighedPlatform::NodeOf(pid_t pid) {
+  KRG_ASSIGN_OR_RETURN(int psr, ProcessorOf(pid));
+  return psr / NrCpus();
+}
+
+std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {
+  std::vector<std::string> lines = std::move(notes_);
+  notes_.clear();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const int self = SelfNode();
+  // Migration is asynchronous: poll where each worker runs.
+  std::map<pid_t, int> where;
+  for (;;) {
+    bool settled = true;
+    for (const auto& [pid, node] : sent_) {
+      auto at = NodeOf(pid);
+      // The double (and a process not yet looked at) may have no stat
+      // entry: such a process runs where it was forked, this node.
+      where[pid] = at.ok() ? *at : self;
+      if (node >= 0 && where[pid] != node) settled = false;
+    }
+    if (settled || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& [pid, node] : sent_) {
+    if (node >= 0 && where[pid] != node) {
+      lines.push_back("worker " + std::to_string(pid) +
+                      " did not move to node " + std::to_string(node) +
+                      " (still on node " + std::to_string(where[pid]) + ")");
+    } else if (node < 0) {
+      lines.push_back("worker " + std::to_string(pid) +
+                      " placed by the scheduler on node " +
+                      std::to_string(where[pid]));
+    }
+  }
+  sent_.clear();
+  return lines;
+}
+
+}  // namespace
+
+std::unique_ptr<Platform> MakeKerrighedPlatform() {
+  return std::make_unique<KerrighedPlatform>();
+}
+
+}  // namespace krg::platform
