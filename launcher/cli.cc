@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "cluster.h"
+
 namespace krg::cli {
 
 int ExitCodeFor(const Status& s) {
@@ -209,6 +211,7 @@ ResultFile NewResultFile(platform::Platform& p, const std::string& label) {
     for (const platform::Node& n : info->nodes) {
       f.system.nodes.push_back({n.id, int(n.cpus.size()), n.mem_mb});
     }
+    f.system.kerrighed = KerrighedRecord(*info, {});
   }
   return f;
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "cluster.h"
 
 namespace krg::cli {
 namespace {
@@ -60,13 +61,19 @@ std::string Summary(const RunRequest& req, const std::string& platform,
 }
 
 // Opens the log, then measures, writes artifacts, run.json and the log.
-int Execute(RunRequest& req, int nodes, Workload& w) {
+int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
+            Workload& w) {
   const Engine engine =
       req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads);
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
   std::ofstream log(*out / "krgdemo.log");
   auto platform = platform::DetectPlatform();
+  auto caps = PrepareCluster(*platform, *req.demo, cluster);
+  if (!caps.ok()) {
+    log << "run failed: " << caps.status().ToString() << "\n";
+    return Fail(caps.status());
+  }
 
   RunSpec spec;
   spec.engine = engine;
@@ -91,19 +98,34 @@ int Execute(RunRequest& req, int nodes, Workload& w) {
     }
     return Fail(m.status().WithContext(req.demo->name));
   }
-  for (const std::string& e : m->events) log << "event: " << e << "\n";
+  for (const std::string& e : m->events) {
+    log << "event: " << e << "\n";
+    if (e.find("did not move") != std::string::npos) Warn(e);
+  }
   Status art = w.WriteArtifacts(*out);
   if (!art.ok()) Warn("artifacts not written: " + art.message());
 
   ResultFile file = NewResultFile(*platform, req.demo->name);
   const WorkAmount work = w.work();
   RunRecord rec = MakeRunRecord(req, engine, nodes, *m, work.amount, work.unit);
+  rec.caps = caps->effective;
+  if (file.system.kerrighed.is_object()) {
+    file.system.kerrighed["caps_requested"] = caps->requested;
+    file.system.kerrighed["caps_effective"] = caps->effective;
+  }
   file.runs.push_back(rec);
   Status wrote = WriteResultFile(*out / "run.json", file);
   if (!wrote.ok()) return Fail(wrote);
 
-  const std::string summary =
+  std::string summary =
       Summary(req, platform->name(), engine, nodes, *m, rec, *out);
+  if (caps->applicable) {
+    std::string list;
+    for (const std::string& c : caps->effective) {
+      list += (list.empty() ? "" : ", ") + c;
+    }
+    summary += "  caps      " + list + " (effective in the workers)\n";
+  }
   log << summary;
   if (req.json) {
     std::cout << ToJson(file).dump(2) << "\n";
@@ -126,6 +148,7 @@ int RunDemoCommand(const std::vector<std::string>& args) {
                      "use this to spread the run over N nodes (default: 1; "
                      "on linux, N virtual nodes made of the CPUs)");
   AddRunOptions(&desc);
+  AddClusterOptions(&desc);
   po::options_description hidden;
   hidden.add_options()("demo", po::value<std::string>());
   po::positional_options_description pos;
@@ -148,9 +171,13 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     if (!n.ok()) return UsageError("run", n.status().message());
     nodes = *n;
   }
+  ClusterRequest cluster;
+  if (Status s = ReadClusterOptions(vm, &cluster); !s.ok()) {
+    return UsageError("run", s.message());
+  }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("run", w.status().message());
-  return Execute(req, nodes, **w);
+  return Execute(req, cluster, nodes, **w);
 }
 
 }  // namespace krg::cli

@@ -10,6 +10,7 @@
 
 #include "charts.h"
 #include "cli.h"
+#include "cluster.h"
 
 namespace krg::cli {
 namespace {
@@ -64,6 +65,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
                      "use this to choose the node counts to sweep, e.g. "
                      "1,2,4,8 (default: 1,2,4,... up to the CPU count)");
   AddRunOptions(&desc);
+  AddClusterOptions(&desc);
   po::options_description hidden;
   hidden.add_options()("demo", po::value<std::string>());
   po::positional_options_description pos;
@@ -98,13 +100,23 @@ int ScaleCommand(const std::vector<std::string>& args) {
     if (!list.ok()) return UsageError("scale", list.status().message());
     nodes = *list;
   }
+  ClusterRequest cluster;
+  if (Status s = ReadClusterOptions(vm, &cluster); !s.ok()) {
+    return UsageError("scale", s.message());
+  }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("scale", w.status().message());
   auto out = PrepareOutDir(req.out, "scale-" + req.demo->name);
   if (!out.ok()) return Fail(out.status());
   const Engine engine = req.engine.value_or(Engine::kProcs);
 
+  auto caps = PrepareCluster(*platform, *req.demo, cluster);
+  if (!caps.ok()) return Fail(caps.status());
   ResultFile file = NewResultFile(*platform, "scale " + req.demo->name);
+  if (file.system.kerrighed.is_object()) {
+    file.system.kerrighed["caps_requested"] = caps->requested;
+    file.system.kerrighed["caps_effective"] = caps->effective;
+  }
   std::vector<SpeedupPoint> points;
   std::string first_checksum;
   bool all_ok = true;
@@ -138,6 +150,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
     }
     const WorkAmount work = (*w)->work();
     RunRecord rec = MakeRunRecord(req, engine, n, *m, work.amount, work.unit);
+    rec.caps = caps->effective;
     if (first_checksum.empty()) first_checksum = rec.checksum;
     if (rec.checksum != first_checksum) rec.verified = false;
     all_ok = all_ok && rec.verified;

@@ -41,6 +41,7 @@ struct Header {
 
 constexpr int kUnitsInFlight = 2;  // per worker: hides the round trip
 constexpr std::size_t kReadChunk = 1 << 20;
+constexpr int kPlacementTimeoutMs = 3000;
 
 bool WriteAll(int fd, const void* data, std::size_t len) {
   const char* p = static_cast<const char*>(data);
@@ -237,8 +238,14 @@ Result<ExecReport> FarmMaster::Run() {
   w_.BeginPass();
   workers_.resize(opts_.slots.size());
   if (workers_.empty()) return Status::InvalidArgument("no worker slots");
-  for (std::size_t s = 0; s < workers_.size(); ++s)
+  for (std::size_t s = 0; s < workers_.size(); ++s) {
     KRG_RETURN_IF_ERROR(Spawn(s));
+  }
+  // Kerrighed moves workers asynchronously: confirm where they run while
+  // they are still idle (on linux they are pinned at fork: nothing to wait).
+  for (std::string& line : platform_.ConfirmPlacement(kPlacementTimeoutMs)) {
+    report_.events.push_back(std::move(line));
+  }
 
   std::vector<pollfd> fds;
   std::vector<char> chunk(kReadChunk);

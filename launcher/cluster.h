@@ -1,0 +1,44 @@
+// The cluster side of `run` and `scale`: which Kerrighed capabilities a demo
+// runs with (--caps) and how procs workers are placed (--placement), applied
+// to the platform before any worker is forked, and what result files record
+// about it. On linux there are no capabilities; the options are accepted and
+// recorded, and placement is always a CPU set.
+// Single-threaded: the launcher's main thread.
+#ifndef KRG_LAUNCHER_CLUSTER_H_
+#define KRG_LAUNCHER_CLUSTER_H_
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "krg/platform.h"
+#include "krg/status.h"
+#include "registry.h"
+
+namespace krg::cli {
+
+struct ClusterRequest {
+  std::vector<std::string> raise;  // --caps +A,B (added to the demo's)
+  std::vector<std::string> drop;   // --caps -A
+  platform::Placement placement = platform::Placement::kExplicit;
+};
+
+// Adds --caps and --placement.
+void AddClusterOptions(boost::program_options::options_description* desc);
+Status ReadClusterOptions(const boost::program_options::variables_map& vm,
+                          ClusterRequest* req);
+
+// The demo's capabilities adjusted by --caps, applied to `p`; the report
+// says what was requested and what the workers will have.
+Result<platform::CapsReport> PrepareCluster(platform::Platform& p,
+                                            const demos::Demo& demo,
+                                            const ClusterRequest& req);
+
+// system.kerrighed of a result file: null on linux.
+nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
+                               const platform::CapsReport& caps);
+
+}  // namespace krg::cli
+
+#endif  // KRG_LAUNCHER_CLUSTER_H_
