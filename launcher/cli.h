@@ -45,6 +45,7 @@ int ListCommand(const std::vector<std::string>& args);
 int InfoCommand(const std::vector<std::string>& args);
 int RunDemoCommand(const std::vector<std::string>& args);
 int ScaleCommand(const std::vector<std::string>& args);
+int MigrateCommand(const std::vector<std::string>& args);
 
 // Prints "krgdemo: error: <message>" and returns the exit code for `s`.
 int Fail(const Status& s);

@@ -19,6 +19,8 @@ const std::vector<Command>& Commands() {
       {"run", "run one demo, verified, results in a folder", RunDemoCommand},
       {"scale", "speedup and efficiency over node counts, with charts",
        ScaleCommand},
+      {"migrate", "move a process to a node (Kerrighed migrate, or CPU sets)",
+       MigrateCommand},
   };
   return kCommands;
 }
