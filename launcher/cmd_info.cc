@@ -5,8 +5,42 @@
 
 #include "build_info.h"
 #include "cli.h"
+#include "cluster.h"
 
 namespace krg::cli {
+namespace {
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "(none)" : out;
+}
+
+void PrintKerrighed(const platform::KerrighedInfo& k) {
+  std::printf("kerrighed  version %s, this is node %d; %d online, %d present\n",
+              k.version.c_str(), k.self_node, k.online, k.present);
+  if (k.caps) {
+    using platform::CapabilityList;
+    std::printf("caps       effective: %s\n",
+                Join(CapabilityList(k.caps->effective)).c_str());
+    std::printf("           inheritable effective (what children get): %s\n",
+                Join(CapabilityList(k.caps->ChildEffective())).c_str());
+    std::printf("           permitted: %s\n",
+                Join(CapabilityList(k.caps->permitted)).c_str());
+  } else {
+    std::printf("caps       unknown (krgcapset -s failed or is missing)\n");
+  }
+  if (k.schedulers.empty()) {
+    std::printf("scheduler  none configured under /config/krg_scheduler\n");
+  }
+  for (const platform::SchedulerInfo& s : k.schedulers) {
+    std::printf("scheduler  %s: %s%s\n", s.name.c_str(),
+                Join(s.policies).c_str(),
+                s.handle_all ? " (handles all processes)" : "");
+  }
+}
+
+}  // namespace
 
 int InfoCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
@@ -40,7 +74,7 @@ int InfoCommand(const std::vector<std::string>& args) {
                           {"mem_mb", info->mem_mb},
                           {"cpu_load", info->cpu_load},
                           {"nodes", nodes},
-                          {"kerrighed", nullptr},
+                          {"kerrighed", KerrighedRecord(*info, {})},
                           {"krgdemo",
                            {{"version", tool.version},
                             {"git", tool.git},
@@ -57,16 +91,20 @@ int InfoCommand(const std::vector<std::string>& args) {
               info->cpu_model.c_str());
   std::printf("cpus       %d usable, memory %lld MiB\n", info->usable_cpus,
               static_cast<long long>(info->mem_mb));
-  std::printf("load       ");
-  for (std::size_t i = 0; i < info->cpu_load.size(); ++i) {
-    std::printf("cpu%d %3.0f%%  ", info->nodes[0].cpus[i],
-                100 * info->cpu_load[i]);
+  if (!info->kerrighed) {  // linux: one node, a load per CPU
+    std::printf("load       ");
+    for (std::size_t i = 0; i < info->cpu_load.size(); ++i) {
+      std::printf("cpu%d %3.0f%%  ", info->nodes[0].cpus[i],
+                  100 * info->cpu_load[i]);
+    }
+    std::printf("\n");
   }
-  std::printf("\nnodes\n");
+  std::printf("nodes\n");
   for (const platform::Node& n : info->nodes) {
     std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
                 n.cpus.size(), static_cast<long long>(n.mem_mb), 100 * n.load);
   }
+  if (info->kerrighed) PrintKerrighed(*info->kerrighed);
   std::printf("krgdemo    %s (git %s, %s, %s%s)\n", tool.version.c_str(),
               tool.git.c_str(), tool.build_type.c_str(), tool.compiler.c_str(),
               KRG_NATIVE_BUILD ? ", -march=native" : "");

@@ -228,6 +228,17 @@ Status LinuxPlatform::MoveProcess(pid_t pid, const Node& node) {
 }
 
 Result<int> LinuxPlatform::NodeOf(pid_t pid) {
+  // A process is on a virtual node when its CPU set is that node's (a
+  // sleeping process keeps its last CPU in /proc/<pid>/stat until it wakes).
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(pid, sizeof set, &set) == 0) {
+    for (const Node& n : layout_.nodes) {
+      bool same = CPU_COUNT(&set) == static_cast<int>(n.cpus.size());
+      for (int cpu : n.cpus) same = same && CPU_ISSET(cpu, &set);
+      if (same) return n.id;
+    }
+  }
   const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
   auto paren = stat.rfind(')');
   if (paren == std::string::npos) {
