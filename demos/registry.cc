@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "imaging/framepipe.h"
+#include "imaging/imgpipe.h"
 #include "scientific/mandelbrot.h"
 
 namespace krg::demos {
@@ -14,6 +16,20 @@ const std::vector<Demo>& AllDemos() {
        {"CAN_MIGRATE", "DISTANT_FORK"},
        MandelbrotParamsHelp(),
        MakeMandelbrot},
+      {"imgpipe",
+       "imaging",
+       "Batch photo pipeline on OpenCV (resize, blur, gray, Canny, PNG), "
+       "images as units",
+       {"DISTANT_FORK"},
+       ImgpipeParamsHelp(),
+       MakeImgpipe},
+      {"framepipe",
+       "imaging",
+       "Video pipeline on OpenCV (MOG2 background subtraction, object boxes), "
+       "chunks of frames as units",
+       {"DISTANT_FORK"},
+       FramepipeParamsHelp(),
+       MakeFramepipe},
   };
   return kDemos;
 }
