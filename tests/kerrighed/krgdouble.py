@@ -649,7 +649,19 @@ def render_nodes(rec):
 
 def make_sysroot(root, nodes, self_node, cpus, mem_mb, present, session=1):
     """Creates a sysroot describing a running cluster (see make-sysroot)."""
+    saved = os.environ.get("KRGDEMO_SYSROOT")
     os.environ["KRGDEMO_SYSROOT"] = root
+    try:
+        _make_sysroot(nodes, self_node, cpus, mem_mb, present, session)
+    finally:
+        if saved is None:
+            del os.environ["KRGDEMO_SYSROOT"]
+        else:
+            os.environ["KRGDEMO_SYSROOT"] = saved
+
+
+def _make_sysroot(nodes, self_node, cpus, mem_mb, present, session):
+    root = sysroot()
     os.makedirs(root, exist_ok=True)
     for sub in ("caps", "apps", "migrating"):
         os.makedirs(state_path(sub), exist_ok=True)
@@ -823,6 +835,8 @@ def spawn_detached(work):
 
 def _complete_migration(pid, starttime, node, cpu, delay):
     time.sleep(delay)
+    if not os.path.isdir(state_path()):
+        return                         # the sysroot was removed meanwhile
     with StateLock():
         try:
             if alive(pid, starttime) and not knob_applies("migrate_aborts", pid):
@@ -1690,33 +1704,41 @@ def app_restart(appid, version, foreground, use_current):
         sys.stdout.flush()
         sys.stderr.flush()
         sync_r, sync_w = os.pipe()
+        exec_r, exec_w = os.pipe()      # close-on-exec: EOF once we exec'd
         if foreground:
             pid = os.fork()
             if pid == 0:
                 try:
                     os.close(sync_w)
+                    os.close(exec_r)
                     os.setsid()
                     _exec_task(task, appid, version, use_current, sync_r)
                 finally:
                     os._exit(127)
         else:
-            pid = spawn_detached_exec(task, appid, version, use_current, sync_r, sync_w)
+            pid = spawn_detached_exec(task, appid, version, use_current, sync_r, sync_w,
+                                      exec_r)
         os.close(sync_r)
+        os.close(exec_w)
         info = proc_info(pid)
         store_caps(pid, task["caps"])
         save_app({"appid": appid, "root_pid": pid, "root_starttime": info.starttime,
                   "state": "RUNNING", "chkpt_sn": version})
         os.close(sync_w)
+        while os.read(exec_r, 1):
+            pass
+        os.close(exec_r)
         return pid
 
 
-def spawn_detached_exec(task, appid, version, use_current, sync_r, sync_w):
+def spawn_detached_exec(task, appid, version, use_current, sync_r, sync_w, exec_r):
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(rfd)
             os.close(sync_w)
+            os.close(exec_r)
             os.setsid()
             gpid = os.fork()
             if gpid:
@@ -1874,12 +1896,14 @@ def main_krgcr_run(argv):
     if sync:
         pipe_r, pipe_w = os.pipe()
     go_r, go_w = os.pipe()
+    exec_r, exec_w = os.pipe()          # close-on-exec: EOF once the child exec'd
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(go_w)
+            os.close(exec_r)
             while os.read(go_r, 1):     # vfork(): run only once we are recorded
                 pass
             os.close(go_r)
@@ -1908,6 +1932,10 @@ def main_krgcr_run(argv):
             except KrgError:
                 pass
     os.close(go_w)
+    os.close(exec_w)
+    while os.read(exec_r, 1):
+        pass
+    os.close(exec_r)
     if not quiet:
         Out.out("Running application %d\n" % pid)
     sys.stdout.flush()
