@@ -1187,6 +1187,8 @@ def app_freeze(target, from_appid):
 
 
 def app_unfreeze(target, from_appid, sig):
+    if not 0 <= sig < 34:             # get_appid(): signal < 0 or >= SIGRTMIN
+        raise KrgError(errno.EINVAL)
     cache = {}
     with StateLock():
         rec = resolve_app(target, from_appid, cache)
@@ -1529,9 +1531,6 @@ def main_checkpoint(argv):
         return 1
     pid = atol(operands[0])
     if pid < 2:
-        return 1
-    if not 0 <= sig < 34:             # kernel: signal < 0 or >= SIGRTMIN
-        perror("checkpoint", errno.EINVAL)
         return 1
     ck = Checkpointer(pid, opts["from_appid"], opts["quiet"], opts["description"],
                       opts["ignore"])
