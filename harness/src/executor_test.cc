@@ -163,6 +163,20 @@ TEST_F(ExecutorTest, UnitThatAlwaysCrashesFailsTheRunAfterBoundedRetries) {
   EXPECT_LE(starts, 2 + 3);
 }
 
+// Regression: the unit queued behind a poisonous one on the same worker was
+// charged for its crashes too, and could be blamed for them.
+TEST_F(ExecutorTest, OnlyTheUnitBeingComputedIsBlamedForACrash) {
+  for (int repeat = 0; repeat < 20; ++repeat) {
+    SquaresFarm w(50);
+    w.crash_always = 7;
+    ExecOptions o = Slots(1);  // one worker: unit 8 always queued behind 7
+    auto r = MakeProcessExecutor(*platform_)->RunFarm(w, o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("unit 7 crashed"), std::string::npos)
+        << r.status().message();
+  }
+}
+
 TEST_F(ExecutorTest, UnitErrorFailsTheRunWithItsMessage) {
   for (Engine e : {Engine::kThreads, Engine::kProcs}) {
     SquaresFarm w(30);

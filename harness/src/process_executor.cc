@@ -206,14 +206,20 @@ Status FarmMaster::OnDeath(Worker& worker) {
     return Status::Internal(
         "workers keep dying before taking work (last: " + how + ")");
   }
-  for (auto it = worker.in_flight.rbegin(); it != worker.in_flight.rend();
-       ++it) {
-    if (++attempts_[*it] >= opts_.max_unit_attempts) {
-      return Status::Internal("unit " + std::to_string(*it) +
+  // A worker computes its units in order and its earlier answers were read
+  // before the EOF, so the front unit is the one it died on: only that one
+  // is charged; the units queued behind it go back unharmed.
+  if (!worker.in_flight.empty()) {
+    const std::size_t culprit = worker.in_flight.front();
+    if (++attempts_[culprit] >= opts_.max_unit_attempts) {
+      return Status::Internal("unit " + std::to_string(culprit) +
                               " crashed its worker " +
-                              std::to_string(attempts_[*it]) +
+                              std::to_string(attempts_[culprit]) +
                               " times (last: " + how + "); giving up");
     }
+  }
+  for (auto it = worker.in_flight.rbegin(); it != worker.in_flight.rend();
+       ++it) {
     pending_.push_front(*it);
   }
   worker.in_flight.clear();
