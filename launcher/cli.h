@@ -46,6 +46,7 @@ int InfoCommand(const std::vector<std::string>& args);
 int RunDemoCommand(const std::vector<std::string>& args);
 int ScaleCommand(const std::vector<std::string>& args);
 int MigrateCommand(const std::vector<std::string>& args);
+int ResumeCommand(const std::vector<std::string>& args);
 
 // Prints "krgdemo: error: <message>" and returns the exit code for `s`.
 int Fail(const Status& s);

@@ -1,8 +1,12 @@
 // `krgdemo run DEMO`: one demo, measured, verified, written to a folder.
+#include <signal.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli.h"
 #include "cluster.h"
@@ -140,6 +144,76 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   return kExitOk;
 }
 
+// Kerrighed's transparent checkpoint: like krgcr-run, this process makes
+// CHECKPOINTABLE inheritable, forks the application root (which runs the
+// demo and its workers, and whose pid is the appid), and checkpoints it
+// every `every_s` seconds into <out>/checkpoints.json, which
+// 'krgdemo resume' reads.
+int CheckpointedRun(RunRequest& req, ClusterRequest cluster, int nodes,
+                    Workload& w, int every_s) {
+  auto platform = platform::DetectPlatform();
+  if (platform->name() != "kerrighed") {
+    return UsageError("run",
+                      "--checkpoint-every needs Kerrighed's transparent "
+                      "checkpoint; this is " +
+                          platform->name());
+  }
+  auto out = PrepareOutDir(req.out, req.demo->name);
+  if (!out.ok()) return Fail(out.status());
+  req.out = *out;  // the root writes its results where resume looks
+  cluster.raise.push_back("CHECKPOINTABLE");
+  auto caps = PrepareCluster(*platform, *req.demo, cluster);
+  if (!caps.ok()) return Fail(caps.status());
+  auto root =
+      platform::ForkChild([&]() { return Execute(req, cluster, nodes, w); });
+  if (!root.ok()) return Fail(root.status());
+
+  nlohmann::json record = {{"root_pid", *root},
+                           {"every_s", every_s},
+                           {"demo", req.demo->name},
+                           {"checkpoints", nlohmann::json::array()}};
+  const auto start = std::chrono::steady_clock::now();
+  auto next = start + std::chrono::seconds(every_s);
+  bool warned = false, forwarded = false;
+  for (;;) {
+    auto ended = platform::Reap(*root, /*block=*/false);
+    if (!ended.ok()) return Fail(ended.status());
+    if (ended->has_value()) {
+      const platform::ExitInfo& e = **ended;
+      if (e.exited) return e.code;
+      std::fprintf(stderr,
+                   "krgdemo: error: the run was %s; restart it from its last "
+                   "checkpoint with 'krgdemo resume %s'\n",
+                   e.ToString().c_str(), out->c_str());
+      return kExitFailed;
+    }
+    if (InterruptFlag()->load() && !forwarded) {
+      (void)platform::SendSignal(*root, SIGINT);  // it stops its workers
+      forwarded = true;
+    }
+    if (std::chrono::steady_clock::now() >= next && !forwarded) {
+      next += std::chrono::seconds(every_s);
+      auto id = platform->Checkpoint(*root);
+      if (!id.ok()) {
+        if (!warned) Warn(id.status().message());
+        warned = true;
+        continue;
+      }
+      const double at = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+      record["appid"] = id->appid;
+      record["checkpoints"].push_back(
+          {{"version", id->version}, {"at_s", at}, {"created", NowUtc()}});
+      (void)WriteFileAtomic(*out / "checkpoints.json", record.dump(2) + "\n");
+      std::fprintf(stderr,
+                   "krgdemo: checkpoint v%d of application %ld at %.1f s\n",
+                   id->version, id->appid, at);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 int RunDemoCommand(const std::vector<std::string>& args) {
@@ -149,6 +223,11 @@ int RunDemoCommand(const std::vector<std::string>& args) {
                      "on linux, N virtual nodes made of the CPUs)");
   AddRunOptions(&desc);
   AddClusterOptions(&desc);
+  desc.add_options()(
+      "checkpoint-every", po::value<std::string>()->value_name("SECONDS"),
+      "Kerrighed: use this to checkpoint the run every SECONDS with "
+      "Kerrighed's transparent checkpoint, so that 'krgdemo resume DIR' can "
+      "restart it after a failure (default: no checkpoints)");
   po::options_description hidden;
   hidden.add_options()("demo", po::value<std::string>());
   po::positional_options_description pos;
@@ -177,6 +256,12 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("run", w.status().message());
+  if (vm.count("checkpoint-every")) {
+    auto every = ParsePositive("--checkpoint-every",
+                               vm["checkpoint-every"].as<std::string>(), 86400);
+    if (!every.ok()) return UsageError("run", every.status().message());
+    return CheckpointedRun(req, cluster, nodes, **w, *every);
+  }
   return Execute(req, cluster, nodes, **w);
 }
 

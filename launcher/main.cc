@@ -21,6 +21,8 @@ const std::vector<Command>& Commands() {
        ScaleCommand},
       {"migrate", "move a process to a node (Kerrighed migrate, or CPU sets)",
        MigrateCommand},
+      {"resume", "restart a checkpointed run from its last checkpoint",
+       ResumeCommand},
   };
   return kCommands;
 }

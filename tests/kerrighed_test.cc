@@ -185,5 +185,83 @@ TEST_F(KerrighedTest, MigrateExplainsWhyAProcessMayNotMove) {
       << r.err;
 }
 
+// Waits for `pid` (started by Start()) and returns its exit code.
+int WaitFor(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_F(KerrighedTest, CheckpointedRunIsResumedAfterItsRootIsKilled) {
+  const fs::path out = root_ / "out";
+  pid_t launcher = Start("exec " KRGDEMO_BIN
+                         " run mandelbrot --size large --nodes 2 --repeat 2 "
+                         "--checkpoint-every 1 --out " +
+                         out.string() + " 2>/dev/null");
+  // Wait for the first checkpoint, then kill the application root.
+  nlohmann::json record;
+  for (int i = 0; i < 300 && record.is_null(); ++i) {
+    std::ifstream in(out / "checkpoints.json");
+    if (in) record = nlohmann::json::parse(in, nullptr, false);
+    if (record.is_discarded()) record = nullptr;
+    ::usleep(50000);
+  }
+  ASSERT_FALSE(record.is_null()) << "no checkpoint was taken";
+  const long appid = record["appid"];
+  EXPECT_EQ(appid, record["root_pid"].get<long>());  // appid = root pid
+  EXPECT_TRUE(fs::exists(root_ / "var/chkpt" / std::to_string(appid) / "v1" /
+                         "description.txt"));
+  ASSERT_EQ(::kill(static_cast<pid_t>(appid), SIGKILL), 0);
+  started_.clear();  // the launcher is reaped here
+  EXPECT_EQ(WaitFor(launcher), 1);
+  EXPECT_FALSE(fs::exists(out / "run.json"));
+
+  Ran resumed;
+  for (int i = 0; i < 40; ++i) {  // until the killed workers are gone
+    resumed = Krgdemo({"resume", out.string()});
+    if (resumed.err.find("in use") == std::string::npos) break;
+    ::usleep(100000);
+  }
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Application " + std::to_string(appid) +
+                             " has been successfully restarted"),
+            std::string::npos)
+      << resumed.out;
+  EXPECT_NE(resumed.out.find("resumed mandelbrot (large): verified"),
+            std::string::npos)
+      << resumed.out;
+  auto file = ReadResultFile(out / "run.json");
+  ASSERT_TRUE(file.ok());
+  EXPECT_TRUE(file->runs[0].verified);
+  const auto& caps = file->runs[0].caps;
+  EXPECT_NE(std::find(caps.begin(), caps.end(), "CHECKPOINTABLE"), caps.end());
+}
+
+TEST_F(KerrighedTest, CheckpointFailuresAreExplainedAndTheRunGoesOn) {
+  fs::remove_all(root_ / "var/chkpt");
+  Ran r = Krgdemo({"run", "mandelbrot", "--size", "large", "--nodes", "2",
+                   "--repeat", "1", "--checkpoint-every", "1", "--out",
+                   (root_ / "out").string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("/var/chkpt is missing"), std::string::npos) << r.err;
+}
+
+TEST_F(KerrighedTest, ResumeNeedsACheckpointedFolder) {
+  fs::create_directories(root_ / "empty");
+  Ran r = Krgdemo({"resume", (root_ / "empty").string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("has no checkpoints.json"), std::string::npos) << r.err;
+}
+
+TEST(CheckpointOnLinuxTest, CheckpointEveryNeedsKerrighed) {
+  auto r = platform::RunCommand({KRGDEMO_BIN, "run", "mandelbrot", "--size",
+                                 "test", "--checkpoint-every", "1"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit.code, 2);
+  EXPECT_NE(r->err.find("needs Kerrighed's transparent checkpoint"),
+            std::string::npos)
+      << r->err;
+}
+
 }  // namespace
 }  // namespace krg

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -137,6 +138,8 @@ class KerrighedPlatform final : public Platform {
   Result<int> NodeOf(pid_t pid) override;
   std::vector<std::string> ConfirmPlacement(int timeout_ms) override;
   void SetPlacement(Placement placement) override { placement_ = placement; }
+  Result<CheckpointId> Checkpoint(pid_t pid) override;
+  Status Restart(const CheckpointId& id) override;
 
  private:
   Result<std::vector<Node>> OnlineNodes();
@@ -391,6 +394,93 @@ std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {
   }
   sent_.clear();
   return lines;
+}
+
+// What the checkpoint and restart tools print on stderr (INTERFACE.md 3.1,
+// 3.2), turned into what the user should do about it.
+Status CheckpointError(const std::string& what, const CommandOutput& out) {
+  const std::string err = out.err.empty() ? out.out : out.err;
+  struct Known {
+    const char* text;
+    const char* meaning;
+  };
+  static const Known kKnown[] = {
+      {"Operation not permitted",
+       "the application lacks CHECKPOINTABLE, or is frozen already"},
+      {"not started", "Kerrighed is not started on this node"},
+      {"/var/chkpt",
+       "/var/chkpt is missing: create it on storage shared by "
+       "all nodes (mkdir -p /var/chkpt; chmod 1777 /var/chkpt)"},
+      {"dead/zombie", "the application has a dead or zombie process"},
+      {"Function not implemented",
+       "the application has open files Kerrighed cannot checkpoint "
+       "(sockets, fifos)"},
+      {"No such process", "no such application"},
+      {"already running", "the application is still running; stop it first"},
+      {"already in use",
+       "a process id of the application is in use again; the checkpoint "
+       "cannot be restored until it is free"},
+      {"invalid checkpoint files",
+       "the checkpoint files are corrupted or from another kernel"},
+  };
+  for (const Known& k : kKnown) {
+    if (err.find(k.text) != std::string::npos) {
+      return Status::FailedPrecondition(what + ": " + k.meaning);
+    }
+  }
+  std::string line = err.substr(0, err.find('\n'));
+  return Status::Internal(what + " failed (" + out.exit.ToString() + ")" +
+                          (line.empty() ? "" : ": " + line));
+}
+
+// "Identifier: 1234" and "Version: 2" from checkpoint's output block.
+Result<CheckpointId> ParseCheckpointOutput(const std::string& text) {
+  CheckpointId id;
+  bool has_id = false, has_version = false;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Identifier: ", 0) == 0) {
+      id.appid = std::atol(line.c_str() + 12);
+      has_id = true;
+    } else if (line.rfind("Version: ", 0) == 0) {
+      id.version = std::atoi(line.c_str() + 9);
+      has_version = true;
+    }
+  }
+  if (!has_id || !has_version || id.version < 1) {
+    return Status::Internal("checkpoint printed no Identifier/Version: " +
+                            text.substr(0, 200));
+  }
+  return id;
+}
+
+Result<CheckpointId> KerrighedPlatform::Checkpoint(pid_t pid) {
+  const std::string what = "checkpoint of process " + std::to_string(pid);
+  KRG_ASSIGN_OR_RETURN(CommandOutput out,
+                       RunCommand({"checkpoint", std::to_string(pid)}));
+  if (!out.exit.exited || out.exit.code != 0) {
+    return CheckpointError(what, out);
+  }
+  return ParseCheckpointOutput(out.out);
+}
+
+Status KerrighedPlatform::Restart(const CheckpointId& id) {
+  const std::string what = "restart of application " +
+                           std::to_string(id.appid) + " v" +
+                           std::to_string(id.version);
+  // -f: in the foreground, waiting for the application (and relaying
+  // Ctrl-C to it); exit 1 also when the application itself fails.
+  KRG_ASSIGN_OR_RETURN(
+      CommandOutput out,
+      RunCommandPassingStdout({"restart", "-f", std::to_string(id.appid),
+                               std::to_string(id.version)}));
+  std::fputs(out.err.c_str(), stderr);  // the application's own stderr too
+  if (out.exit.exited && out.exit.code == 0) return Status::Ok();
+  if (out.err.find("restart:") == std::string::npos) {
+    return Status::Internal(what + ": the restarted application failed (" +
+                            out.exit.ToString() + ")");
+  }
+  return CheckpointError(what, out);
 }
 
 }  // namespace

@@ -120,8 +120,10 @@ void Pump(int in_fd, const std::string& input, int out_fd, int err_fd,
 
 }  // namespace
 
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
-                                 const std::string& stdin_data) {
+namespace {
+
+Result<CommandOutput> Run(const std::vector<std::string>& argv,
+                          const std::string& stdin_data, bool capture_out) {
   KRG_CHECK(!argv.empty()) << "RunCommand needs a program";
   if (!ProgramExists(argv[0])) {
     return Status::Unavailable(argv[0] + " not found on PATH");
@@ -134,7 +136,7 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  if (capture_out) posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   std::vector<char*> args;
   for (const std::string& a : argv)
@@ -158,9 +160,13 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
+  if (!capture_out) {
+    ::close(out[0]);
+    out[0] = -1;
+  }
   if (rc != 0) {
     ::close(in[1]);
-    ::close(out[0]);
+    if (out[0] >= 0) ::close(out[0]);
     ::close(err[0]);
     return Status::FromErrno("spawn " + argv[0], rc);
   }
@@ -169,6 +175,31 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   KRG_ASSIGN_OR_RETURN(auto exit, Reap(pid, true));
   result.exit = *exit;
   return result;
+}
+
+}  // namespace
+
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
+                                 const std::string& stdin_data) {
+  return Run(argv, stdin_data, /*capture_out=*/true);
+}
+
+Result<CommandOutput> RunCommandPassingStdout(
+    const std::vector<std::string>& argv) {
+  std::fflush(stdout);
+  return Run(argv, "", /*capture_out=*/false);
+}
+
+Result<pid_t> ForkChild(const std::function<int()>& body) {
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::FromErrno("fork", errno);
+  if (pid == 0) {
+    const int code = body();
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+  return pid;
 }
 
 }  // namespace krg::platform

@@ -90,6 +90,12 @@ struct KerrighedInfo {
 // chosen nodes, or let DISTANT_FORK and Kerrighed's scheduler place them.
 enum class Placement { kExplicit, kScheduler };
 
+// A checkpoint of an application: its id (the root pid) and version.
+struct CheckpointId {
+  long appid = 0;
+  int version = 0;
+};
+
 // What `krgdemo info` and result files say about the machine.
 struct SystemInfo {
   std::string platform;  // "linux" | "kerrighed"
@@ -150,6 +156,20 @@ class Platform {
     return {};
   }
   virtual void SetPlacement(Placement placement) { (void)placement; }
+
+  // Checkpoints the application whose root process is `pid` (Kerrighed:
+  // `checkpoint PID`, which freezes, saves and unfreezes it). kUnavailable
+  // where the platform has no transparent checkpoint (linux).
+  virtual Result<CheckpointId> Checkpoint(pid_t pid) {
+    (void)pid;
+    return Status::Unavailable(name() + " has no transparent checkpoint");
+  }
+  // Restarts a checkpointed application and waits until it ends (Kerrighed:
+  // `restart -f APPID VERSION`); its output goes to this process's stdout.
+  virtual Status Restart(const CheckpointId& id) {
+    (void)id;
+    return Status::Unavailable(name() + " has no transparent restart");
+  }
 };
 
 // The platform this machine runs: kerrighed when detected, else linux.
@@ -175,6 +195,13 @@ struct CommandOutput {
 };
 Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
                                  const std::string& stdin_data = "");
+// The same, but the program writes straight to this process's stdout (only
+// stderr is captured): for long commands whose output the user should see.
+Result<CommandOutput> RunCommandPassingStdout(
+    const std::vector<std::string>& argv);
+// Forks a child process that runs body() and exits with its return value;
+// it keeps stdin/stdout/stderr and the signal dispositions of this process.
+Result<pid_t> ForkChild(const std::function<int()>& body);
 // True when `program` is found on PATH (or is an executable path).
 bool ProgramExists(const std::string& program);
 
@@ -184,6 +211,14 @@ bool ProgramExists(const std::string& program);
 const std::atomic<bool>* InstallInterruptFlag();
 // The signal that set the flag (0 if none).
 int InterruptSignal();
+
+// Starts argv[0] (looked up on PATH) with `argv` in the background, no shell:
+// stdin from /dev/null, stdout and stderr appended to the file `output`. The
+// caller reaps it (Reap). kUnavailable when the program is not found.
+Result<pid_t> StartCommand(const std::vector<std::string>& argv,
+                           const std::string& output = "/dev/null");
+// How many threads process `pid` has now; kNotFound when it is gone.
+Result<int> ThreadCount(pid_t pid);
 
 }  // namespace krg::platform
 
