@@ -250,6 +250,14 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     if (!n.ok()) return UsageError("run", n.status().message());
     nodes = *n;
   }
+  if (req.threads > 1 &&
+      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) ==
+          Engine::kProcs) {
+    return UsageError("run",
+                      "--threads applies to the threads engine: procs "
+                      "workers are single-threaded, because Kerrighed never "
+                      "migrates a multi-threaded process");
+  }
   ClusterRequest cluster;
   if (Status s = ReadClusterOptions(vm, &cluster); !s.ok()) {
     return UsageError("run", s.message());

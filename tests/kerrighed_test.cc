@@ -176,6 +176,35 @@ TEST_F(KerrighedTest, MigrateMovesAProcessThatMayMigrate) {
       << offline.err;
 }
 
+TEST_F(KerrighedTest, MigrateRefusesAMultiThreadedProcess) {
+  // CAN_MIGRATE, but three threads: Kerrighed never migrates it (EPERM).
+  pid_t pid = Start(
+      "krgcapset -e +CAN_MIGRATE && exec /usr/bin/python3 -c 'import "
+      "threading, time\n"
+      "for _ in range(2): threading.Thread(target=time.sleep, args=(60,), "
+      "daemon=True).start()\n"
+      "time.sleep(60)'");
+  Ran r;
+  for (int i = 0; i < 40; ++i) {  // until the threads exist
+    r = Krgdemo({"migrate", std::to_string(pid), "5", "--timeout", "2"});
+    if (r.err.find("multi-threaded") != std::string::npos) break;
+    ::usleep(50000);
+  }
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("Kerrighed never migrates a multi-threaded process"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(KerrighedTest, KerrighedThatIsNotRunningIsAClearError) {
+  fs::remove(root_ / "proc/nodes/self");  // /sys/kerrighed still says yes
+  Ran r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
+                   "--out", (root_ / "out").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("exit code 255"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Is Kerrighed running?"), std::string::npos) << r.err;
+}
+
 TEST_F(KerrighedTest, MigrateExplainsWhyAProcessMayNotMove) {
   pid_t pid = Start("exec sleep 60");  // no CAN_MIGRATE
   Ran r = Krgdemo({"migrate", std::to_string(pid), "11"});
