@@ -47,6 +47,8 @@ int RunDemoCommand(const std::vector<std::string>& args);
 int ScaleCommand(const std::vector<std::string>& args);
 int MigrateCommand(const std::vector<std::string>& args);
 int ResumeCommand(const std::vector<std::string>& args);
+int BenchCommand(const std::vector<std::string>& args);
+int CompareCommand(const std::vector<std::string>& args);
 
 // Prints "krgdemo: error: <message>" and returns the exit code for `s`.
 int Fail(const Status& s);

@@ -23,6 +23,10 @@ const std::vector<Command>& Commands() {
        MigrateCommand},
       {"resume", "restart a checkpointed run from its last checkpoint",
        ResumeCommand},
+      {"bench", "the release-benchmark suite, into one result file",
+       BenchCommand},
+      {"compare", "differences between result files, regressions flagged",
+       CompareCommand},
   };
   return kCommands;
 }

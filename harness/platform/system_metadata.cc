@@ -162,13 +162,17 @@ json CollectKerrighedMetadata(const fs::path& root) {
       {"max_nodes", IntFile(root / "sys/kerrighed/max_nodes")},
       {"abi", IntFile(root / "sys/kerrighed/abi")},
       {"schedulers", SchedulerNames(root / "config/krg_scheduler/schedulers")}};
-  // HOOK(kerrighed platform issue): the Kerrighed version and the capability
-  // sets (`krgcapset -s`, which reports on its parent, so the launcher must
-  // run it as its own child) come from the kerrighed platform; until it
-  // exists they are recorded as unknown.
+  // The Kerrighed version and capability sets need the Kerrighed tools
+  // (`krgcapset -s` reports on its parent): the kerrighed platform reads
+  // them (SystemInfo::kerrighed) and `bench` merges its record over this.
   k["version"] = nullptr;
-  k["capabilities"] = nullptr;
   return k;
+}
+
+fs::path ExecutablePath() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe;
 }
 
 SystemMetadata CollectSystemMetadata(const fs::path& root) {

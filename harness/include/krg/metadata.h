@@ -25,7 +25,8 @@ struct SystemMetadata {
   std::string kernel_name, kernel_release, kernel_version, machine;  // uname
   std::string distro_id, distro_version, distro_name;  // /etc/os-release
   // null on linux; on Kerrighed: {"nodes", "node_id", "max_nodes", "abi",
-  // "schedulers", "version", "capabilities"} (see docs/results.md).
+  // "schedulers", "version": null} (docs/results.md); the version and the
+  // capability sets come from the kerrighed platform (platform.h).
   nlohmann::json kerrighed;
 };
 
@@ -36,6 +37,10 @@ nlohmann::json ToJson(const SystemMetadata& m);
 // The Kerrighed part: null unless `root` shows a Kerrighed kernel
 // (proc/nodes/self or sys/kerrighed).
 nlohmann::json CollectKerrighedMetadata(const std::filesystem::path& root);
+
+// The running executable (/proc/self/exe), or empty when unknown; used to
+// find files installed next to it (microbenchmarks, suites).
+std::filesystem::path ExecutablePath();
 
 // Parsers of the files above, for tests.
 // KEY=VALUE lines of os-release(5), quotes removed.
