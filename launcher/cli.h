@@ -46,6 +46,7 @@ int InfoCommand(const std::vector<std::string>& args);
 int RunDemoCommand(const std::vector<std::string>& args);
 int ScaleCommand(const std::vector<std::string>& args);
 int MigrateCommand(const std::vector<std::string>& args);
+int ShowCommand(const std::vector<std::string>& args);
 int ResumeCommand(const std::vector<std::string>& args);
 int BenchCommand(const std::vector<std::string>& args);
 int CompareCommand(const std::vector<std::string>& args);

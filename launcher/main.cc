@@ -21,6 +21,8 @@ const std::vector<Command>& Commands() {
        ScaleCommand},
       {"migrate", "move a process to a node (Kerrighed migrate, or CPU sets)",
        MigrateCommand},
+      {"show", "narrated live demos: migration, distant-fork, ...",
+       ShowCommand},
       {"resume", "restart a checkpointed run from its last checkpoint",
        ResumeCommand},
       {"bench", "the release-benchmark suite, into one result file",

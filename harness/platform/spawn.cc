@@ -1,0 +1,66 @@
+// Background commands (StartCommand) and thread counts (ThreadCount): what
+// `krgdemo show` needs to start a multi-threaded process and watch it.
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "krg/platform.h"
+
+extern char** environ;
+
+namespace krg::platform {
+
+Result<pid_t> StartCommand(const std::vector<std::string>& argv,
+                           const std::string& output) {
+  KRG_CHECK(!argv.empty()) << "StartCommand needs a program";
+  if (!ProgramExists(argv[0])) {
+    return Status::Unavailable(argv[0] + " not found on PATH");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, output.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::vector<char*> args;
+  for (const std::string& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  // Not the launcher's dispositions: the command must die of SIGTERM/SIGINT
+  // itself or handle them, and must not ignore SIGPIPE.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int rc =
+      ::posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return Status::FromErrno("spawn " + argv[0], rc);
+  return pid;
+}
+
+Result<int> ThreadCount(pid_t pid) {
+  // The real /proc, also under a Kerrighed double: threads are the kernel's.
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) {
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+  int n = 0;
+  while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
+  ::closedir(dir);
+  return n;
+}
+
+}  // namespace krg::platform

@@ -1,0 +1,346 @@
+// The scenario table, what the scenarios share, and the scenarios other
+// than migration (show_migration.cc): distant fork, remote memory and
+// checkpoint/restart.
+#include "show_scenarios.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "cluster.h"
+#include "krg/executor.h"
+#include "registry.h"
+
+namespace krg::cli::show {
+
+const std::vector<Scenario>& Scenarios() {
+  static const std::vector<Scenario> kScenarios = {
+      {"migration",
+       "workers start on one node and are migrated one by one to the others "
+       "while they compute; then a multi-threaded process that Kerrighed "
+       "refuses to move (threads stay home)",
+       ShowMigration},
+      {"distant-fork",
+       "a photo batch with a fresh process per image, each placed on a node "
+       "as it is forked; shows how many processes each node started",
+       ShowDistantFork},
+      {"remote-memory",
+       "a process using more memory than its node has, borrowing other "
+       "nodes' RAM (needs the memtiers demo; skipped in this build)",
+       ShowRemoteMemory},
+      {"checkpoint",
+       "a running application saved to disk, stopped and restarted from "
+       "the file (needs the checkpoint driver; skipped in this build)",
+       ShowCheckpoint},
+  };
+  return kScenarios;
+}
+
+namespace {
+
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                         prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+std::string SuggestScenario(const std::string& name) {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const Scenario& s : Scenarios()) {
+    std::size_t d = EditDistance(name, s.name);
+    if (!name.empty() && std::string(s.name).rfind(name, 0) == 0) d = 0;
+    if (d < best_d) {
+      best_d = d;
+      best = s.name;
+    }
+  }
+  return best_d <= std::max<std::size_t>(2, best.size() / 3) ? best : "";
+}
+
+LoadTicker::LoadTicker(ShowContext& ctx,
+                       const std::vector<platform::Node>& nodes,
+                       std::function<std::vector<std::string>()> notes)
+    : ctx_(ctx),
+      sampler_(ctx.platform, nodes),
+      notes_(std::move(notes)),
+      last_(ctx.view.Elapsed()),  // a first sample of a few ms is noise
+      peak_(nodes.size(), 0.0) {}
+
+void LoadTicker::Tick() {
+  const double now = ctx_.view.Elapsed();
+  if (now - last_ < 0.5) return;
+  last_ = now;
+  const std::vector<double> busy = sampler_.Sample();
+  for (std::size_t i = 0; i < busy.size() && i < peak_.size(); ++i) {
+    peak_[i] = std::max(peak_[i], busy[i]);
+  }
+  ctx_.view.Load(busy, notes_ ? notes_() : std::vector<std::string>());
+}
+
+void LoadTicker::ResetPeak() { std::fill(peak_.begin(), peak_.end(), 0.0); }
+
+bool Wait(ShowContext& ctx, double seconds, LoadTicker* ticker) {
+  const double until = ctx.view.Elapsed() + seconds;
+  do {
+    if (ctx.interrupted != nullptr && ctx.interrupted->load()) return false;
+    if (ticker != nullptr) ticker->Tick();
+    if (ctx.view.Elapsed() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (true);
+  return !(ctx.interrupted != nullptr && ctx.interrupted->load());
+}
+
+std::vector<int> Ids(const std::vector<platform::Node>& nodes) {
+  std::vector<int> ids;
+  for (const platform::Node& n : nodes) ids.push_back(n.id);
+  return ids;
+}
+
+std::string Count(int n, const std::string& what) {
+  if (n == 0) return "";
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+double SpreadSeconds(const std::string& size) {
+  if (size == "test") return 1;
+  if (size == "medium") return 15;
+  if (size == "large") return 30;
+  return 6;
+}
+
+namespace {
+
+// The platform, counting where each worker process started: the distant
+// fork view. Everything else is the wrapped platform's.
+class CountingPlatform final : public platform::Platform {
+ public:
+  CountingPlatform(platform::Platform& inner, int home)
+      : inner_(inner), home_(home) {}
+  std::string name() const override { return inner_.name(); }
+  Result<platform::SystemInfo> Describe(bool sample_load) override {
+    return inner_.Describe(sample_load);
+  }
+  Result<platform::Layout> Partition(int count) override {
+    return inner_.Partition(count);
+  }
+  Result<platform::Child> SpawnWorker(
+      const platform::Node& node,
+      const std::function<int(int)>& body) override {
+    KRG_ASSIGN_OR_RETURN(platform::Child child, inner_.SpawnWorker(node, body));
+    int at = node.id;  // linux: pinned to its node before its body runs
+    if (inner_.name() != "linux") {
+      // Kerrighed: a distant fork is born on its node; a process with no
+      // placement record runs where it was forked.
+      auto where = inner_.NodeOf(child.pid);
+      at = where.ok() ? *where : home_;
+    }
+    ++started_[at];
+    return child;
+  }
+  Result<platform::CapsReport> ApplyCapabilities(
+      const std::vector<std::string>& raise,
+      const std::vector<std::string>& drop) override {
+    return inner_.ApplyCapabilities(raise, drop);
+  }
+  Status MoveProcess(pid_t pid, const platform::Node& node) override {
+    return inner_.MoveProcess(pid, node);
+  }
+  Result<int> NodeOf(pid_t pid) override { return inner_.NodeOf(pid); }
+  std::vector<std::string> ConfirmPlacement(int timeout_ms) override {
+    return inner_.ConfirmPlacement(timeout_ms);
+  }
+  void SetPlacement(platform::Placement placement) override {
+    inner_.SetPlacement(placement);
+  }
+
+  const std::map<int, int>& started() const { return started_; }
+
+ private:
+  platform::Platform& inner_;
+  const int home_;
+  std::map<int, int> started_;  // node -> processes started there
+};
+
+}  // namespace
+
+Result<ScenarioResult> ShowDistantFork(ShowContext& ctx) {
+  platform::Platform& p = ctx.platform;
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, p.Partition(ctx.opts.nodes));
+  const std::vector<platform::Node>& nodes = layout.nodes;
+  ctx.view.Say(
+      "Scenario: distant fork.\n"
+      "Many short processes, each placed on a node at the moment it is "
+      "forked:\n"
+      "the `make -j` pattern. A photo batch runs one fresh process per "
+      "image.");
+  if (!layout.note.empty()) ctx.view.Say("Note: " + layout.note);
+  const demos::Demo* imgpipe = demos::FindDemo("imgpipe");
+  KRG_CHECK(imgpipe != nullptr) << "the imgpipe demo is in the table";
+  ClusterRequest cluster;
+  cluster.placement = platform::Placement::kScheduler;
+  KRG_ASSIGN_OR_RETURN(platform::CapsReport caps,
+                       PrepareCluster(p, *imgpipe, cluster));
+  if (caps.applicable) {
+    ctx.view.Say(
+        "On Kerrighed, fork() itself picks the node: with DISTANT_FORK\n"
+        "effective, Kerrighed's scheduler (the round-robin balancer of\n"
+        "krg_legacy_scheduler) places each new process on a node.");
+  } else {
+    ctx.view.Say(
+        "On linux each virtual node is a group of CPUs; a new process is\n"
+        "pinned to its node's CPUs as it is forked, in the scheduler's place.");
+  }
+  demos::DemoConfig config{ctx.opts.size,  // the dataset: 5 to 48 photos
+                           {{"fork_per_image", "1"}}};
+  KRG_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w, imgpipe->make(config));
+  auto& farm = static_cast<FarmWorkload&>(*w);
+  ctx.view.SetNodes(Ids(nodes));
+  if (!Wait(ctx, ctx.opts.pace.pause_s, nullptr)) {
+    return ScenarioResult{Outcome::kInterrupted, ""};
+  }
+
+  CountingPlatform counting(p, nodes[0].id);
+  auto notes = [&counting, &nodes] {
+    std::vector<std::string> out;
+    for (const platform::Node& n : nodes) {
+      auto it = counting.started().find(n.id);
+      const int k = it == counting.started().end() ? 0 : it->second;
+      out.push_back(k == 0 ? "" : std::to_string(k) + " started");
+    }
+    return out;
+  };
+  LoadTicker ticker(ctx, nodes, notes);
+  ExecOptions opts;
+  opts.slots = nodes;  // one worker at a time per node, each one-shot
+  opts.progress = [&ticker](std::size_t, std::size_t) { ticker.Tick(); };
+  opts.cancel = ctx.interrupted;
+  auto executor = MakeProcessExecutor(counting);
+  const double min_s = SpreadSeconds(ctx.opts.size);
+  const double t0 = ctx.view.Elapsed();
+  int batch = 0;
+  bool verified = true;
+  std::string detail;
+  while (batch == 0 || ctx.view.Elapsed() - t0 < min_s) {
+    const double b0 = ctx.view.Elapsed();
+    auto report = executor->RunFarm(farm, opts);
+    if (!report.ok()) {
+      if (report.status().code() == Status::Code::kCancelled) {
+        return ScenarioResult{Outcome::kInterrupted, ""};
+      }
+      return report.status().WithContext("imgpipe");
+    }
+    const Verification v = farm.Verify();
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "batch %d: %zu images, one process each, in %.1f s: %s",
+                  ++batch, farm.unit_count(), ctx.view.Elapsed() - b0,
+                  v.ok ? "verified" : "did NOT verify");
+    ctx.view.Event(line);
+    if (!v.ok) {
+      verified = false;
+      detail = v.detail;
+      break;
+    }
+  }
+  ctx.view.Snapshot();
+  std::string per_node;
+  int used = 0, total = 0;
+  for (const auto& [node, k] : counting.started()) {
+    per_node += (per_node.empty() ? "" : ", ") + std::string("node ") +
+                std::to_string(node) + ": " + std::to_string(k);
+    used += k > 0;
+    total += k;
+  }
+  ctx.view.Event("processes started per node: " + per_node);
+  const int want = std::min<int>(int(nodes.size()), int(farm.unit_count()));
+  if (!verified) {
+    return ScenarioResult{Outcome::kNotShown,
+                          "the batch did not verify: " + detail};
+  }
+  if (used < want) {
+    return ScenarioResult{
+        Outcome::kNotShown,
+        "the " + std::to_string(total) + " processes started on " +
+            std::to_string(used) + " of " + std::to_string(nodes.size()) +
+            " nodes (" + per_node + "): placement at fork did not spread them" +
+            (caps.applicable ? " (is a scheduler with handle_all configured "
+                               "under /config/krg_scheduler?)"
+                             : "")};
+  }
+  return ScenarioResult{Outcome::kShown,
+                        std::to_string(total) + " short processes (" +
+                            std::to_string(batch) +
+                            (batch == 1 ? " batch" : " batches") +
+                            ", verified) were placed at fork on " +
+                            std::to_string(used) + " nodes (" + per_node + ")"};
+}
+
+Result<ScenarioResult> ShowRemoteMemory(ShowContext& ctx) {
+  ctx.view.Say(
+      "Scenario: remote memory.\n"
+      "With USE_REMOTE_MEMORY, Kerrighed lends a process the free RAM of\n"
+      "other nodes: under memory pressure its pages go to a node with free\n"
+      "memory instead of to swap (INTERFACE.md section 7).\n"
+      "It would show: the memtiers demo filling more memory than one node\n"
+      "has, memory use per node, and the access time of each tier (local\n"
+      "RAM, RAM of another node, swap).");
+  if (ctx.platform.name() != "kerrighed") {
+    ctx.view.Say(
+        "On linux there is no remote tier: a process has this machine's RAM,\n"
+        "then swap.");
+  }
+  const bool have_demo = demos::FindDemo("memtiers") != nullptr;
+  ctx.view.Say(have_demo
+                   ? "The memtiers demo is in this build, but this scenario "
+                     "is not wired to it yet."
+                   : "This needs the memtiers demo, not in this build.");
+  return ScenarioResult{
+      Outcome::kSkipped,
+      have_demo ? "skipped: this scenario is not wired to the memtiers demo yet"
+                : "skipped: needs the memtiers demo, not in this build"};
+}
+
+namespace {
+
+// The checkpoint/restart steps proper. Wiring the checkpoint driver in is
+// this one function: start a procs mandelbrot, Platform::Checkpoint its
+// root mid-run, kill it, Platform::Restart it, and verify the image.
+Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
+  ctx.view.Say("This needs the checkpoint driver, not in this build.");
+  return ScenarioResult{Outcome::kSkipped,
+                        "skipped: needs the checkpoint driver, not in this "
+                        "build"};
+}
+
+}  // namespace
+
+Result<ScenarioResult> ShowCheckpoint(ShowContext& ctx) {
+  ctx.view.Say(
+      "Scenario: checkpoint and restart.\n"
+      "Kerrighed can freeze a running application, save it to disk\n"
+      "(`checkpoint PID`), and later bring it back from the file\n"
+      "(`restart APPID VERSION`), even after the original was killed.\n"
+      "It would show: mandelbrot on every node, a checkpoint mid-run, the\n"
+      "run killed, the restart finishing it, and the restarted image\n"
+      "verifying with the same checksum.");
+  if (ctx.platform.name() != "kerrighed") {
+    ctx.view.Say(
+        "On linux there is no transparent checkpoint: krgdemo's own journal\n"
+        "(`run --checkpoint-every`, `resume`) plays that part.");
+  }
+  return CheckpointAndRestart(ctx);
+}
+
+}  // namespace krg::cli::show

@@ -1,0 +1,253 @@
+// `krgdemo show`: the scenarios as a presenter runs them, on linux and
+// against the Kerrighed test double (tests/kerrighed), plus the view's text.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "krg/platform.h"
+#include "show_view.h"
+
+namespace krg {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+Ran RunWith(const std::vector<std::string>& env,
+            const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"env"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(KRGDEMO_BIN);
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = platform::RunCommand(argv);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  return {r->exit.exited ? r->exit.code : 128 + r->exit.signal, r->out, r->err};
+}
+
+// On linux: no sysroot, whatever the caller's environment says.
+Ran Linux(const std::vector<std::string>& args) {
+  return RunWith({"-u", "KRGDEMO_SYSROOT"}, args);
+}
+
+// The nodes workers were migrated to, from "... node A -> node B ..." lines.
+std::multiset<int> MigratedTo(const std::string& out) {
+  std::multiset<int> to;
+  static const std::regex kLine(
+      R"(migrated worker \d+: node \d+ -> node (\d+))");
+  for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end;
+       ++it) {
+    to.insert(std::stoi((*it)[1]));
+  }
+  return to;
+}
+
+void ExpectPlainText(const Ran& r) {
+  EXPECT_EQ(r.out.find('\033'), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find('\033'), std::string::npos) << r.err;
+}
+
+TEST(ShowViewTest, DrawsOneBarPerNodeAndPlainSnapshots) {
+  EXPECT_EQ(cli::show::BarLine(5, 0.5, "2 workers", 10),
+            "  node   5 [#####.....]  50%  2 workers");
+  EXPECT_EQ(
+      cli::show::SnapshotLine(3.04, {0, 1}, {1.0, 0.0}, {"2 workers", ""}),
+      "[  3.0 s] load  node 0 [##########] 100% 2 workers | "
+      "node 1 [..........]   0%");
+}
+
+TEST(ShowTest, MigrationOnLinuxSpreadsWorkersOverDistinctNodes) {
+  Ran r = Linux({"show", "migration", "--nodes", "2", "--pace", "fast",
+                 "--size", "test"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 workers started on node 0"), std::string::npos)
+      << r.out;
+  // Worker 1 left node 0 for node 1: each worker ends on a node of its own.
+  EXPECT_EQ(MigratedTo(r.out), (std::multiset<int>{1})) << r.out;
+  EXPECT_NE(r.out.find("run finished in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": verified"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("load  node 0 ["), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Kerrighed would refuse"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nverdict: shown: 1 of 1 workers moved from node 0 "
+                       "to node 1 while computing; the image verified"),
+            std::string::npos)
+      << r.out;
+  ExpectPlainText(r);
+}
+
+TEST(ShowTest, DistantForkOnLinuxStartsProcessesOnEveryNode) {
+  Ran r = Linux({"show", "distant-fork", "--nodes", "2", "--pace", "fast",
+                 "--size", "test"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("processes started per node: node 0: "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("verdict: shown: "), std::string::npos) << r.out;
+  ExpectPlainText(r);
+}
+
+TEST(ShowTest, RemoteMemoryAndCheckpointSaySkipped) {
+  Ran mem = Linux({"show", "remote-memory", "--pace", "fast"});
+  EXPECT_EQ(mem.code, 0) << mem.err;
+  EXPECT_NE(mem.out.find("no remote tier"), std::string::npos) << mem.out;
+  EXPECT_NE(mem.out.find("verdict: skipped: needs the memtiers demo"),
+            std::string::npos)
+      << mem.out;
+  Ran cr = Linux({"show", "checkpoint", "--pace", "fast"});
+  EXPECT_EQ(cr.code, 0) << cr.err;
+  EXPECT_NE(cr.out.find("verdict: skipped: needs the checkpoint driver"),
+            std::string::npos)
+      << cr.out;
+  ExpectPlainText(mem);
+  ExpectPlainText(cr);
+}
+
+TEST(ShowTest, UnknownScenarioSuggestsTheClosestName) {
+  Ran r = Linux({"show", "migratoin"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "krgdemo: error: unknown scenario 'migratoin'; did you mean "
+            "'migration'? (scenarios: migration, distant-fork, "
+            "remote-memory, checkpoint)\n");
+  Ran none = Linux({"show"});
+  EXPECT_EQ(none.code, 2);
+  Ran pace = Linux({"show", "migration", "--pace", "slow"});
+  EXPECT_EQ(pace.code, 2);
+  EXPECT_NE(pace.err.find("--pace slow: expected normal or fast"),
+            std::string::npos);
+}
+
+TEST(ShowTest, HelpHasASentencePerScenario) {
+  Ran r = Linux({"show", "--help"});
+  EXPECT_EQ(r.code, 0);
+  for (const char* s : {"migration:", "distant-fork:", "remote-memory:",
+                        "checkpoint:", "--pace", "--size", "--nodes"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  }
+}
+
+TEST(ShowTest, CtrlCStopsEverythingAndExits130) {
+  const fs::path out = fs::path(::testing::TempDir()) /
+                       ("show_int_" + std::to_string(::getpid()) + ".txt");
+  std::vector<std::string> args = {
+      "env",     "-u", "KRGDEMO_SYSROOT", KRGDEMO_BIN, "show", "migration",
+      "--nodes", "2",  "--size",          "large"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);  // its own group, as a shell job
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  pid_t pid = -1;
+  ASSERT_EQ(::posix_spawnp(&pid, "env", &fa, &attr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  // Until the workers run (the terminal's Ctrl-C reaches the whole group).
+  std::string text;
+  for (int i = 0; i < 600 && text.find("workers started") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(out);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_NE(text.find("workers started"), std::string::npos) << text;
+  ASSERT_EQ(::kill(-pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  // Nothing of the group is left.
+  EXPECT_EQ(::kill(-pid, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+  fs::remove(out);
+}
+
+class ShowKerrighedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(::testing::TempDir()) /
+            ("show_double_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    auto made =
+        platform::RunCommand({KRG_DOUBLE_DIR "/make-sysroot", root_.string()});
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    ASSERT_EQ(made->exit.code, 0) << made->err;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  Ran Krgdemo(const std::vector<std::string>& args) const {
+    return RunWith(
+        {"KRGDEMO_SYSROOT=" + root_.string(),
+         std::string("PATH=" KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH")},
+        args);
+  }
+  fs::path root_;
+};
+
+TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
+  Ran r = Krgdemo({"show", "migration", "--pace", "fast", "--size", "test"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("krgdemo show migration: kerrighed, 3 nodes"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(MigratedTo(r.out), (std::multiset<int>{5, 11})) << r.out;
+  EXPECT_NE(r.out.find("krgcapset -d +CAN_MIGRATE"), std::string::npos);
+  // The OpenMP process: refused, with the reason.
+  EXPECT_NE(r.out.find("threads) to node 5: refused: process"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Kerrighed never migrates a multi-threaded process"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("verdict: shown: 2 of 2 workers moved from node 2 to "
+                       "nodes 5 and 11 while computing; the image verified; "
+                       "a 2-thread process was refused by migrate"),
+            std::string::npos)
+      << r.out;
+  ExpectPlainText(r);
+}
+
+TEST_F(ShowKerrighedTest, MigrationSaysNotShownWhenMovesNeverLand) {
+  std::ofstream(root_ / ".double" / "migrate_aborts") << "";
+  Ran r = Krgdemo({"show", "migration", "--nodes", "2", "--pace", "fast",
+                   "--size", "test"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: NOT shown: "), std::string::npos) << r.out;
+}
+
+TEST_F(ShowKerrighedTest, DistantForkWithoutAPlacingSchedulerIsNotShown) {
+  // The double never forks remotely: every process starts on node 2, and
+  // the verdict says so instead of claiming a spread.
+  Ran r = Krgdemo({"show", "distant-fork", "--pace", "fast", "--size", "test"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("processes started per node: node 2: "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("placement at fork did not spread them"),
+            std::string::npos)
+      << r.out;
+}
+
+}  // namespace
+}  // namespace krg
