@@ -203,8 +203,8 @@ Result<fs::path> Materialize(
   return final_dir;
 }
 
-fs::path VersionDir(const std::string& demo) {
-  return CacheRoot() / (demo + "-v" + std::to_string(kDatasetVersion));
+fs::path VersionDir(const std::string& demo, int version = kDatasetVersion) {
+  return CacheRoot() / (demo + "-v" + std::to_string(version));
 }
 
 bool KnownSize(const std::string& size) {
@@ -287,6 +287,23 @@ struct Mover {
   bool square;
 };
 
+}  // namespace
+
+cv::VideoWriter OpenMjpgWriter(const std::string& path, double fps,
+                               cv::Size size) {
+  const int fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  for (int api : {cv::CAP_FFMPEG, cv::CAP_OPENCV_MJPEG}) {
+    cv::VideoWriter writer;
+    try {
+      if (writer.open(path, api, fourcc, fps, size)) return writer;
+    } catch (const cv::Exception&) {
+    }
+  }
+  return cv::VideoWriter();
+}
+
+namespace {
+
 Status WriteClip(const fs::path& path, const ClipSpec& spec) {
   cv::RNG rng(20100426);
   cv::Mat background = RenderScene(spec.width, spec.height, 77);
@@ -304,9 +321,8 @@ Status WriteClip(const fs::path& path, const ClipSpec& spec) {
     m.square = k % 2 == 1;
     movers.push_back(m);
   }
-  cv::VideoWriter writer(path.string(), cv::CAP_OPENCV_MJPEG,
-                         cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25,
-                         cv::Size(spec.width, spec.height));
+  cv::VideoWriter writer =
+      OpenMjpgWriter(path.string(), 25, cv::Size(spec.width, spec.height));
   if (!writer.isOpened()) {
     return Status::Unavailable("OpenCV cannot write MJPG/AVI to " +
                                path.string());
@@ -344,14 +360,15 @@ Result<fs::path> EnsureVideoClip(const std::string& size) {
   if (!KnownSize(size)) return Status::InvalidArgument("unknown size " + size);
   KRG_ASSIGN_OR_RETURN(
       fs::path dir,
-      Materialize(VersionDir("framepipe") / size, [&](const fs::path& tmp) {
-        try {
-          return WriteClip(tmp / "clip.avi", ClipFor(size));
-        } catch (const cv::Exception& e) {
-          return Status::Internal(std::string("generating the clip: ") +
-                                  e.what());
-        }
-      }));
+      Materialize(VersionDir("framepipe", kClipVersion) / size,
+                  [&](const fs::path& tmp) {
+                    try {
+                      return WriteClip(tmp / "clip.avi", ClipFor(size));
+                    } catch (const cv::Exception& e) {
+                      return Status::Internal(
+                          std::string("generating the clip: ") + e.what());
+                    }
+                  }));
   return dir / "clip.avi";
 }
 

@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
 #include <string>
 
 #include "krg/status.h"
@@ -25,6 +26,10 @@ namespace krg::demos::imaging {
 
 // Bump when the generators change what they make (a new cache folder).
 inline constexpr int kDatasetVersion = 1;
+// The clip's own version. v2: written by FFmpeg's MJPG encoder; OpenCV's
+// built-in one (CAP_OPENCV_MJPEG) wrote frames whose JPEG data ends early
+// ("Corrupt JPEG data: premature end of data segment" on reading).
+inline constexpr int kClipVersion = 2;
 
 // The cache root (see above); not created.
 std::filesystem::path CacheRoot();
@@ -43,6 +48,11 @@ Result<std::filesystem::path> EnsureVideoClip(const std::string& size);
 // sensor noise), BGR 8-bit; the same pixels for the same arguments.
 // Exposed for tests and benchmarks.
 cv::Mat RenderScene(int width, int height, unsigned seed);
+
+// An MJPG/AVI writer: FFmpeg's encoder when OpenCV has it, else OpenCV's
+// built-in one (which writes some frames corrupt). Not opened on failure.
+cv::VideoWriter OpenMjpgWriter(const std::string& path, double fps,
+                               cv::Size size);
 
 }  // namespace krg::demos::imaging
 

@@ -217,9 +217,7 @@ Status Framepipe::WriteArtifacts(const fs::path& dir) {
   const std::string path = (dir / "annotated.avi").string();
   nlohmann::json counts = nlohmann::json::array();
   try {
-    cv::VideoWriter writer(path, cv::CAP_OPENCV_MJPEG,
-                           cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), s_.fps,
-                           s_.size);
+    cv::VideoWriter writer = imaging::OpenMjpgWriter(path, s_.fps, s_.size);
     if (!writer.isOpened()) return Status::IoError("cannot write " + path);
     for (const auto& chunk : chunks_) {
       for (const FrameResult& f : chunk) {
