@@ -31,7 +31,7 @@ const std::vector<Scenario>& Scenarios() {
        ShowRemoteMemory},
       {"checkpoint",
        "a running application saved to disk, stopped and restarted from "
-       "the file (needs the checkpoint driver; skipped in this build)",
+       "the file (not wired to the checkpoint driver yet: skipped)",
        ShowCheckpoint},
   };
   return kScenarios;
@@ -315,13 +315,13 @@ Result<ScenarioResult> ShowRemoteMemory(ShowContext& ctx) {
 namespace {
 
 // The checkpoint/restart steps proper. Wiring the checkpoint driver in is
-// this one function: start a procs mandelbrot, Platform::Checkpoint its
-// root mid-run, kill it, Platform::Restart it, and verify the image.
+// this one function: start `krgdemo run mandelbrot` (its root has
+// CHECKPOINTABLE), Platform::Checkpoint it mid-run, kill it,
+// Platform::Restart the checkpoint, and check the restarted run verifies.
 Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
-  ctx.view.Say("This needs the checkpoint driver, not in this build.");
+  ctx.view.Say("This scenario is not wired to the checkpoint driver yet.");
   return ScenarioResult{Outcome::kSkipped,
-                        "skipped: needs the checkpoint driver, not in this "
-                        "build"};
+                        "skipped: not wired to the checkpoint driver yet"};
 }
 
 }  // namespace
@@ -337,8 +337,8 @@ Result<ScenarioResult> ShowCheckpoint(ShowContext& ctx) {
       "verifying with the same checksum.");
   if (ctx.platform.name() != "kerrighed") {
     ctx.view.Say(
-        "On linux there is no transparent checkpoint: krgdemo's own journal\n"
-        "(`run --checkpoint-every`, `resume`) plays that part.");
+        "On linux there is no transparent checkpoint of a whole "
+        "application.");
   }
   return CheckpointAndRestart(ctx);
 }

@@ -109,7 +109,7 @@ TEST(ShowTest, RemoteMemoryAndCheckpointSaySkipped) {
       << mem.out;
   Ran cr = Linux({"show", "checkpoint", "--pace", "fast"});
   EXPECT_EQ(cr.code, 0) << cr.err;
-  EXPECT_NE(cr.out.find("verdict: skipped: needs the checkpoint driver"),
+  EXPECT_NE(cr.out.find("verdict: skipped: not wired to the checkpoint driver"),
             std::string::npos)
       << cr.out;
   ExpectPlainText(mem);
