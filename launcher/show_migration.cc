@@ -112,7 +112,6 @@ class Spreader {
     }
   }
   void Step();
-  bool spread() const { return phase_ == Phase::kSpread; }
   // The pass is over: a move still in flight did not land in time.
   void RunEnded();
   int moved() const { return moved_; }
@@ -186,7 +185,9 @@ void Spreader::Step() {
 
 void Spreader::Move(double now) {
   if (next_ >= nodes_.size()) {
-    ctx_.view.Say("Every worker has a node of its own: the load spreads.");
+    ctx_.view.Say(failures_.empty()
+                      ? "Every worker has a node of its own: the load spreads."
+                      : "Not every worker could move.");
     phase_ = Phase::kSpread;
     return;
   }
@@ -229,6 +230,7 @@ void Spreader::Land(double now) {
   ++next_;
   until_ = now + ctx_.opts.pace.gap_s;
   phase_ = Phase::kMove;
+  if (next_ >= nodes_.size()) Move(now);  // the last one: say so at once
 }
 
 void Spreader::RunEnded() {
@@ -328,7 +330,7 @@ Result<Outcome> SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
             : "did NOT verify: " + v.detail));
   *failures = spreader.failures();
   if (!v.ok) failures->push_back("the image did not verify: " + v.detail);
-  if (!spreader.spread() && spreader.failures().empty()) {
+  if (spreader.moved() < n - 1 && spreader.failures().empty()) {
     failures->push_back("the run ended before every worker had moved (" +
                         std::to_string(spreader.moved()) + " of " +
                         std::to_string(n - 1) +
