@@ -131,6 +131,26 @@ TEST_F(KerrighedTest, RunRaisesCapabilitiesAndPlacesWorkersOnTheirNodes) {
   EXPECT_EQ(NodesOfPlacedProcesses(), (std::set<int>{5, 11}));
 }
 
+TEST_F(KerrighedTest, SchedulerPlacementGivesTheMasterDistantFork) {
+  const fs::path out = root_ / "out";
+  Ran r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
+                   "--repeat", "1", "--placement", "scheduler", "--out",
+                   out.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto file = ReadResultFile(out / "run.json");
+  ASSERT_TRUE(file.ok());
+  // The forking process itself needs DISTANT_FORK effective (INTERFACE.md
+  // 2.2), not only its children.
+  const auto effective = file->system.kerrighed["capability_sets"]["effective"];
+  EXPECT_NE(std::find(effective.begin(), effective.end(), "DISTANT_FORK"),
+            effective.end())
+      << effective;
+  std::ifstream log(out / "krgdemo.log");
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find("placed by the scheduler on node"), std::string::npos)
+      << text;
+}
+
 TEST_F(KerrighedTest, RefusesToStartWhenTheCapabilitiesAreNotEffective) {
   // A shell that may no longer hand CAN_MIGRATE to its children: krgcapset
   // -d +CAN_MIGRATE then fails, prints on stdout and still exits 0.

@@ -321,9 +321,22 @@ Result<CapsReport> KerrighedPlatform::ApplyCapabilities(
     }
     said += set.out + set.err;  // a failed set still exits 0
   }
+  // Scheduler placement: a fork is distant only when the *forking* process
+  // (the master, this one) has DISTANT_FORK effective (INTERFACE.md 2.2).
+  const int distant_fork = 1 << 2;
+  const bool master_forks_remotely =
+      placement_ == Placement::kScheduler && (want & distant_fork) != 0;
+  if (master_forks_remotely) {
+    KRG_ASSIGN_OR_RETURN(CommandOutput set,
+                         RunCommand({"krgcapset", "-e", "+DISTANT_FORK"}));
+    said += set.out + set.err;
+  }
   KRG_ASSIGN_OR_RETURN(CapSets sets, ShowCaps());
   const int got = sets.ChildEffective();
-  const int missing = want & ~got;
+  int missing = want & ~got;
+  if (master_forks_remotely && (sets.effective & distant_fork) == 0) {
+    missing |= distant_fork;
+  }
   const int extra = unwanted & got;
   if (missing != 0 || extra != 0) {
     std::string what;
