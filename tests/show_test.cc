@@ -109,7 +109,7 @@ TEST(ShowTest, RemoteMemoryAndCheckpointSaySkipped) {
       << mem.out;
   Ran cr = Linux({"show", "checkpoint", "--pace", "fast"});
   EXPECT_EQ(cr.code, 0) << cr.err;
-  EXPECT_NE(cr.out.find("verdict: skipped: not wired to the checkpoint driver"),
+  EXPECT_NE(cr.out.find("verdict: skipped: no transparent checkpoint on linux"),
             std::string::npos)
       << cr.out;
   ExpectPlainText(mem);
@@ -234,6 +234,17 @@ TEST_F(ShowKerrighedTest, MigrationSaysNotShownWhenMovesNeverLand) {
                    "--size", "test"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("verdict: NOT shown: "), std::string::npos) << r.out;
+}
+
+TEST_F(ShowKerrighedTest, CheckpointKillsAndRestartsTheSameAnswer) {
+  Ran r = Krgdemo({"show", "checkpoint", "--pace", "fast", "--size", "test"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2. Kill the application"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: shown: application "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("verified with the same checksum (fnv1a64:"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ShowKerrighedTest, DistantForkWithoutAPlacingSchedulerIsNotShown) {
