@@ -59,19 +59,26 @@ std::size_t EditDistance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string SuggestDemo(const std::string& name) {
+std::string ClosestName(const std::string& name,
+                        const std::vector<std::string>& names) {
   std::string best;
   std::size_t best_d = std::string::npos;
-  for (const Demo& d : AllDemos()) {
-    std::size_t dist = EditDistance(name, d.name);
-    if (d.name.rfind(name, 0) == 0 && !name.empty()) dist = 0;  // a prefix
+  for (const std::string& candidate : names) {
+    std::size_t dist = EditDistance(name, candidate);
+    if (candidate.rfind(name, 0) == 0 && !name.empty()) dist = 0;  // a prefix
     if (dist < best_d) {
       best_d = dist;
-      best = d.name;
+      best = candidate;
     }
   }
   // Close enough: a third of the name's letters wrong at most.
   return best_d <= std::max<std::size_t>(2, best.size() / 3) ? best : "";
+}
+
+std::string SuggestDemo(const std::string& name) {
+  std::vector<std::string> names;
+  for (const Demo& d : AllDemos()) names.push_back(d.name);
+  return ClosestName(name, names);
 }
 
 }  // namespace krg::demos

@@ -40,6 +40,10 @@ const std::vector<Demo>& AllDemos();
 const Demo* FindDemo(const std::string& name);
 // The closest demo name to `name`, or "" when nothing is close.
 std::string SuggestDemo(const std::string& name);
+// The closest of `names` to `name` (a prefix counts as exact; at most a third
+// of the letters wrong), or "" when nothing is close: for "did you mean".
+std::string ClosestName(const std::string& name,
+                        const std::vector<std::string>& names);
 
 }  // namespace krg::demos
 

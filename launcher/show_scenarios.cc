@@ -44,36 +44,10 @@ const std::vector<Scenario>& Scenarios() {
   return kScenarios;
 }
 
-namespace {
-
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
-                         prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-}  // namespace
-
 std::string SuggestScenario(const std::string& name) {
-  std::string best;
-  std::size_t best_d = std::string::npos;
-  for (const Scenario& s : Scenarios()) {
-    std::size_t d = EditDistance(name, s.name);
-    if (!name.empty() && std::string(s.name).rfind(name, 0) == 0) d = 0;
-    if (d < best_d) {
-      best_d = d;
-      best = s.name;
-    }
-  }
-  return best_d <= std::max<std::size_t>(2, best.size() / 3) ? best : "";
+  std::vector<std::string> names;
+  for (const Scenario& s : Scenarios()) names.push_back(s.name);
+  return demos::ClosestName(name, names);
 }
 
 LoadTicker::LoadTicker(ShowContext& ctx,

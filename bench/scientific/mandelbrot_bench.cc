@@ -8,8 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "krg/executor.h"
-#include "krg/platform.h"
+#include "../farm_bench.h"
 #include "scientific/mandelbrot.h"
 
 namespace {
@@ -24,55 +23,19 @@ std::unique_ptr<krg::FarmWorkload> MakeInput(benchmark::State& state) {
       static_cast<krg::FarmWorkload*>(w->release()));
 }
 
-void Finish(benchmark::State& state, krg::FarmWorkload& w) {
-  krg::Verification v = w.Verify();
-  if (!v.ok) state.SkipWithError(v.detail.c_str());
-  state.counters["pixels/s"] = benchmark::Counter(
-      w.work().amount * 1e6, benchmark::Counter::kIsIterationInvariantRate);
-}
-
 void BM_Mandelbrot_Seq(benchmark::State& state) {
   auto w = MakeInput(state);
   if (!w) return;
-  std::string bytes;
-  for (auto _ : state) {
-    w->BeginPass();
-    for (std::size_t i = 0; i < w->unit_count(); ++i) {
-      bytes.clear();
-      (void)w->RunUnit(i, &bytes);
-      (void)w->Merge(i, bytes);
-    }
-  }
-  Finish(state, *w);
+  krg::bench::RunSequential(state, *w);
+  krg::bench::Finish(state, *w, "pixels/s", 1e6);
 }
 
 // Omp (threads) and Fork (procs) share this driver.
 void RunEngine(benchmark::State& state, krg::Engine engine) {
   auto w = MakeInput(state);
   if (!w) return;
-  auto platform = krg::platform::MakeLinuxPlatform();
-  auto info = platform->Describe(/*sample_load=*/false);
-  const int cpus = info.ok() ? info->usable_cpus : 1;
-  auto layout = platform->Partition(cpus);
-  if (!layout.ok()) {
-    state.SkipWithError(layout.status().ToString().c_str());
-    return;
-  }
-  krg::ExecOptions opts;
-  opts.threads = cpus;
-  opts.slots = layout->nodes;
-  auto executor = engine == krg::Engine::kThreads
-                      ? krg::MakeThreadExecutor()
-                      : krg::MakeProcessExecutor(*platform);
-  for (auto _ : state) {
-    auto r = executor->RunFarm(*w, opts);
-    if (!r.ok()) {
-      state.SkipWithError(r.status().ToString().c_str());
-      return;
-    }
-  }
-  state.counters["cpus"] = cpus;
-  Finish(state, *w);
+  krg::bench::RunOnEngine(state, *w, engine);
+  krg::bench::Finish(state, *w, "pixels/s", 1e6);
 }
 
 void BM_Mandelbrot_Omp(benchmark::State& state) {

@@ -229,13 +229,16 @@ Status FarmMaster::OnDeath(Worker& worker) {
 }
 
 void FarmMaster::StopAll(bool kill) {
+  // Tell every worker first, then reap: they tear down in parallel.
+  std::vector<pid_t> ending;
   for (Worker& worker : workers_) {
     if (!worker.alive) continue;
     ::close(worker.child.fd);  // EOF: an idle worker exits by itself
     worker.alive = false;
     if (kill) (void)platform::SendSignal(worker.child.pid, SIGKILL);
-    (void)platform::Reap(worker.child.pid, true);
+    ending.push_back(worker.child.pid);
   }
+  for (pid_t pid : ending) (void)platform::Reap(pid, true);
 }
 
 Result<ExecReport> FarmMaster::Run() {
