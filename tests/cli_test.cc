@@ -14,24 +14,17 @@
 #include "gtest/gtest.h"
 #include "krg/platform.h"
 #include "krg/results.h"
+#include "krgdemo_runner.h"
 
 namespace krg {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
+using test_support::Ran;
 
-Ran Krgdemo(std::vector<std::string> args) {
-  args.insert(args.begin(), KRGDEMO_BIN);
-  auto r = platform::RunCommand(args);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) return {};
-  EXPECT_TRUE(r->exit.exited) << r->exit.ToString() << "\n" << r->err;
-  return {r->exit.code, r->out, r->err};
+Ran Krgdemo(const std::vector<std::string>& args) {
+  return test_support::RunKrgdemo(args);
 }
 
 fs::path TempDir(const std::string& name) {

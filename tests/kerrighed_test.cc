@@ -14,58 +14,29 @@
 #include "gtest/gtest.h"
 #include "krg/platform.h"
 #include "krg/results.h"
+#include "krgdemo_runner.h"
 
 namespace krg {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
+using test_support::Ran;
 
-class KerrighedTest : public ::testing::Test {
+class KerrighedTest : public test_support::DoubleSysrootTest {
  protected:
-  void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) /
-            ("krg_double_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    auto made =
-        platform::RunCommand({KRG_DOUBLE_DIR "/make-sysroot", root_.string()});
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    ASSERT_EQ(made->exit.code, 0) << made->err;
-  }
   void TearDown() override {
     for (pid_t pid : started_) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
     }
-    fs::remove_all(root_);
+    DoubleSysrootTest::TearDown();
   }
 
-  std::vector<std::string> Env() const {
-    return {"env", "KRGDEMO_SYSROOT=" + root_.string(),
-            std::string("PATH=" KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH")};
-  }
-  // Runs `args` (a program and its arguments) in the double's environment.
-  Ran Run(std::vector<std::string> args) const {
-    std::vector<std::string> argv = Env();
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = platform::RunCommand(argv);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return {};
-    return {r->exit.exited ? r->exit.code : 128 + r->exit.signal, r->out,
-            r->err};
-  }
-  Ran Krgdemo(std::vector<std::string> args) const {
-    args.insert(args.begin(), KRGDEMO_BIN);
-    return Run(args);
-  }
   // Starts `sh -c script` in the double's environment, in the background.
   pid_t Start(const std::string& script) {
-    std::vector<std::string> args = Env();
+    std::vector<std::string> args = {"env"};
+    for (const std::string& e : Env()) args.push_back(e);
     args.insert(args.end(), {"sh", "-c", script});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -93,7 +64,6 @@ class KerrighedTest : public ::testing::Test {
     return nodes;
   }
 
-  fs::path root_;
   std::vector<pid_t> started_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "gtest/gtest.h"
 #include "krg/platform.h"
+#include "krgdemo_runner.h"
 #include "show_view.h"
 
 namespace krg {
@@ -22,26 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
-
-Ran RunWith(const std::vector<std::string>& env,
-            const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"env"};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back(KRGDEMO_BIN);
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto r = platform::RunCommand(argv);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) return {};
-  return {r->exit.exited ? r->exit.code : 128 + r->exit.signal, r->out, r->err};
-}
+using test_support::Ran;
 
 // On linux: no sysroot, whatever the caller's environment says.
 Ran Linux(const std::vector<std::string>& args) {
-  return RunWith({"-u", "KRGDEMO_SYSROOT"}, args);
+  return test_support::RunKrgdemo(args, {"-u", "KRGDEMO_SYSROOT"});
 }
 
 // The nodes workers were migrated to, from "... node A -> node B ..." lines.
@@ -181,27 +167,7 @@ TEST(ShowTest, CtrlCStopsEverythingAndExits130) {
   fs::remove(out);
 }
 
-class ShowKerrighedTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) /
-            ("show_double_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    auto made =
-        platform::RunCommand({KRG_DOUBLE_DIR "/make-sysroot", root_.string()});
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    ASSERT_EQ(made->exit.code, 0) << made->err;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  Ran Krgdemo(const std::vector<std::string>& args) const {
-    return RunWith(
-        {"KRGDEMO_SYSROOT=" + root_.string(),
-         std::string("PATH=" KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH")},
-        args);
-  }
-  fs::path root_;
-};
+using ShowKerrighedTest = test_support::DoubleSysrootTest;
 
 TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
   Ran r = Krgdemo({"show", "migration", "--pace", "fast", "--size", "test"});
