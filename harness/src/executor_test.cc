@@ -106,6 +106,26 @@ TEST_F(ExecutorTest, ProcsGiveTheSameAnswerAsThreads) {
   EXPECT_TRUE(b.Verify().ok);
 }
 
+TEST_F(ExecutorTest, EveryUnitIsReportedDoneOnceWithItsNodeAndBytes) {
+  for (bool procs : {false, true}) {
+    SquaresFarm w(120, 100);
+    ExecOptions o = Slots(2);
+    std::set<int> node_ids;
+    for (const auto& n : o.slots) node_ids.insert(n.id);
+    std::vector<int> seen(120, 0);
+    o.on_unit_done = [&](std::size_t unit, int node, std::string_view bytes) {
+      ASSERT_LT(unit, seen.size());
+      ++seen[unit];
+      EXPECT_TRUE(node_ids.count(node)) << "node " << node;
+      EXPECT_GE(bytes.size(), 100u);
+    };
+    auto r = procs ? MakeProcessExecutor(*platform_)->RunFarm(w, o)
+                   : MakeThreadExecutor()->RunFarm(w, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    for (int count : seen) EXPECT_EQ(count, 1) << (procs ? "procs" : "threads");
+  }
+}
+
 TEST_F(ExecutorTest, ProcsCarryLargeResults) {
   SquaresFarm w(20, 3 << 20);  // 3 MiB per unit: many reads per message
   auto r = MakeProcessExecutor(*platform_)->RunFarm(w, Slots(2));

@@ -185,6 +185,10 @@ Status FarmMaster::Drain(Worker& worker) {
     }
     KRG_RETURN_IF_ERROR(w_.Merge(static_cast<std::size_t>(h.unit), body)
                             .WithContext("unit " + std::to_string(h.unit)));
+    if (opts_.on_unit_done) {
+      opts_.on_unit_done(static_cast<std::size_t>(h.unit),
+                         opts_.slots[worker.slot].id, body);
+    }
     ++merged_;
     worker.buffer.erase(0, sizeof h + h.length);
   }

@@ -25,6 +25,7 @@ class ThreadExecutor final : public Executor {
     std::mutex mu;  // guards Merge() and first_error
     Status first_error;
     const long long count = static_cast<long long>(n);
+    const int node = opts.slots.empty() ? 0 : opts.slots.front().id;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(opts.threads)
     for (long long i = 0; i < count; ++i) {
@@ -37,6 +38,9 @@ class ThreadExecutor final : public Executor {
       {
         std::lock_guard<std::mutex> lock(mu);
         if (s.ok()) s = w.Merge(static_cast<std::size_t>(i), bytes);
+        if (s.ok() && opts.on_unit_done) {
+          opts.on_unit_done(static_cast<std::size_t>(i), node, bytes);
+        }
         if (!s.ok() && first_error.ok()) {
           first_error = s.WithContext("unit " + std::to_string(i));
           failed = true;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "krg/platform.h"
@@ -35,6 +36,11 @@ struct ExecOptions {
   int max_unit_attempts = 3;
   // Called on the calling thread, often (the callee rate-limits).
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // Called on the calling thread right after unit `unit` was merged, with the
+  // id of the node that computed it (threads: the first slot's node, or 0)
+  // and the unit's bytes (checkpoint journal, dashboard).
+  std::function<void(std::size_t unit, int node, std::string_view bytes)>
+      on_unit_done;
   // procs: called with each worker's pid when it starts (tests, dashboard).
   std::function<void(pid_t pid)> on_worker_start;
   // When set and true, the run stops as soon as it can with kCancelled.
