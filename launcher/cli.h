@@ -50,6 +50,7 @@ int ShowCommand(const std::vector<std::string>& args);
 int ResumeCommand(const std::vector<std::string>& args);
 int BenchCommand(const std::vector<std::string>& args);
 int CompareCommand(const std::vector<std::string>& args);
+int DashboardCommand(const std::vector<std::string>& args);
 
 // Prints "krgdemo: error: <message>" and returns the exit code for `s`.
 int Fail(const Status& s);
@@ -85,6 +86,7 @@ struct RunRequest {
   RepeatPolicy repeat;
   std::optional<std::filesystem::path> out;
   bool json = false;
+  bool events = false;  // run --events: events.ndjson for the dashboard
 };
 
 // Adds --engine --threads --size --param --repeat --out --json.

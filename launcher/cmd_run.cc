@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cluster.h"
+#include "run_events.h"
 
 namespace krg::cli {
 namespace {
@@ -72,6 +73,14 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
   std::ofstream log(*out / "krgdemo.log");
+  RunEvents events(req.events ? *out / "events.ndjson"
+                              : std::filesystem::path());
+  events.Start({{"demo", req.demo->name},
+                {"size", req.config.size},
+                {"engine", EngineName(engine)},
+                {"nodes", nodes},
+                {"dir", out->string()}},
+               w);
   auto platform = platform::DetectPlatform();
   auto caps = PrepareCluster(*platform, *req.demo, cluster);
   if (!caps.ok()) {
@@ -87,6 +96,13 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   spec.cancel = InterruptFlag();
   ProgressLine progress(req.demo->name);
   spec.progress = [&progress](const Progress& p) { progress.Update(p); };
+  if (events.enabled()) {
+    spec.on_worker_start = [&events](pid_t pid) { events.Worker(pid); };
+    spec.on_unit_done = [&](int pass, std::size_t unit, int node,
+                            std::string_view bytes) {
+      events.Unit(w, pass, unit, node, bytes);
+    };
+  }
   auto layout = platform->Partition(nodes);
   if (layout.ok() && !layout->note.empty()) Warn(layout->note);
 
@@ -136,6 +152,10 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   } else {
     std::cout << summary;
   }
+  events.End({{"ok", m->verification.ok},
+              {"verified", m->verification.ok},
+              {"median_s", m->summary.median},
+              {"detail", m->verification.detail}});
   if (!m->verification.ok) {
     std::fprintf(stderr, "krgdemo: error: %s did not verify: %s\n",
                  req.demo->name.c_str(), m->verification.detail.c_str());
@@ -224,6 +244,11 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   AddRunOptions(&desc);
   AddClusterOptions(&desc);
   desc.add_options()(
+      "events", po::bool_switch(),
+      "use this to write events.ndjson into the results folder: the "
+      "workers, and each unit (with a preview tile) as it completes, which "
+      "'krgdemo dashboard' shows live (default: off)");
+  desc.add_options()(
       "checkpoint-every", po::value<std::string>()->value_name("SECONDS"),
       "Kerrighed: use this to checkpoint the run every SECONDS with "
       "Kerrighed's transparent checkpoint, so that 'krgdemo resume DIR' can "
@@ -244,6 +269,7 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     return s.code() == Status::Code::kNotFound ? Fail(s)
                                                : UsageError("run", s.message());
   }
+  req.events = vm["events"].as<bool>();
   int nodes = 1;
   if (vm.count("nodes")) {
     auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);

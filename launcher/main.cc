@@ -29,6 +29,8 @@ const std::vector<Command>& Commands() {
        BenchCommand},
       {"compare", "differences between result files, regressions flagged",
        CompareCommand},
+      {"dashboard", "live per-node view in a browser (load, migrations, output)",
+       DashboardCommand},
   };
   return kCommands;
 }
@@ -43,7 +45,7 @@ void Usage(std::FILE* to) {
                "(Kerrighed), on threads or on worker processes.\n\n"
                "Commands:\n");
   for (const Command& c : Commands()) {
-    std::fprintf(to, "  %-8s %s\n", c.name, c.summary);
+    std::fprintf(to, "  %-9s %s\n", c.name, c.summary);
   }
   std::fprintf(to,
                "\nExample: krgdemo run mandelbrot --nodes 2\n"

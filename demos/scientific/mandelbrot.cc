@@ -1,6 +1,7 @@
 #include "mandelbrot.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -19,6 +20,7 @@ namespace mb = krg::demos::mandelbrot;
 
 constexpr int kBandRows = 8;     // rows per unit
 constexpr int kSampleRows = 16;  // rows the scalar reference recomputes
+constexpr int kPreviewMax = 640;  // the live preview's longest side, at most
 
 // Rows the reference recomputes: first, last, and evenly spaced between.
 std::vector<int> SampleRows(int height) {
@@ -34,8 +36,17 @@ std::vector<int> SampleRows(int height) {
 // Shared by both variants: units are bands of kBandRows rows of `row_bytes`.
 class BandFarm : public FarmWorkload {
  public:
-  BandFarm(int rows, std::size_t row_bytes)
-      : rows_(rows), row_bytes_(row_bytes), data_(rows * row_bytes) {}
+  BandFarm(int rows, std::size_t row_bytes, int columns)
+      : rows_(rows),
+        row_bytes_(row_bytes),
+        columns_(columns),
+        data_(rows * row_bytes) {
+    // A power of two, so a band maps onto whole preview rows (8 = 2^3).
+    while ((columns_ + step_ - 1) / step_ > kPreviewMax ||
+           (rows_ + step_ - 1) / step_ > kPreviewMax) {
+      step_ *= 2;
+    }
+  }
 
   std::size_t unit_count() const override {
     return static_cast<std::size_t>((rows_ + kBandRows - 1) / kBandRows);
@@ -55,6 +66,32 @@ class BandFarm : public FarmWorkload {
     std::memcpy(data_.data() + row0 * row_bytes_, bytes.data(), bytes.size());
     merged_[i] = true;
     return Status::Ok();
+  }
+  std::pair<int, int> preview_size() const override {
+    return {(columns_ + step_ - 1) / step_, (rows_ + step_ - 1) / step_};
+  }
+  // Every step_-th pixel of every step_-th row of the band.
+  Result<PreviewTile> PreviewUnit(std::size_t i,
+                                  std::string_view bytes) const override {
+    int row0 = 0;
+    const int n = BandRows(i, &row0);
+    if (bytes.size() != n * row_bytes_) {
+      return Status::InvalidArgument("band " + std::to_string(i) +
+                                     " has the wrong size");
+    }
+    PreviewTile t;
+    t.width = preview_size().first;
+    t.y = (row0 + step_ - 1) / step_;
+    for (int r = t.y * step_; r < row0 + n; r += step_) {
+      const auto* row = reinterpret_cast<const unsigned char*>(bytes.data()) +
+                        (r - row0) * row_bytes_;
+      for (int c = 0; c < columns_; c += step_) {
+        const std::array<unsigned char, 3> rgb = PixelRgb(row, c);
+        t.rgb.append(reinterpret_cast<const char*>(rgb.data()), 3);
+      }
+      ++t.height;
+    }
+    return t;
   }
 
  protected:
@@ -89,18 +126,25 @@ class BandFarm : public FarmWorkload {
     return v;
   }
   virtual void ReferenceRow(int row, unsigned char* out) const = 0;
+  // The colour of pixel `column` of a row of the result.
+  virtual std::array<unsigned char, 3> PixelRgb(const unsigned char* row,
+                                                int column) const = 0;
 
   const int rows_;
   const std::size_t row_bytes_;
+  const int columns_;
+  int step_ = 1;  // the preview keeps every step_-th pixel and row
   std::vector<unsigned char> data_;
   std::vector<bool> merged_;
 };
+
+cv::Vec3b Colour(float v);
 
 // Escape time with smooth colouring: a float per pixel, kInside inside.
 class SmoothMandelbrot final : public BandFarm {
  public:
   explicit SmoothMandelbrot(const mb::View& v)
-      : BandFarm(v.height, sizeof(float) * v.width), view_(v) {}
+      : BandFarm(v.height, sizeof(float) * v.width, v.width), view_(v) {}
 
   WorkAmount work() const override {
     return {double(view_.width) * view_.height / 1e6, "Mpixel/s"};
@@ -126,6 +170,13 @@ class SmoothMandelbrot final : public BandFarm {
       px[c] = mb::ReferenceSmooth(view_, row, c);
     }
     std::memcpy(out, px.data(), row_bytes_);
+  }
+  std::array<unsigned char, 3> PixelRgb(const unsigned char* row,
+                                        int column) const override {
+    float v;
+    std::memcpy(&v, row + sizeof(float) * column, sizeof v);
+    const cv::Vec3b bgr = Colour(v);
+    return {bgr[2], bgr[1], bgr[0]};
   }
 
   mb::View view_;
@@ -170,7 +221,7 @@ Status SmoothMandelbrot::WriteArtifacts(const std::filesystem::path& dir) {
 // The Benchmarks Game definition: one bit per pixel, P4 PBM.
 class ClassicMandelbrot final : public BandFarm {
  public:
-  explicit ClassicMandelbrot(int n) : BandFarm(n, (n + 7) / 8), n_(n) {}
+  explicit ClassicMandelbrot(int n) : BandFarm(n, (n + 7) / 8, n), n_(n) {}
 
   WorkAmount work() const override {
     return {double(n_) * n_ / 1e6, "Mpixel/s"};
@@ -202,6 +253,13 @@ class ClassicMandelbrot final : public BandFarm {
     for (std::size_t b = 0; b < row_bytes_; ++b) {
       out[b] = mb::ReferenceClassicByte(n_, row, static_cast<int>(b));
     }
+  }
+  // A set bit is a point of the set: dark blue on pale.
+  std::array<unsigned char, 3> PixelRgb(const unsigned char* row,
+                                        int column) const override {
+    const bool in = (row[column / 8] >> (7 - column % 8)) & 1;
+    return in ? std::array<unsigned char, 3>{16, 32, 96}
+              : std::array<unsigned char, 3>{240, 240, 230};
   }
 
   int n_;

@@ -39,6 +39,23 @@ std::string NodeDir(const Node& n) {
   return "/proc/nodes/node" + std::to_string(n.id) + "/";
 }
 
+// Used fraction of a meminfo text, 0 when it cannot be read.
+double MemUsedFraction(const std::string& meminfo) {
+  std::istringstream in(meminfo);
+  std::string key;
+  double kb = 0, total = 0, available = -1, free_etc = 0;
+  while (in >> key >> kb) {
+    if (key == "MemTotal:") total = kb;
+    if (key == "MemAvailable:") available = kb;
+    if (key == "MemFree:" || key == "Buffers:" || key == "Cached:") {
+      free_etc += kb;
+    }
+    in.ignore(1 << 10, '\n');
+  }
+  if (total <= 0) return 0;
+  return Clamp01(1.0 - (available >= 0 ? available : free_etc) / total);
+}
+
 }  // namespace
 
 LoadSampler::LoadSampler(const Platform& platform, std::vector<Node> nodes)
@@ -64,6 +81,18 @@ LoadSampler::LoadSampler(Source source, std::vector<Node> nodes,
 std::vector<double> LoadSampler::Sample() {
   load_ = source_ == Source::kProcStat ? SampleProcStat() : SampleKerrighed();
   return load_;
+}
+
+std::vector<double> LoadSampler::MemoryUsed() const {
+  if (source_ == Source::kProcStat) {
+    return std::vector<double>(nodes_.size(),
+                               MemUsedFraction(read_("/proc/meminfo")));
+  }
+  std::vector<double> out;
+  for (const Node& n : nodes_) {
+    out.push_back(MemUsedFraction(read_(SysPath(NodeDir(n) + "meminfo"))));
+  }
+  return out;
 }
 
 std::vector<double> LoadSampler::SampleProcStat() {

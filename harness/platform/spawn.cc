@@ -1,14 +1,19 @@
 // Background commands (StartCommand) and thread counts (ThreadCount): what
-// `krgdemo show` needs to start a multi-threaded process and watch it.
+// `krgdemo show` needs to start a multi-threaded process and watch it; the
+// processes of a name and this executable's path (the dashboard).
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "fork_worker.h"
 #include "krg/platform.h"
 
 extern char** environ;
@@ -61,6 +66,32 @@ Result<int> ThreadCount(pid_t pid) {
   while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
   ::closedir(dir);
   return n;
+}
+
+std::vector<pid_t> ProcessesNamed(const std::string& comm) {
+  std::vector<pid_t> pids;
+  DIR* dir = ::opendir("/proc");
+  if (dir == nullptr) return pids;
+  const pid_t self = ::getpid();
+  while (dirent* e = ::readdir(dir)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid == self) continue;
+    std::string name =
+        ReadSmallFile("/proc/" + std::string(e->d_name) + "/comm");
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    if (name == comm) pids.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(dir);
+  std::sort(pids.begin(), pids.end());
+  return pids;
+}
+
+Result<std::string> SelfExecutable() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return Status::FromErrno("readlink /proc/self/exe", errno);
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace krg::platform

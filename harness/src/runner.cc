@@ -57,6 +57,12 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
     opts.progress = [&](std::size_t done, std::size_t total) {
       if (spec.progress) spec.progress({shown, done, total, Since(start)});
     };
+    if (spec.on_unit_done) {
+      opts.on_unit_done = [&](std::size_t unit, int node,
+                              std::string_view bytes) {
+        spec.on_unit_done(shown, unit, node, bytes);
+      };
+    }
     const Clock::time_point t0 = Clock::now();
     KRG_ASSIGN_OR_RETURN(ExecReport report, executor->RunFarm(farm, opts));
     const double seconds = Since(t0);

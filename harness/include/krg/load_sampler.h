@@ -41,6 +41,11 @@ class LoadSampler {
   // Busy fraction 0..1 of each node (in the order given) since the previous
   // call, or since construction for the first call.
   std::vector<double> Sample();
+  // Used fraction 0..1 of each node's memory now (MemTotal less MemAvailable,
+  // or less MemFree + Buffers + Cached where MemAvailable is missing).
+  // linux: the machine's /proc/meminfo, which every virtual node shares;
+  // kerrighed: each node's /proc/nodes/node<N>/meminfo.
+  std::vector<double> MemoryUsed() const;
 
   const std::vector<Node>& nodes() const { return nodes_; }
   Source source() const { return source_; }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "krg/executor.h"
@@ -35,6 +36,11 @@ struct RunSpec {
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const Progress&)> progress;
   std::function<void(pid_t)> on_worker_start;
+  // After each unit is merged: the pass (as in Progress), the unit, the node
+  // that computed it and its bytes (ExecOptions::on_unit_done).
+  std::function<void(int pass, std::size_t unit, int node,
+                     std::string_view bytes)>
+      on_unit_done;
 };
 
 struct Measurement {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "krg/status.h"
 
@@ -50,6 +51,15 @@ class Workload {
   virtual Status WriteArtifacts(const std::filesystem::path& dir) = 0;
 };
 
+// One unit's part of a farm's picture, for live views (the dashboard): a
+// rectangle of the whole preview (FarmWorkload::preview_size()) and its
+// pixels, RGB, row by row (width * height * 3 bytes). May be 0 rows high
+// when the preview is smaller than the result.
+struct PreviewTile {
+  int x = 0, y = 0, width = 0, height = 0;
+  std::string rgb;
+};
+
 // Independent, deterministic work units (mandelbrot tiles, dense solves,
 // images). Units are the grain of distribution and of fault recovery.
 class FarmWorkload : public Workload {
@@ -68,6 +78,18 @@ class FarmWorkload : public Workload {
   // process (the `make -j` pattern that Kerrighed's DISTANT_FORK places at
   // fork time) instead of reusing long-lived workers.
   virtual bool fresh_process_per_unit() const { return false; }
+  // The size {width, height} of a small picture of the answer that fills in
+  // unit by unit, or {0, 0} when the demo has none (live views then show
+  // progress only).
+  virtual std::pair<int, int> preview_size() const { return {0, 0}; }
+  // Unit `i`'s tile of that picture, from the bytes RunUnit gave.
+  // REQUIRES: preview_size() is not {0, 0}; i < unit_count()
+  virtual Result<PreviewTile> PreviewUnit(std::size_t i,
+                                          std::string_view bytes) const {
+    (void)i;
+    (void)bytes;
+    return Status::Unavailable("this demo has no preview");
+  }
 };
 
 }  // namespace krg
