@@ -18,7 +18,8 @@ int DashboardCommand(const std::vector<std::string>& args) {
           "127.0.0.1"),
       "use this to listen on another IPv4 address, e.g. 0.0.0.0 for other "
       "machines (a warning: anyone who reaches it sees the cluster)")(
-      "port", po::value<std::string>()->value_name("PORT")->default_value("8080"),
+      "port",
+      po::value<std::string>()->value_name("PORT")->default_value("8080"),
       "use this to listen on another TCP port (0: any free port; the URL is "
       "printed)")(
       "results",
@@ -70,13 +71,13 @@ int DashboardCommand(const std::vector<std::string>& args) {
     if (!s.ok()) return UsageError("dashboard", s.status().message());
     exit_after = *s;
   }
-  if (!IsLoopback(bind) && bind.find_first_not_of("0123456789.") ==
-                               std::string::npos) {
-    Warn("the dashboard listens on " + bind +
-         ", not only on this machine: anyone who can reach it sees the "
-         "cluster" +
-         (options.allow_control ? " and can start, stop and migrate runs"
-                                : ""));
+  if (!IsLoopback(bind) &&
+      bind.find_first_not_of("0123456789.") == std::string::npos) {
+    Warn(
+        "the dashboard listens on " + bind +
+        ", not only on this machine: anyone who can reach it sees the "
+        "cluster" +
+        (options.allow_control ? " and can start, stop and migrate runs" : ""));
   }
   auto dashboard = Dashboard::Create(options);
   if (!dashboard.ok()) return Fail(dashboard.status());

@@ -23,8 +23,7 @@ constexpr int kMaxMigrationsShown = 30;
 constexpr int kMaxResultFiles = 1000;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       since)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
       .count();
 }
 
@@ -157,7 +156,9 @@ Dashboard::~Dashboard() {
   }
 }
 
-void Dashboard::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Dashboard::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Dashboard::Shutdown() {
   shutdown_ = true;
@@ -169,7 +170,8 @@ void Dashboard::Loop() {
   for (int tick = 1; !shutdown_; ++tick) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      changed_.wait_for(lock, options_.tick, [this] { return shutdown_.load(); });
+      changed_.wait_for(lock, options_.tick,
+                        [this] { return shutdown_.load(); });
     }
     if (shutdown_) break;
     Tick(tick);
@@ -339,7 +341,8 @@ void Dashboard::Tick(int tick) {
            {"done", run_->done},
            {"workers", run_->workers},
            {"mine", child_ > 0 && events_file_.parent_path() ==
-                                      fs::path(Get<std::string>(run_->start, "dir", ""))}};
+                                      fs::path(Get<std::string>(run_->start,
+                                                                "dir", ""))}};
   }
   if (child_ > 0) {
     state["child"] = {{"pid", child_}, {"exit", child_exit_}};
@@ -437,12 +440,14 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   const demos::Demo* demo = demos::FindDemo(*name);
   if (demo == nullptr) {
     const std::string hint = demos::SuggestDemo(*name);
-    return Error(400, "unknown demo '" + *name + "'" +
-                          (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return Error(400,
+                 "unknown demo '" + *name + "'" +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   auto nodes = IntField(request, "nodes", 1, kMaxNodes);
   if (!nodes.ok()) return Error(400, nodes.status().message());
-  auto engine = StringField(request, "engine", *nodes > 1 ? "procs" : "threads");
+  auto engine =
+      StringField(request, "engine", *nodes > 1 ? "procs" : "threads");
   if (!engine.ok()) return Error(400, engine.status().message());
   if (!ParseEngine(*engine).ok()) {
     return Error(400, "\"engine\" must be threads or procs");
@@ -469,17 +474,18 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   auto out = PrepareOutDir(dir, demo->name);
   if (!out.ok()) return Error(500, out.status().message());
   const std::vector<std::string> argv = {
-      *exe,        "run",    demo->name, "--nodes",  std::to_string(*nodes),
-      "--engine",  *engine,  "--size",   *size,      "--repeat",
-      "1",         "--out",  out->string(), "--events"};
+      *exe,       "run",   demo->name,    "--nodes", std::to_string(*nodes),
+      "--engine", *engine, "--size",      *size,     "--repeat",
+      "1",        "--out", out->string(), "--events"};
   auto pid = platform::StartCommand(argv, (*out / "output.txt").string());
   if (!pid.ok()) return Error(500, pid.status().message());
   child_ = *pid;
   child_exit_ = nullptr;
   events_file_ = *out / "events.ndjson";
   run_ = std::make_unique<RunView>();
-  return {200,
-          {{"ok", true}, {"pid", *pid}, {"dir", out->string()}, {"argv", argv}}};
+  return {
+      200,
+      {{"ok", true}, {"pid", *pid}, {"dir", out->string()}, {"argv", argv}}};
 }
 
 Reply Dashboard::StopRun() {
@@ -515,8 +521,8 @@ Reply Dashboard::Migrate(const nlohmann::json& request) {
     ids += (ids.empty() ? "" : ", ") + std::to_string(n.id);
   }
   if (target == nullptr) {
-    return Error(400, "no node " + std::to_string(*node) + " (nodes: " + ids +
-                          ")");
+    return Error(400,
+                 "no node " + std::to_string(*node) + " (nodes: " + ids + ")");
   }
   if (Status s = platform_->MoveProcess(*pid, *target); !s.ok()) {
     return Error(409, s.message());

@@ -41,8 +41,8 @@ MHD_Result SendJson(MHD_Connection* c, int status, const nlohmann::json& j) {
 }
 
 MHD_Result SendNotAllowed(MHD_Connection* c, const char* allow) {
-  MHD_Response* r = MHD_create_response_from_buffer(
-      0, nullptr, MHD_RESPMEM_PERSISTENT);
+  MHD_Response* r =
+      MHD_create_response_from_buffer(0, nullptr, MHD_RESPMEM_PERSISTENT);
   MHD_add_response_header(r, "Allow", allow);
   const MHD_Result ok = MHD_queue_response(c, 405, r);
   MHD_destroy_response(r);

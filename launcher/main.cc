@@ -29,7 +29,8 @@ const std::vector<Command>& Commands() {
        BenchCommand},
       {"compare", "differences between result files, regressions flagged",
        CompareCommand},
-      {"dashboard", "live per-node view in a browser (load, migrations, output)",
+      {"dashboard",
+       "live per-node view in a browser (load, migrations, output)",
        DashboardCommand},
   };
   return kCommands;

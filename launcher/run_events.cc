@@ -40,9 +40,9 @@ RunEvents::~RunEvents() {
 
 void RunEvents::Write(nlohmann::json line) {
   if (!enabled()) return;
-  line["t"] = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start_)
-                  .count();
+  line["t"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
   out_ << line.dump() << "\n";
   out_.flush();
 }

@@ -20,7 +20,9 @@ namespace mb = krg::demos::mandelbrot;
 
 constexpr int kBandRows = 8;     // rows per unit
 constexpr int kSampleRows = 16;  // rows the scalar reference recomputes
-constexpr int kPreviewMax = 640;  // the live preview's longest side, at most
+
+// The live preview's longest side, at most (the dashboard).
+constexpr int kPreviewMax = 640;
 
 // Rows the reference recomputes: first, last, and evenly spaced between.
 std::vector<int> SampleRows(int height) {

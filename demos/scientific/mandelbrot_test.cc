@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "krg/platform.h"
@@ -86,6 +87,51 @@ TEST(MandelbrotTest, WritesAPngAndAPbm) {
   EXPECT_EQ(std::filesystem::file_size(dir / "mandelbrot.pbm"),
             std::string("P4\n200 200\n").size() + 200 * 25);
   std::filesystem::remove_all(dir);
+}
+
+// The dashboard's live picture (issue 8): every band of rows maps onto its
+// own rows of a preview at most 640 pixels on a side, and the tiles of a
+// whole pass, collected through RunSpec::on_unit_done, cover it exactly once.
+TEST(MandelbrotTest, PreviewTilesCoverThePictureOnce) {
+  struct Case {
+    std::map<std::string, std::string> params;
+    int width, height;
+  };
+  for (const Case& c :
+       {Case{{}, 320, 180},                                          // step 1
+        Case{{{"width", "1279"}, {"height", "97"}}, 640, 49},        // step 2
+        Case{{{"variant", "classic"}, {"n", "2600"}}, 325, 325}}) {  // step 8
+    auto w = Make(c.params);
+    ASSERT_NE(w, nullptr);
+    auto& farm = static_cast<FarmWorkload&>(*w);
+    ASSERT_EQ(farm.preview_size(), std::make_pair(c.width, c.height));
+    std::vector<int> covered(c.height, 0);
+    std::set<int> nodes;
+    auto platform = platform::MakeLinuxPlatform();
+    RunSpec spec;
+    spec.engine = Engine::kProcs;
+    spec.nodes = 2;
+    spec.repeat.fixed = 1;
+    spec.on_unit_done = [&](int pass, std::size_t unit, int node,
+                            std::string_view bytes) {
+      EXPECT_EQ(pass, 1);
+      nodes.insert(node);
+      auto tile = farm.PreviewUnit(unit, bytes);
+      ASSERT_TRUE(tile.ok()) << tile.status().ToString();
+      EXPECT_EQ(tile->x, 0);
+      EXPECT_EQ(tile->width, c.width);
+      EXPECT_EQ(tile->rgb.size(), std::size_t(3) * tile->width * tile->height);
+      for (int r = tile->y; r < tile->y + tile->height; ++r) {
+        ASSERT_LT(r, c.height);
+        ++covered[r];
+      }
+    };
+    auto m = Measure(*platform, *w, spec);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(covered, std::vector<int>(c.height, 1));
+    for (int node : nodes) EXPECT_TRUE(node == 0 || node == 1) << node;
+    EXPECT_FALSE(farm.PreviewUnit(0, "short").ok());
+  }
 }
 
 }  // namespace

@@ -51,10 +51,13 @@ function say(message, bad) {
 
 // ---- the nodes view ------------------------------------------------------
 
+// Lanes fill the height the page gives the view (1000 units wide).
 function laneGeometry(count) {
   const cols = count > 32 ? 4 : count > 12 ? 2 : 1;
   const rows = Math.ceil(count / cols);
-  const laneH = Math.max(34, Math.min(96, 600 / rows));
+  const box = $('nodes').getBoundingClientRect();
+  const avail = box.width > 0 ? (1000 * box.height) / box.width : 600;
+  const laneH = Math.max(34, Math.min(170, avail / rows));
   return { cols, rows, laneW: 1000 / cols, laneH, height: rows * laneH };
 }
 
@@ -70,7 +73,7 @@ function buildNodes(nodes) {
   const marker = el('marker', { id: 'arrowhead', viewBox: '0 0 10 10', refX: 8, refY: 5,
     markerWidth: 4, markerHeight: 4, orient: 'auto-start-reverse' }, defs);
   el('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#d00' }, marker);
-  const font = Math.max(13, Math.min(26, g.laneH * 0.3));
+  const font = Math.max(13, Math.min(34, g.laneH * 0.28));
   nodes.forEach((n, i) => {
     const x = (i % g.cols) * g.laneW, y = Math.floor(i / g.cols) * g.laneH;
     const lane = { id: n.id, x, y, w: g.laneW, h: g.laneH };
@@ -80,7 +83,7 @@ function buildNodes(nodes) {
     el('rect', { x: x + 6, y: y + 6, width: 10, height: g.laneH - 12, fill: colourOf(n.id) }, group);
     text('text', { class: 'node-label', x: x + 24, y: y + g.laneH / 2 + font * 0.35,
       'font-size': font }, 'node ' + n.id, group);
-    const bx = x + 24 + font * 4.2, bw = g.laneW * 0.42;
+    const bx = x + 24 + font * 4.2, bw = g.laneW * 0.36;
     const cpuH = (g.laneH - 16) * 0.58, memH = (g.laneH - 16) * 0.3;
     el('rect', { class: 'bar-bg', x: bx, y: y + 8, width: bw, height: cpuH }, group);
     lane.cpu = el('rect', { class: 'bar-cpu', x: bx, y: y + 8, width: 0, height: cpuH,
@@ -94,7 +97,7 @@ function buildNodes(nodes) {
       'font-size': Math.max(11, Math.min(font * 0.6, memH * 1.1)) }, '', group);
     lane.barX = bx;
     lane.barW = bw;
-    lane.procX = bx + bw + font * 3.2;
+    lane.procX = bx + bw + font * 4.4;
     view.laneOf.set(n.id, lane);
   });
   el('g', { id: 'procs' }, svg);
@@ -128,7 +131,7 @@ function drawProcs(procs) {
     if (!lane) continue; // a node this view does not show (or unknown)
     const k = perLane.get(p.node) || 0;
     perLane.set(p.node, k + 1);
-    const h = Math.min(30, lane.h * 0.55), w = h * 2.6;
+    const h = Math.min(40, lane.h * 0.5), w = h * 2.6;
     const room = Math.floor((lane.x + lane.w - lane.procX - 4) / (w + 4));
     if (k >= room) continue;
     const x = lane.procX + k * (w + 4), y = lane.y + (lane.h - h) / 2;
@@ -523,6 +526,16 @@ function setupTabs() {
   $('tab-results').addEventListener('click', () => show(false));
 }
 
+// Rebuild the lanes when the space for them changes (a resize, the first
+// layout), on the next snapshot.
+let lastNodesHeight = 0;
+new ResizeObserver(() => {
+  const h = $('nodes').getBoundingClientRect().height;
+  if (Math.abs(h - lastNodesHeight) > 4) {
+    lastNodesHeight = h;
+    view.layoutKey = '';
+  }
+}).observe($('nodes'));
 setupTabs();
 setupControl();
 loadCatalog().catch((err) => say('Could not load the demo list: ' + err.message, true));

@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""The dashboard page in a real browser: headless Chromium (Debian's chromium
+and chromium-driver, driven by python3-selenium) loads the page from a
+running `krgdemo dashboard --allow-control`, checks that there is no console
+error, that the node bars update, that starting a mandelbrot run from the
+page makes its tiles appear and verify, and that past results are charted.
+Screenshots (1280x720, a projector) are saved as test artifacts.
+
+Usage: dashboard_browser_test.py KRGDEMO_BIN SCREENSHOT_DIR
+Fails, never skips, when Chromium or its driver is missing.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+KRGDEMO = None
+SHOTS = None
+CHROMIUM = "/usr/bin/chromium"
+DRIVER = "/usr/bin/chromedriver"
+
+
+class BrowserTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        missing = [p for p in (CHROMIUM, DRIVER) if not os.access(p, os.X_OK)]
+        if missing:
+            raise AssertionError(
+                "missing %s: install the Debian packages chromium and "
+                "chromium-driver (make deps)" % ", ".join(missing))
+        try:
+            from selenium import webdriver  # noqa: F401
+        except ImportError as e:
+            raise AssertionError("python3-selenium is missing (make deps): %s"
+                                 % e)
+        cls.tmp = tempfile.mkdtemp(prefix="krg_dash_browser_")
+        cls.out = open(os.path.join(cls.tmp, "dashboard.out"), "w+")
+        cls.err = open(os.path.join(cls.tmp, "dashboard.err"), "w+")
+        cls.dash = subprocess.Popen(
+            [KRGDEMO, "dashboard", "--port", "0", "--allow-control",
+             "--nodes", "2", "--results", os.path.join(cls.tmp, "results"),
+             "--exit-after", "110"], stdout=cls.out, stderr=cls.err)
+        cls.url = None
+        deadline = time.monotonic() + 20
+        while cls.url is None and time.monotonic() < deadline:
+            cls.out.seek(0)
+            m = re.search(r"(http://127\.0\.0\.1:\d+/)", cls.out.read())
+            if m:
+                cls.url = m.group(1)
+            elif cls.dash.poll() is not None:
+                break
+            time.sleep(0.05)
+        if cls.url is None:
+            cls.err.seek(0)
+            cls.tearDownClass()
+            raise AssertionError("the dashboard did not start: " +
+                                 cls.err.read())
+        cls.driver = cls.start_browser()
+
+    @classmethod
+    def start_browser(cls):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for arg in ("--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,720",
+                    "--user-data-dir=" + os.path.join(cls.tmp, "profile")):
+            opts.add_argument(arg)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+        # The page as a 1280x720 projector shows it.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 1280, "height": 720, "deviceScaleFactor": 1,
+            "mobile": False})
+        return driver
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "driver", None):
+            cls.driver.quit()
+        if cls.dash.poll() is None:
+            cls.dash.send_signal(signal.SIGTERM)
+        try:
+            cls.dash.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            cls.dash.kill()
+            cls.dash.wait()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def js(self, script):
+        return self.driver.execute_script(script)
+
+    def wait_for(self, what, script, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.js(script)
+            if value:
+                return value
+            time.sleep(0.1)
+        self.shot("timeout")
+        self.fail("timed out waiting for " + what)
+
+    def shot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        path = os.path.join(SHOTS, name + ".png")
+        self.driver.save_screenshot(path)
+        print("screenshot:", path)
+
+    def console_errors(self):
+        return [e for e in self.driver.get_log("browser")
+                if e["level"] == "SEVERE"]
+
+    def test_live_page_run_tiles_and_results(self):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+        d = self.driver
+        d.get(self.url)
+        self.assertEqual(d.title, "krgdemo dashboard")
+        # Count every update of the CPU bars, whether or not its value moved.
+        self.wait_for("the node bars",
+                      "return document.querySelectorAll('.bar-cpu').length")
+        self.js("""window.barUpdates = 0;
+            const o = new MutationObserver(m => window.barUpdates += m.length);
+            o.observe(document.getElementById('nodes'), {subtree: true,
+              attributes: true, attributeFilter: ['data-load']});""")
+        self.wait_for("4 state events",
+                      "return Number(document.body.dataset.states) >= 4")
+        self.assertEqual(self.js(
+            "return document.querySelectorAll('.bar-cpu').length"), 2)
+        self.assertEqual(d.find_element(By.ID, "conn").text, "live")
+        self.assertEqual(d.find_element(By.ID, "mode").text, "control on")
+        self.wait_for("bar updates", "return window.barUpdates >= 4")
+        loads = self.js("return [...document.querySelectorAll('.bar-cpu')]"
+                        ".map(b => Number(b.getAttribute('data-load')))")
+        for load in loads:
+            self.assertTrue(0 <= load <= 1, loads)
+        self.assertIn("mem", self.js(
+            "return document.querySelector('#nodes').textContent"))
+        self.assertRegex(d.find_element(By.ID, "balance").text, r"^\d+%$")
+        self.shot("1-idle")
+
+        # Start a mandelbrot run from the form (once it lists the demos).
+        self.wait_for("the demo list", "return document.getElementById("
+                      "'f-size').options.length === 4")
+        Select(d.find_element(By.ID, "f-demo")).select_by_value("mandelbrot")
+        Select(d.find_element(By.ID, "f-size")).select_by_visible_text("medium")
+        Select(d.find_element(By.ID, "f-engine")).select_by_visible_text(
+            "procs")
+        nodes = d.find_element(By.ID, "f-nodes")
+        nodes.clear()
+        nodes.send_keys("2")
+        d.find_element(By.ID, "f-start").click()
+        self.wait_for("the first tiles",
+                      "return Number(document.getElementById('picture')"
+                      ".dataset.tiles) > 0")
+        self.shot("2-tiles")
+        self.wait_for("the run to verify", "return document.getElementById("
+                      "'run-status').textContent.includes('verified')")
+        progress = d.find_element(By.ID, "progress-text").text
+        m = re.match(r"pass 1: (\d+) / (\d+) units", progress)
+        self.assertIsNotNone(m, progress)
+        self.assertEqual(m.group(1), m.group(2))
+        tiles = int(self.js(
+            "return document.getElementById('picture').dataset.tiles"))
+        self.assertEqual(tiles, int(m.group(2)))  # medium: a tile per band
+        # The picture is filled in: nearly every pixel was drawn.
+        drawn = self.js("""const c = document.getElementById('picture');
+            const px = c.getContext('2d').getImageData(0, 0, c.width,
+                                                        c.height).data;
+            let n = 0;
+            for (let i = 3; i < px.length; i += 4) n += px[i] > 0;
+            return n / (c.width * c.height);""")
+        self.assertGreater(drawn, 0.99)
+        self.assertIn("mandelbrot · medium · procs · 2 nodes",
+                      d.find_element(By.ID, "run-title").text)
+        self.assertTrue(d.find_elements(By.CSS_SELECTOR, "#per-node span"))
+        self.shot("3-verified")
+
+        # Past results: the run just made is charted.
+        d.find_element(By.ID, "tab-results").click()
+        self.wait_for("a speedup chart",
+                      "return document.querySelectorAll('.chart').length")
+        self.assertIn("mandelbrot · medium · procs",
+                      d.find_element(By.ID, "charts").text)
+        self.shot("4-results")
+
+        errors = self.console_errors()
+        self.assertEqual(errors, [], "console errors: %s" % errors)
+
+
+if __name__ == "__main__":
+    KRGDEMO, SHOTS = sys.argv[1], sys.argv[2]
+    unittest.main(argv=[sys.argv[0], "-v"])
