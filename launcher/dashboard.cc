@@ -372,8 +372,8 @@ nlohmann::json Dashboard::Catalog() const {
 }
 
 // Every result file under the results folder (two levels), as series of
-// (nodes, median) per demo, size and engine, with speedups relative to the
-// fewest nodes measured.
+// (nodes, median) per demo, size and engine, with speedups against the
+// fewest nodes measured, scaled by that count (as `scale` computes them).
 nlohmann::json Dashboard::Results() const {
   struct Point {
     double median_s = 0;
@@ -416,9 +416,11 @@ nlohmann::json Dashboard::Results() const {
     const auto& [base_nodes, base] = *points.begin();
     nlohmann::json pts = nlohmann::json::array();
     for (const auto& [nodes, pt] : points) {
+      // As `scale` reports it: scaled by the base count, so that a
+      // series starting at 1 node gives the usual T1/TN.
       pts.push_back({{"nodes", nodes},
                      {"median_s", pt.median_s},
-                     {"speedup", base.median_s / pt.median_s},
+                     {"speedup", base_nodes * base.median_s / pt.median_s},
                      {"file", pt.file}});
     }
     nlohmann::json s = about[key];

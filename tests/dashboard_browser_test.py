@@ -39,6 +39,14 @@ class BrowserTest(unittest.TestCase):
             raise AssertionError("python3-selenium is missing (make deps): %s"
                                  % e)
         cls.tmp = tempfile.mkdtemp(prefix="krg_dash_browser_")
+        # A real scale result for the past-results page.
+        scale = subprocess.run(
+            [KRGDEMO, "scale", "mandelbrot", "--size", "test", "--nodes",
+             "1,2", "--repeat", "3", "--out",
+             os.path.join(cls.tmp, "results", "scale")],
+            capture_output=True, text=True, timeout=120)
+        if scale.returncode != 0:
+            raise AssertionError("krgdemo scale failed: " + scale.stderr)
         cls.out = open(os.path.join(cls.tmp, "dashboard.out"), "w+")
         cls.err = open(os.path.join(cls.tmp, "dashboard.err"), "w+")
         cls.dash = subprocess.Popen(
@@ -118,6 +126,52 @@ class BrowserTest(unittest.TestCase):
         return [e for e in self.driver.get_log("browser")
                 if e["level"] == "SEVERE"]
 
+    def start_run(self, size):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+        d = self.driver
+        Select(d.find_element(By.ID, "f-demo")).select_by_value("mandelbrot")
+        Select(d.find_element(By.ID, "f-size")).select_by_visible_text(size)
+        Select(d.find_element(By.ID, "f-engine")).select_by_visible_text(
+            "procs")
+        nodes = d.find_element(By.ID, "f-nodes")
+        nodes.clear()
+        nodes.send_keys("2")
+        d.find_element(By.ID, "f-start").click()
+
+    def drag_a_worker(self):
+        """Drags a worker chip onto the other lane, as a presenter would
+        (by position: chips are redrawn as processes come and go)."""
+        from selenium.webdriver.common.actions.action_builder import (
+            ActionBuilder)
+        d = self.driver
+        pid, node, x, y, to_x, to_y = self.js("""
+            const c = document.querySelector('#procs .proc.worker');
+            const r = c.getBoundingClientRect();
+            const l = document.querySelector('#nodes g.node:not([data-node="'
+                + c.dataset.node + '"]) rect.lane').getBoundingClientRect();
+            return [c.dataset.pid, c.dataset.node, r.x + r.width / 2,
+                    r.y + r.height / 2, l.x + l.width / 2,
+                    l.y + l.height / 2];""")
+        drag = ActionBuilder(d)
+        drag.pointer_action.move_to_location(int(x), int(y))
+        drag.pointer_action.pointer_down()
+        drag.pointer_action.pause(0.2)
+        drag.pointer_action.move_to_location(int(to_x), int(to_y))
+        drag.pointer_action.pause(0.2)
+        drag.pointer_action.pointer_up()
+        drag.perform()
+        self.shot("2-dragged")
+        message = self.wait_for("the migration request", "return document."
+                                "getElementById('message').textContent")
+        self.assertIn("Moving process %s to node" % pid, message)
+        entry = self.wait_for(
+            "the migration in the log",
+            "return [...document.querySelectorAll('#migrations li')].map("
+            "li => li.textContent).find(t => t.includes('process %s:'))"
+            % pid, timeout=30)
+        self.assertIn("node %s →" % node, entry)
+
     def test_live_page_run_tiles_and_results(self):
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import Select
@@ -147,21 +201,32 @@ class BrowserTest(unittest.TestCase):
         self.assertRegex(d.find_element(By.ID, "balance").text, r"^\d+%$")
         self.shot("1-idle")
 
-        # Start a mandelbrot run from the form (once it lists the demos).
+        # Start a long run, drag one of its workers onto the other node,
+        # see the migration logged, and stop the run from the page.
         self.wait_for("the demo list", "return document.getElementById("
                       "'f-size').options.length === 4")
-        Select(d.find_element(By.ID, "f-demo")).select_by_value("mandelbrot")
-        Select(d.find_element(By.ID, "f-size")).select_by_visible_text("medium")
-        Select(d.find_element(By.ID, "f-engine")).select_by_visible_text(
-            "procs")
-        nodes = d.find_element(By.ID, "f-nodes")
-        nodes.clear()
-        nodes.send_keys("2")
-        d.find_element(By.ID, "f-start").click()
+        self.start_run("large")
+        self.wait_for("two workers", "return document.querySelectorAll("
+                      "'#procs .proc.worker').length === 2")
+        self.drag_a_worker()
+        d.find_element(By.ID, "f-stop").click()
+        self.wait_for("the run to stop", "return /stopped early|exited/"
+                      ".test(document.getElementById('run-status')"
+                      ".textContent)", timeout=30)
+
+        # A medium run: its picture fills in and it verifies.
+        deadline = time.monotonic() + 30
+        while True:  # the stopped run may still be ending
+            self.start_run("medium")
+            time.sleep(0.3)
+            message = d.find_element(By.ID, "message").text
+            if "already" not in message or time.monotonic() > deadline:
+                break
+        self.assertIn("Started mandelbrot", message)
         self.wait_for("the first tiles",
                       "return Number(document.getElementById('picture')"
                       ".dataset.tiles) > 0")
-        self.shot("2-tiles")
+        self.shot("3-tiles")
         self.wait_for("the run to verify", "return document.getElementById("
                       "'run-status').textContent.includes('verified')")
         progress = d.find_element(By.ID, "progress-text").text
@@ -182,15 +247,16 @@ class BrowserTest(unittest.TestCase):
         self.assertIn("mandelbrot · medium · procs · 2 nodes",
                       d.find_element(By.ID, "run-title").text)
         self.assertTrue(d.find_elements(By.CSS_SELECTOR, "#per-node span"))
-        self.shot("3-verified")
+        self.shot("4-verified")
 
         # Past results: the run just made is charted.
         d.find_element(By.ID, "tab-results").click()
         self.wait_for("a speedup chart",
                       "return document.querySelectorAll('.chart').length")
-        self.assertIn("mandelbrot · medium · procs",
-                      d.find_element(By.ID, "charts").text)
-        self.shot("4-results")
+        charts = d.find_element(By.ID, "charts").text
+        self.assertIn("mandelbrot · medium · procs", charts)
+        self.assertIn("mandelbrot · test · procs", charts)  # the scale
+        self.shot("5-results")
 
         errors = self.console_errors()
         self.assertEqual(errors, [], "console errors: %s" % errors)

@@ -15,6 +15,7 @@ const view = {
   nodes: [], // ids in the order shown
   laneOf: new Map(), // node id -> lane geometry
   layoutKey: '',
+  procsKey: '',
   control: false,
   states: 0,
   lastMigration: -1,
@@ -64,6 +65,7 @@ function laneGeometry(count) {
 function buildNodes(nodes) {
   const svg = $('nodes');
   svg.replaceChildren();
+  view.procsKey = '';
   view.nodes = nodes.map((n) => n.id);
   view.laneOf.clear();
   const g = laneGeometry(nodes.length);
@@ -118,7 +120,11 @@ function updateNodes(state) {
     lane.mem.setAttribute('width', (lane.barW * n.mem).toFixed(1));
     lane.memText.textContent = 'mem ' + pct(n.mem) + (state.memory_shared ? ' (shared)' : '');
   }
-  if (!view.dragging) drawProcs(state.procs);
+  const procsKey = JSON.stringify(state.procs) + view.layoutKey;
+  if (!view.dragging && procsKey !== view.procsKey) {
+    view.procsKey = procsKey;
+    drawProcs(state.procs);
+  }
   drawGauge(state.balance);
 }
 
@@ -126,7 +132,12 @@ function drawProcs(procs) {
   const g = $('procs');
   g.replaceChildren();
   const perLane = new Map();
-  for (const p of procs) {
+  // Workers first, then the master, then other krgdemo processes: a chip
+  // stays put while unrelated processes come and go.
+  const rank = { worker: 0, master: 1 };
+  const sorted = [...procs].sort((a, b) =>
+    (rank[a.role] ?? 2) - (rank[b.role] ?? 2) || a.pid - b.pid);
+  for (const p of sorted) {
     const lane = view.laneOf.get(p.node);
     if (!lane) continue; // a node this view does not show (or unknown)
     const k = perLane.get(p.node) || 0;
@@ -204,6 +215,7 @@ function endDrag(e) {
   d.chip.removeEventListener('pointermove', moveDrag);
   if (d.over) d.over.rect.classList.remove('target');
   view.dragging = null;
+  view.procsKey = ''; // the next snapshot puts the chip where it really is
   const lane = e.type === 'pointerup' ? laneAt(svgPoint(e)) : null;
   if (lane && lane.id !== d.proc.node) {
     post('/api/migrate', { pid: d.proc.pid, node: lane.id }).then((r) => {
@@ -475,16 +487,17 @@ function chart(series) {
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img',
     'aria-label': 'speedup over nodes' }, box);
   const maxN = Math.max(...series.points.map((p) => p.nodes), series.base_nodes * 2);
-  const maxS = Math.max(maxN / series.base_nodes, ...series.points.map((p) => p.speedup));
+  const maxS = Math.max(maxN, ...series.points.map((p) => p.speedup));
   const x = (n) => L + (W - L - R) * (n / maxN);
   const y = (s) => H - B - (H - B - T) * (s / maxS);
-  for (let s = 0; s <= maxS; s += Math.max(1, Math.ceil(maxS / 5))) {
+  const step = Math.max(1, Math.ceil(maxS / 5));
+  for (let s = 0; s <= maxS; s += step) {
     el('line', { class: 'grid', x1: L, x2: W - R, y1: y(s), y2: y(s) }, svg);
     text('text', { class: 'tick', x: L - 8, y: y(s) + 5, 'text-anchor': 'end' }, s + '×', svg);
   }
   el('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }, svg);
   el('line', { class: 'axis', x1: L, x2: L, y1: T, y2: H - B }, svg);
-  el('path', { class: 'ideal', d: `M${x(series.base_nodes)},${y(1)} L${x(maxN)},${y(maxN / series.base_nodes)}` }, svg);
+  el('path', { class: 'ideal', d: `M${x(series.base_nodes)},${y(series.base_nodes)} L${x(maxN)},${y(maxN)}` }, svg);
   el('path', { class: 'series', d: series.points.map((p, i) =>
     `${i ? 'L' : 'M'}${x(p.nodes).toFixed(1)},${y(p.speedup).toFixed(1)}`).join(' ') }, svg);
   for (const p of series.points) {
@@ -496,7 +509,7 @@ function chart(series) {
     el('title', {}, svg).textContent = `${p.nodes} nodes: ${p.median_s.toFixed(3)} s (${p.file})`;
   }
   text('text', { class: 'tick', x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle' },
-    `nodes (speedup relative to ${series.base_nodes}; dashed: ideal)`, svg);
+    `nodes (speedup against ${series.base_nodes} node${series.base_nodes === 1 ? '' : 's'}; dashed: ideal)`, svg);
   return box;
 }
 
