@@ -126,13 +126,14 @@ Result<std::unique_ptr<Dashboard>> Dashboard::Create(
     const DashboardOptions& options) {
   std::unique_ptr<Dashboard> d(new Dashboard(options));
   d->platform_ = platform::DetectPlatform();
+  KRG_ASSIGN_OR_RETURN(platform::SystemInfo info,
+                       d->platform_->Describe(/*sample_load=*/false));
   int count = options.nodes;
   if (count == 0 || d->platform_->name() != "linux") {
-    KRG_ASSIGN_OR_RETURN(platform::SystemInfo info,
-                         d->platform_->Describe(/*sample_load=*/false));
     count = d->platform_->name() == "linux" ? info.usable_cpus
                                             : int(info.nodes.size());
   }
+  if (info.kerrighed) d->home_node_ = info.kerrighed->self_node;
   KRG_ASSIGN_OR_RETURN(d->layout_, d->platform_->Partition(count));
   d->sampler_ =
       std::make_unique<platform::LoadSampler>(*d->platform_, d->layout_.nodes);
@@ -261,7 +262,7 @@ void Dashboard::ReapChild() {
 
 // The krgdemo processes, where each runs, and migrations since last time.
 nlohmann::json Dashboard::Processes(double now) {
-  std::vector<pid_t> pids = platform::ProcessesNamed("krgdemo");
+  const std::vector<pid_t> all = platform::ProcessesNamed("krgdemo");
   pid_t master = 0;
   std::set<pid_t> workers;
   {
@@ -271,18 +272,24 @@ nlohmann::json Dashboard::Processes(double now) {
   }
   nlohmann::json list = nlohmann::json::array();
   std::map<pid_t, int> where;
-  for (pid_t pid : pids) {
+  std::vector<pid_t> pids;
+  for (pid_t pid : all) {
     Result<int> node = Status::NotFound("");
     {
       std::lock_guard<std::mutex> lock(platform_mu_);
       node = platform_->NodeOf(pid);
     }
-    const int at = node.ok() ? *node : -1;
+    // No psr to read: on Kerrighed the process runs where it was forked
+    // (the double keeps no stat for a process it never moved); on linux it
+    // is gone.
+    if (!node.ok() && home_node_ < 0) continue;
+    const int at = node.ok() ? *node : home_node_;
     where[pid] = at;
     const char* role = workers.count(pid) ? "worker"
                        : pid == master    ? "master"
                                           : "krgdemo";
     list.push_back({{"pid", pid}, {"node", at}, {"role", role}});
+    pids.push_back(pid);
   }
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [pid, at] : where) {

@@ -95,6 +95,7 @@ class Dashboard {
   std::unique_ptr<platform::Platform> platform_;
   std::mutex platform_mu_;  // platform_ and layout_ for NodeOf/MoveProcess
   platform::Layout layout_;
+  int home_node_ = -1;  // kerrighed: this node, where processes are forked
   std::unique_ptr<platform::LoadSampler> sampler_;
   std::chrono::steady_clock::time_point start_;
 

@@ -274,6 +274,13 @@ class ControlTest(unittest.TestCase):
                        "not a krgdemo process")
         self.assertBad("/api/migrate", {"pid": os.getpid(), "node": -1},
                        "\"node\"")
+        # Stop with nothing going (a run of another test may be ending).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            _, s = self.d.json("/api/state")
+            if "child" not in s or s["child"]["exit"] is not None:
+                break
+            time.sleep(0.1)
         self.assertBad("/api/stop", {}, "no run", status=409)
 
     def test_a_run_started_migrated_and_stopped_from_the_api(self):
@@ -356,10 +363,12 @@ class ControlTest(unittest.TestCase):
         while time.monotonic() < deadline:
             _, s = self.d.json("/api/state")
             if s["run"] and s["run"]["end"] is not None and \
-                    s["run"]["dir"] == r["dir"]:
+                    s["run"]["dir"] == r["dir"] and \
+                    s["child"]["exit"] is not None:
                 break
             time.sleep(0.1)
         self.assertTrue(s["run"]["end"]["ok"], s["run"])
+        self.assertEqual(s["child"]["exit"]["code"], 0)
         self.assertTrue(s["run"]["end"]["verified"])
         self.assertEqual(s["run"]["done"], s["run"]["start"]["units"])
         self.assertTrue(os.path.exists(os.path.join(r["dir"], "run.json")))
@@ -416,7 +425,8 @@ class KerrighedTest(unittest.TestCase):
             env = dict(os.environ, KRGDEMO_SYSROOT=root,
                        PATH=os.path.join(DOUBLE, "bin") + ":" +
                        os.environ["PATH"])
-            d = Dashboard(os.path.join(tmp, "results"), env=env)
+            d = Dashboard(os.path.join(tmp, "results"), "--allow-control",
+                          env=env)
             try:
                 status, s = d.json("/api/state")
                 self.assertEqual(status, 200)
@@ -430,9 +440,47 @@ class KerrighedTest(unittest.TestCase):
                 self.assertEqual(len(data["nodes"]), 3)
                 status, c = d.json("/api/catalog")
                 self.assertEqual(c["node_ids"], [2, 5, 11])
+                self.migrate_a_worker(d)
             finally:
                 code, err = d.stop()
             self.assertEqual(code, 0, err)
+
+
+    def migrate_a_worker(self, d):
+        """A run over the three nodes; a worker moved with the double's
+        `migrate` to another node, seen there and logged; the run stopped."""
+        status, r = d.json("/api/run", "POST", {
+            "demo": "mandelbrot", "nodes": 3, "size": "large"})
+        self.assertEqual(status, 200, r)
+        # Placed on a node each (the platform migrates them there).
+        workers = []
+        deadline = time.monotonic() + 30
+        while sorted(w["node"] for w in workers) != [2, 5, 11] and \
+                time.monotonic() < deadline:
+            _, s = d.json("/api/state")
+            workers = [p for p in s["procs"] if p["role"] == "worker"]
+            time.sleep(0.1)
+        self.assertEqual(sorted(w["node"] for w in workers), [2, 5, 11],
+                         s["procs"])
+        w = next(w for w in workers if w["node"] == 5)
+        status, m = d.json("/api/migrate", "POST", {"pid": w["pid"], "node": 2})
+        self.assertEqual(status, 200, m)
+        seen = None
+        deadline = time.monotonic() + 20
+        while seen is None and time.monotonic() < deadline:
+            _, s = d.json("/api/state")
+            # (The placement of the worker on node 5 is logged too.)
+            seen = next((m for m in s["migrations"] if m["pid"] == w["pid"]
+                         and (m["from"], m["to"]) == (5, 2)), None)
+            time.sleep(0.1)
+        self.assertIsNotNone(seen, s["migrations"])
+        status, _ = d.json("/api/stop", "POST", {})
+        self.assertEqual(status, 200)
+        deadline = time.monotonic() + 30
+        while s["child"]["exit"] is None and time.monotonic() < deadline:
+            _, s = d.json("/api/state")
+            time.sleep(0.1)
+        self.assertEqual(s["child"]["exit"]["code"], 130)
 
 
 if __name__ == "__main__":
