@@ -36,6 +36,28 @@ class FakeFiles {
   std::map<std::string, std::deque<std::string>> files_;
 };
 
+// The dashboard's memory bars (issue 8): MemAvailable when the kernel has
+// it, else MemFree + Buffers + Cached; one shared figure on linux, each
+// node's own on Kerrighed.
+TEST(LoadSamplerTest, MemoryUsedFromMeminfo) {
+  FakeFiles files;
+  files.Add("/proc/stat", "cpu  1 0 0 1 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0\n");
+  files.Add("/proc/meminfo",
+            "MemTotal:  1000 kB\nMemFree:  100 kB\nMemAvailable:  250 kB\n"
+            "Buffers:  50 kB\nCached:  300 kB\n");
+  LoadSampler linux_sampler(LoadSampler::Source::kProcStat,
+                            {Node{0, {0}}, Node{1, {0}}}, files.Reader());
+  EXPECT_EQ(linux_sampler.MemoryUsed(), (std::vector<double>{0.75, 0.75}));
+
+  files.Add(SysPath("/proc/nodes/node2/meminfo"),
+            "MemTotal: 2000 kB\nMemFree: 500 kB\nBuffers: 100 kB\n"
+            "Cached: 400 kB\n");
+  files.Add(SysPath("/proc/nodes/node5/meminfo"), "garbage");
+  LoadSampler krg_sampler(LoadSampler::Source::kKerrighedNodes,
+                          {Node{2, {128}}, Node{5, {320}}}, files.Reader());
+  EXPECT_EQ(krg_sampler.MemoryUsed(), (std::vector<double>{0.5, 0.0}));
+}
+
 TEST(LoadSamplerTest, AveragesProcStatDeltasOverEachNodesCpus) {
   FakeFiles files;
   files.Add("/proc/stat",
