@@ -225,9 +225,10 @@ class BrowserTest(unittest.TestCase):
             if "already" not in message or time.monotonic() > deadline:
                 break
         self.assertIn("Started mandelbrot", message)
-        self.wait_for("the first tiles",
-                      "return Number(document.getElementById('picture')"
-                      ".dataset.tiles) > 0")
+        self.wait_for("the first tiles of the medium run",
+                      "return document.getElementById('run-title')"
+                      ".textContent.includes('medium') && Number(document."
+                      "getElementById('picture').dataset.tiles) > 0")
         self.shot("3-tiles")
         self.wait_for("the run to verify", "return document.getElementById("
                       "'run-status').textContent.includes('verified')")

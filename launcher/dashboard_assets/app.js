@@ -312,10 +312,13 @@ function drawTile(tile, node) {
   }
   ctx.putImageData(img, tile.x, tile.y);
   if ($('f-tint').checked) {
-    ctx.globalAlpha = 0.38;
+    // A wash of the node's colour, and a solid strip at the left edge for
+    // where the wash and the picture are alike.
     ctx.fillStyle = colourOf(node);
+    ctx.globalAlpha = 0.38;
     ctx.fillRect(tile.x, tile.y, tile.w, tile.h);
     ctx.globalAlpha = 1;
+    ctx.fillRect(tile.x, tile.y, Math.max(4, Math.round(tile.w / 40)), tile.h);
   }
 }
 
