@@ -179,10 +179,30 @@ MHD_Result ServeGet(MHD_Connection* c, Dashboard& d, const std::string& url) {
   return Send(c, 200, ContentType(name), bytes, /*persistent=*/true);
 }
 
+// Loopback only: is the Host header this machine (DNS rebinding guard)?
+bool HostIsLocal(MHD_Connection* c) {
+  const char* host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+  if (host == nullptr) return true;  // HTTP/1.0 without Host
+  std::string name = host;
+  if (name.rfind("[::1]", 0) == 0) return true;
+  name = name.substr(0, name.find(':'));
+  return name == "localhost" || IsLoopback(name);
+}
+
+}  // namespace
+
+struct DashboardServer::Context {
+  Dashboard* dashboard;
+  bool loopback;
+};
+
+namespace {
+
 MHD_Result Handle(void* cls, MHD_Connection* c, const char* url_c,
                   const char* method_c, const char*, const char* upload,
                   std::size_t* upload_size, void** state) {
-  auto& d = *static_cast<Dashboard*>(cls);
+  const auto& context = *static_cast<DashboardServer::Context*>(cls);
+  auto& d = *context.dashboard;
   if (*state == nullptr) {  // headers only so far
     *state = new Request;
     return MHD_YES;
@@ -198,6 +218,11 @@ MHD_Result Handle(void* cls, MHD_Connection* c, const char* url_c,
     return MHD_YES;
   }
   const std::string url = url_c, method = method_c;
+  if (context.loopback && !HostIsLocal(c)) {
+    return SendError(c, 403,
+                     "this dashboard answers requests for localhost or "
+                     "127.0.0.1 only");
+  }
   if (url == "/api/run" || url == "/api/stop" || url == "/api/migrate") {
     return ServeControl(c, d, url, method, *req);
   }
@@ -232,9 +257,10 @@ Result<std::unique_ptr<DashboardServer>> DashboardServer::Start(
                                    "127.0.0.1 or 0.0.0.0");
   }
   std::unique_ptr<DashboardServer> s(new DashboardServer(dashboard));
+  s->context_->loopback = IsLoopback(bind);
   s->daemon_ = MHD_start_daemon(
       MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-      nullptr, nullptr, Handle, &dashboard, MHD_OPTION_SOCK_ADDR, &addr,
+      nullptr, nullptr, Handle, s->context_.get(), MHD_OPTION_SOCK_ADDR, &addr,
       MHD_OPTION_NOTIFY_COMPLETED, Completed, nullptr,
       MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
       MHD_OPTION_END);
@@ -248,6 +274,10 @@ Result<std::unique_ptr<DashboardServer>> DashboardServer::Start(
   s->port_ = info != nullptr ? info->port : port;
   return s;
 }
+
+DashboardServer::DashboardServer(Dashboard& dashboard)
+    : dashboard_(dashboard),
+      context_(std::make_unique<Context>(Context{&dashboard, false})) {}
 
 DashboardServer::~DashboardServer() {
   dashboard_.Shutdown();

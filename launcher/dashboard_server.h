@@ -12,6 +12,10 @@
 //                       without --allow-control, 400 with a message for bad
 //                       input
 //
+// Listening on loopback, it answers 403 to a request whose Host is not
+// localhost or 127.x.x.x, so that a web page elsewhere cannot reach it
+// through a DNS name rebound to 127.0.0.1.
+//
 // Thread-safety: Start and the destructor from one thread; the handlers run
 // on libmicrohttpd's threads and only call the Dashboard's thread-safe API.
 #ifndef KRG_LAUNCHER_DASHBOARD_SERVER_H_
@@ -39,10 +43,13 @@ class DashboardServer {
 
   int port() const { return port_; }
 
+  struct Context;  // what the request handler sees (dashboard_server.cc)
+
  private:
-  explicit DashboardServer(Dashboard& dashboard) : dashboard_(dashboard) {}
+  explicit DashboardServer(Dashboard& dashboard);
 
   Dashboard& dashboard_;
+  std::unique_ptr<Context> context_;
   MHD_Daemon* daemon_ = nullptr;
   int port_ = 0;
 };

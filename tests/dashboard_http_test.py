@@ -155,6 +155,20 @@ class ReadOnlyTest(unittest.TestCase):
             self.assertNotIn(b"http://", body.replace(
                 b"http://www.w3.org/2000/svg", b""), path + ": no CDN")
 
+    def test_a_foreign_host_name_is_refused(self):
+        # DNS rebinding: a page of evil.example resolved to 127.0.0.1.
+        req = urllib.request.Request(self.d.url + "/api/state",
+                                     headers={"Host": "evil.example"})
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=20)
+        self.assertEqual(e.exception.code, 403)
+        self.assertIn(b"localhost or 127.0.0.1", e.exception.read())
+        for host in ("localhost", "127.0.0.1", "localhost:8080"):
+            req = urllib.request.Request(self.d.url + "/api/state",
+                                         headers={"Host": host})
+            with urllib.request.urlopen(req, timeout=20) as r:
+                self.assertEqual(r.status, 200, host)
+
     def test_unknown_paths_and_methods(self):
         status, body = self.d.json("/nope")
         self.assertEqual(status, 404)
