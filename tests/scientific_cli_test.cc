@@ -3,6 +3,7 @@
 // checksum on both engines and writes its artifacts.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -47,16 +48,16 @@ TEST(ScientificCliTest, BadLinsolveParamsAreUsageErrors) {
 }
 
 TEST(ScientificCliTest, BadMemtiersParamsAreUsageErrors) {
-  for (const char* bad : {"max=abc", "max=-1", "max=12Q", "min=1K", "points=0",
-                          "points=9"}) {
+  for (const char* bad :
+       {"max=abc", "max=-1", "max=12Q", "min=1K", "points=0", "points=9"}) {
     ExpectUsageError({"run", "memtiers", "--size", "test", "--param", bad},
                      std::string("--param ") + bad);
   }
   ExpectUsageError({"run", "memtiers", "--param", "max=100T"},
                    "more than this system can hold");
-  ExpectUsageError({"run", "memtiers", "--param", "max=8K", "--param",
-                    "min=64K"},
-                   "is below min=64 KiB");
+  ExpectUsageError(
+      {"run", "memtiers", "--param", "max=8K", "--param", "min=64K"},
+      "is below min=64 KiB");
 }
 
 TEST(ScientificCliTest, LinsolveVerifiesWithOneChecksumOnBothEngines) {
@@ -82,8 +83,8 @@ TEST(ScientificCliTest, LinsolveVerifiesWithOneChecksumOnBothEngines) {
 
 TEST(ScientificCliTest, MemtiersVerifiesAndCharts) {
   const fs::path dir = TempDir("memtiers");
-  Ran r = RunKrgdemo({"run", "memtiers", "--size", "test", "--param",
-                      "max=1M", "--repeat", "1", "--out", dir.string()});
+  Ran r = RunKrgdemo({"run", "memtiers", "--size", "test", "--param", "max=1M",
+                      "--repeat", "1", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("triad and chase checksums as expected"),
             std::string::npos)
@@ -93,6 +94,35 @@ TEST(ScientificCliTest, MemtiersVerifiesAndCharts) {
     EXPECT_TRUE(fs::exists(dir / "memtiers.png")) << r.err;
   }
   fs::remove_all(dir);
+}
+
+// On the Kerrighed test double (tests/kerrighed), with 16 MB nodes: the
+// sweep goes past the home node's RAM (to 20 MB) with USE_REMOTE_MEMORY and
+// verifies, but the double's free memory never moves, so the verdict is
+// honestly "NOT shown" (exit 1), naming the memory that did not leave.
+TEST(ScientificCliTest, RemoteMemoryOnTheDoubleRunsMemtiersPastTheNodesRam) {
+  const fs::path root = TempDir("double");
+  auto made = platform::RunCommand(
+      {KRG_DOUBLE_DIR "/make-sysroot", root.string(), "--mem-mb", "16"});
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->exit.code, 0) << made->err;
+  Ran r = RunKrgdemo(
+      {"show", "remote-memory", "--pace", "fast", "--size", "test"},
+      {"KRGDEMO_SYSROOT=" + root.string(),
+       std::string("PATH=" KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH")});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("memtiers runs on node 2 (16 MB of RAM) with "
+                       "USE_REMOTE_MEMORY, and grows its working set to 20MB"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("triad and chase checksums as expected"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("verdict: NOT shown: no other node's free memory went "
+                       "down"),
+            std::string::npos)
+      << r.out;
+  fs::remove_all(root);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // linsolve: BM_Linsolve_LU is one unit of the demo (build the system from its
-// seed, Eigen PartialPivLU, solve, HPL residual) on this thread, by order n;
+// seed, Eigen PartialPivLU, solve, HPL residual) by order n, on 1 or 2
+// threads each solving its own systems (the farm's shape);
 // Seq/Omp/Fork run the `small` farm (8 systems of order 1000) as the demo's
 // engines do. Compare with the peer, LAPACKE dgesv on OpenBLAS
 // (linsolve_peer_bench), over the same matrices:
@@ -31,7 +32,8 @@ void BM_Linsolve_LU(benchmark::State& state) {
     }
   }
   state.counters["GFLOP/s"] = benchmark::Counter(
-      ls::SolveFlops(n) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+      ls::SolveFlops(n) / 1e9, benchmark::Counter::kIsIterationInvariantRate |
+                                   benchmark::Counter::kAvgThreads);
   state.SetLabel(ls::Backend());
 }
 
@@ -71,6 +73,8 @@ BENCHMARK(BM_Linsolve_LU)
     ->Arg(1000)
     ->Arg(2000)
     ->Arg(4000)
+    ->Threads(1)
+    ->Threads(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_Linsolve_Seq)->Unit(benchmark::kMillisecond)->UseRealTime();

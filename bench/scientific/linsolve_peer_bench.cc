@@ -70,9 +70,8 @@ bool SolveLoop(benchmark::State& state, const System& sys) {
 void Report(benchmark::State& state, int n, bool ok) {
   if (!ok) state.SkipWithError("dgesv did not find the exact solution");
   state.counters["GFLOP/s"] = benchmark::Counter(
-      ls::SolveFlops(n) / 1e9,
-      benchmark::Counter::kIsIterationInvariantRate |
-          benchmark::Counter::kAvgThreads);
+      ls::SolveFlops(n) / 1e9, benchmark::Counter::kIsIterationInvariantRate |
+                                   benchmark::Counter::kAvgThreads);
   state.SetLabel(std::string("OpenBLAS ") + openblas_get_corename());
 }
 

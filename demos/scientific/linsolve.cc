@@ -117,8 +117,8 @@ Status Linsolve::WriteArtifacts(const std::filesystem::path& dir) {
   std::ofstream out(path);
   out << "system,n,seed,residual_below_16,exact_solution\n";
   for (const Record& r : records_) {
-    out << r.index << "," << r.n << "," << r.seed << ","
-        << int(r.residual_ok) << "," << int(r.exact) << "\n";
+    out << r.index << "," << r.n << "," << r.seed << "," << int(r.residual_ok)
+        << "," << int(r.exact) << "\n";
   }
   out.close();
   if (!out) return Status::IoError("cannot write " + path.string());

@@ -92,8 +92,8 @@ Solved SolveSystem(std::uint64_t seed, int n) {
   }
   // HPL's eps is the unit roundoff, 2^-53.
   const double eps = std::numeric_limits<double>::epsilon() / 2;
-  const double denom = row_abs.maxCoeff() * x.lpNorm<Eigen::Infinity>() *
-                       double(n) * eps;
+  const double denom =
+      row_abs.maxCoeff() * x.lpNorm<Eigen::Infinity>() * double(n) * eps;
   s.scaled_residual = ax.lpNorm<Eigen::Infinity>() / denom;
   if (!std::isfinite(s.scaled_residual)) {
     s.scaled_residual = std::numeric_limits<double>::infinity();

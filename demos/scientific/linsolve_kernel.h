@@ -21,8 +21,8 @@ namespace krg::demos::linsolve {
 inline constexpr double kResidualBound = 16.0;
 
 struct Solved {
-  double scaled_residual = 0;  // ||Ax-b||inf / (||A||inf ||x||inf n eps)
-  bool exact = false;          // round(x) == x* everywhere
+  double scaled_residual = 0;      // ||Ax-b||inf / (||A||inf ||x||inf n eps)
+  bool exact = false;              // round(x) == x* everywhere
   std::uint64_t solution_sum = 0;  // FNV-1a of round(x) as int64 values
   bool singular = false;           // the LU hit an exact zero pivot
 };

@@ -77,8 +77,7 @@ TEST(LinsolveTest, SameChecksumOnThreadsAndProcsAndEveryNodeCount) {
     for (Engine e : {Engine::kThreads, Engine::kProcs}) {
       const Verification v = RunOn(*w, e, nodes);
       EXPECT_TRUE(v.ok) << EngineName(e) << " x" << nodes << ": " << v.detail;
-      EXPECT_EQ(v.checksum, first.checksum)
-          << EngineName(e) << " x" << nodes;
+      EXPECT_EQ(v.checksum, first.checksum) << EngineName(e) << " x" << nodes;
     }
   }
   // Another seed or order is another answer.
@@ -120,14 +119,14 @@ TEST(LinsolveTest, WorkIsTheHplFlopCount) {
 }
 
 TEST(LinsolveTest, BadParamsAreInvalidArguments) {
-  for (auto bad : std::vector<std::map<std::string, std::string>>{
-           {{"n", "0"}},
-           {{"n", "-1"}},
-           {{"n", "abc"}},
-           {{"n", "20001"}},
-           {{"systems", "0"}},
-           {{"seed", "-3"}},
-           {{"order", "10"}}}) {
+  for (auto bad :
+       std::vector<std::map<std::string, std::string>>{{{"n", "0"}},
+                                                       {{"n", "-1"}},
+                                                       {{"n", "abc"}},
+                                                       {{"n", "20001"}},
+                                                       {{"systems", "0"}},
+                                                       {{"seed", "-3"}},
+                                                       {{"order", "10"}}}) {
     auto w = MakeLinsolve({"test", bad});
     ASSERT_FALSE(w.ok()) << bad.begin()->first << "=" << bad.begin()->second;
     EXPECT_EQ(w.status().code(), Status::Code::kInvalidArgument);

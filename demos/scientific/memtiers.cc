@@ -64,7 +64,9 @@ class Memtiers final : public FarmWorkload {
  public:
   explicit Memtiers(const Plan& plan) : plan_(plan), sizes_(plan.Sizes()) {}
 
-  WorkAmount work() const override { return {double(sizes_.size()), "sizes/s"}; }
+  WorkAmount work() const override {
+    return {double(sizes_.size()), "sizes/s"};
+  }
   std::size_t unit_count() const override { return 1; }
   Status RunUnit(std::size_t i, std::string* out) const override;
   void BeginPass() override { records_.clear(); }
@@ -197,10 +199,9 @@ std::string Quote(const std::string& s) {
 // The cache sizes this CPU reports, for the chart: {label, bytes}.
 std::vector<std::pair<std::string, long>> CacheSizes() {
   std::vector<std::pair<std::string, long>> out;
-  const std::pair<const char*, int> caches[] = {
-      {"L1d", _SC_LEVEL1_DCACHE_SIZE},
-      {"L2", _SC_LEVEL2_CACHE_SIZE},
-      {"L3", _SC_LEVEL3_CACHE_SIZE}};
+  const std::pair<const char*, int> caches[] = {{"L1d", _SC_LEVEL1_DCACHE_SIZE},
+                                                {"L2", _SC_LEVEL2_CACHE_SIZE},
+                                                {"L3", _SC_LEVEL3_CACHE_SIZE}};
   for (const auto& [name, key] : caches) {
     const long v = ::sysconf(key);
     if (v > 0) out.emplace_back(name, v);
@@ -260,7 +261,8 @@ Status Memtiers::WriteArtifacts(const std::filesystem::path& dir) {
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "memtiers.csv", csv.str()));
   KRG_RETURN_IF_ERROR(
       WriteFileAtomic(abs / "memtiers.gp", ChartScript(abs, sizes_)));
-  auto drawn = platform::RunCommand({"gnuplot", (abs / "memtiers.gp").string()});
+  auto drawn =
+      platform::RunCommand({"gnuplot", (abs / "memtiers.gp").string()});
   if (!drawn.ok()) {
     return Status::Unavailable(
         "gnuplot not found: wrote memtiers.dat and memtiers.gp but no chart "
@@ -275,15 +277,14 @@ Status Memtiers::WriteArtifacts(const std::filesystem::path& dir) {
 
 std::uint64_t MemoryBytes(int key) {
   const long pages = ::sysconf(key), page = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? std::uint64_t(pages) * std::uint64_t(page)
-                               : 0;
+  return pages > 0 && page > 0 ? std::uint64_t(pages) * std::uint64_t(page) : 0;
 }
 
 // The preset's plan; its default maximum is a quarter of the free memory,
 // capped by the size.
 Plan Preset(const std::string& size) {
-  const std::uint64_t quarter = std::max<std::uint64_t>(
-      16 * kMiB, MemoryBytes(_SC_AVPHYS_PAGES) / 4);
+  const std::uint64_t quarter =
+      std::max<std::uint64_t>(16 * kMiB, MemoryBytes(_SC_AVPHYS_PAGES) / 4);
   Plan p;
   if (size == "test") {
     p.max = 8 * kMiB;
@@ -394,9 +395,8 @@ Result<std::unique_ptr<Workload>> MakeMemtiers(const DemoConfig& config) {
                                    ": at least 4K (a chase needs lines)");
   }
   if (plan.max < plan.min) {
-    return Status::InvalidArgument(
-        "--param max=" + ByteSizeString(plan.max) + " is below min=" +
-        ByteSizeString(plan.min));
+    return Status::InvalidArgument("--param max=" + ByteSizeString(plan.max) +
+                                   " is below min=" + ByteSizeString(plan.min));
   }
   return std::unique_ptr<Workload>(new Memtiers(plan));
 }

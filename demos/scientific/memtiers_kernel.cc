@@ -62,6 +62,11 @@ __attribute__((noinline)) Line* Follow(Line* p, std::uint64_t steps,
 
 }  // namespace
 
+void TriadLoop(double* a, const double* b, const double* c, double s,
+               std::size_t n) {
+  Triad(a, b, c, s, n);
+}
+
 TriadResult MeasureTriad(void* mem, std::size_t bytes, std::size_t block_bytes,
                          int blocks) {
   const std::size_t n = bytes / (3 * sizeof(double));
@@ -79,7 +84,8 @@ TriadResult MeasureTriad(void* mem, std::size_t bytes, std::size_t block_bytes,
     const Clock::time_point t0 = Clock::now();
     for (std::size_t rep = 0; rep < reps; ++rep) Triad(a, b, c, kScalar, n);
     const double s = Seconds(t0);
-    if (s > 0) r.best_gbs = std::max(r.best_gbs, double(bytes) * reps / s / 1e9);
+    if (s > 0)
+      r.best_gbs = std::max(r.best_gbs, double(bytes) * reps / s / 1e9);
   }
   for (std::size_t i = 0; i < n; ++i) {
     r.check += (i + 1) * static_cast<std::uint64_t>(a[i]);
@@ -93,7 +99,8 @@ std::uint64_t ExpectedTriadCheck(std::size_t bytes) {
   std::uint64_t check = 0;
   for (std::uint64_t r = 0; r < 15 && r < n; ++r) {
     const std::uint64_t count = (n - r + 14) / 15;  // i = r + 15 k < n
-    const std::uint64_t sum_i1 = count * (r + 1) + 15 * (count * (count - 1) / 2);
+    const std::uint64_t sum_i1 =
+        count * (r + 1) + 15 * (count * (count - 1) / 2);
     const std::uint64_t a = std::uint64_t(B(r) + kScalar * C(r));
     check += a * sum_i1;
   }

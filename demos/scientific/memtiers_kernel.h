@@ -28,6 +28,11 @@ inline constexpr std::size_t kGrain = 3 * kLine;
 // multi-GiB set would take longer than measuring it.
 inline constexpr std::uint64_t kMaxChaseNodes = std::uint64_t(1) << 21;
 
+// The triad loop itself, a[i] = b[i] + s * c[i] for i < n; its ISA (AVX-512,
+// AVX2 or baseline x86-64) is chosen when the program is loaded.
+void TriadLoop(double* a, const double* b, const double* c, double s,
+               std::size_t n);
+
 struct TriadResult {
   double best_gbs = 0;      // the best block's rate, 1e9 bytes/s
   std::uint64_t check = 0;  // sum of (i+1) * a[i] mod 2^64

@@ -153,9 +153,9 @@ TEST(MemtiersTest, SizesParseAndBadOnesAreInvalidArguments) {
            {{"max", "-1"}},
            {{"max", "0"}},
            {{"max", "12Q"}},
-           {{"max", "100T"}},    // more than this machine holds
-           {{"min", "1K"}},      // below a chase's minimum
-           {{"min", "16M"}},     // above the test preset's max
+           {{"max", "100T"}},  // more than this machine holds
+           {{"min", "1K"}},    // below a chase's minimum
+           {{"min", "16M"}},   // above the test preset's max
            {{"points", "0"}},
            {{"points", "abc"}},
            {{"size", "1G"}}}) {  // unknown key
