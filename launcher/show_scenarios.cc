@@ -285,9 +285,79 @@ std::map<int, std::int64_t> FreeMb(platform::Platform& p) {
   return out;
 }
 
+// Runs `farm` in one worker on `home` while sampling every node's free memory
+// each second (shown beside the load); returns how far each node's free
+// memory went down, in MB. kCancelled when interrupted.
+Result<std::map<int, std::int64_t>> RunWatchingFreeMemory(
+    ShowContext& ctx, FarmWorkload& farm,
+    const std::vector<platform::Node>& nodes, const platform::Node& home) {
+  std::map<int, std::int64_t> before, lowest;
+  for (const platform::Node& n : nodes) before[n.id] = n.mem_free_mb;
+  lowest = before;
+  double sampled = ctx.view.Elapsed();
+  auto notes = [&] {
+    std::vector<std::string> out;
+    for (const platform::Node& n : nodes) {
+      out.push_back(std::to_string(lowest[n.id]) + " MB free");
+    }
+    return out;
+  };
+  LoadTicker ticker(ctx, nodes, notes);
+  ExecOptions opts;
+  opts.slots = {home};  // one process measures: the sweep is one unit
+  opts.cancel = ctx.interrupted;
+  opts.progress = [&](std::size_t, std::size_t) {
+    if (ctx.view.Elapsed() - sampled >= 1.0) {
+      sampled = ctx.view.Elapsed();
+      for (const auto& [id, mb] : FreeMb(ctx.platform)) {
+        if (lowest.count(id)) lowest[id] = std::min(lowest[id], mb);
+      }
+    }
+    ticker.Tick();
+  };
+  auto report = MakeProcessExecutor(ctx.platform)->RunFarm(farm, opts);
+  if (!report.ok()) return report.status();
+  std::map<int, std::int64_t> drop;
+  for (const auto& [id, mb] : before) drop[id] = mb - lowest[id];
+  return drop;
+}
+
+// Shown when the sweep verified and the other nodes' free memory went down
+// by at least half of what could not fit on `home`.
+ScenarioResult BorrowVerdict(const Verification& v,
+                             const std::map<int, std::int64_t>& drop,
+                             const platform::Node& home, std::int64_t want_mb,
+                             bool kerrighed_caps) {
+  std::int64_t lent = 0;
+  std::string per_node;
+  for (const auto& [id, mb] : drop) {
+    if (id == home.id) continue;
+    lent += std::max<std::int64_t>(0, mb);
+    per_node += (per_node.empty() ? "" : ", ") + std::string("node ") +
+                std::to_string(id) + ": " + std::to_string(mb) + " MB";
+  }
+  if (!v.ok) {
+    return {Outcome::kNotShown, "the sweep did not verify: " + v.detail};
+  }
+  const std::int64_t spill = want_mb - home.mem_free_mb;
+  if (lent < spill / 2) {
+    return {Outcome::kNotShown,
+            "no other node's free memory went down by the " +
+                std::to_string(spill) + " MB that did not fit on node " +
+                std::to_string(home.id) + " (" + per_node +
+                "): the pages did not leave it" +
+                (kerrighed_caps ? " (is CONFIG_KRG_MM in the kernel?)" : "")};
+  }
+  return {Outcome::kShown,
+          "a " + std::to_string(want_mb) + " MB working set on node " +
+              std::to_string(home.id) + " (" + std::to_string(home.mem_mb) +
+              " MB of RAM) verified, with " + std::to_string(lent) +
+              " MB lent by the other nodes (" + per_node + ")"};
+}
+
 // The remote-memory steps proper, on Kerrighed: memtiers on the home node
-// with USE_REMOTE_MEMORY, its working set grown past the node's RAM, while
-// the other nodes' free memory is watched.
+// with USE_REMOTE_MEMORY, its working set grown to 1.25 times the node's RAM,
+// while the other nodes' free memory is watched.
 Result<ScenarioResult> BorrowMemory(ShowContext& ctx) {
   platform::Platform& p = ctx.platform;
   KRG_ASSIGN_OR_RETURN(platform::SystemInfo info, p.Describe(false));
@@ -298,17 +368,16 @@ Result<ScenarioResult> BorrowMemory(ShowContext& ctx) {
   }
   const int self = info.kerrighed ? info.kerrighed->self_node : -1;
   platform::Node home = info.nodes[0];
+  std::int64_t free_mb = 0;
   for (const platform::Node& n : info.nodes) {
     if (n.id == self) home = n;
+    free_mb += n.mem_free_mb;
   }
-  std::int64_t free_mb = 0;
-  for (const platform::Node& n : info.nodes) free_mb += n.mem_free_mb;
   const std::int64_t want_mb = home.mem_mb * 5 / 4;  // past this node's RAM
   if (want_mb > free_mb * 4 / 5) {
     return ScenarioResult{Outcome::kNotShown,
                           "the cluster has " + std::to_string(free_mb) +
-                              " MB free, too little "
-                              "for a " +
+                              " MB free, too little for a " +
                               std::to_string(want_mb) + " MB working set"};
   }
   const demos::Demo* memtiers = demos::FindDemo("memtiers");
@@ -326,70 +395,17 @@ Result<ScenarioResult> BorrowMemory(ShowContext& ctx) {
       "USE_REMOTE_MEMORY, and grows its working set to " + max +
       "B.\nBeyond the node's RAM its pages have to live on other nodes.");
   ctx.view.SetNodes(Ids(info.nodes));
-  std::map<int, std::int64_t> before;
-  for (const platform::Node& n : info.nodes) before[n.id] = n.mem_free_mb;
-  std::map<int, std::int64_t> lowest = before;
-  double sampled = ctx.view.Elapsed();
-  auto notes = [&] {
-    std::vector<std::string> out;
-    for (const platform::Node& n : info.nodes) {
-      out.push_back(std::to_string(lowest[n.id]) + " MB free");
-    }
-    return out;
-  };
-  LoadTicker ticker(ctx, info.nodes, notes);
-  ExecOptions opts;
-  opts.slots = {home};  // one process measures: the sweep is one unit
-  opts.cancel = ctx.interrupted;
-  opts.progress = [&](std::size_t, std::size_t) {
-    if (ctx.view.Elapsed() - sampled >= 1.0) {
-      sampled = ctx.view.Elapsed();
-      for (const auto& [id, mb] : FreeMb(p)) {
-        if (lowest.count(id)) lowest[id] = std::min(lowest[id], mb);
-      }
-    }
-    ticker.Tick();
-  };
-  auto report = MakeProcessExecutor(p)->RunFarm(farm, opts);
-  if (!report.ok()) {
-    if (report.status().code() == Status::Code::kCancelled) {
+  auto drop = RunWatchingFreeMemory(ctx, farm, info.nodes, home);
+  if (!drop.ok()) {
+    if (drop.status().code() == Status::Code::kCancelled) {
       return ScenarioResult{Outcome::kInterrupted, ""};
     }
-    return report.status().WithContext("memtiers");
+    return drop.status().WithContext("memtiers");
   }
   const Verification v = farm.Verify();
   ctx.view.Snapshot();
   ctx.view.Event("memtiers: " + v.detail);
-  std::int64_t lent = 0;
-  std::string per_node;
-  for (const platform::Node& n : info.nodes) {
-    if (n.id == home.id) continue;
-    const std::int64_t d = before[n.id] - lowest[n.id];
-    lent += std::max<std::int64_t>(0, d);
-    per_node += (per_node.empty() ? "" : ", ") + std::string("node ") +
-                std::to_string(n.id) + ": " + std::to_string(d) + " MB";
-  }
-  ctx.view.Event("free memory that went down on the other nodes: " + per_node);
-  if (!v.ok) {
-    return ScenarioResult{Outcome::kNotShown,
-                          "the sweep did not verify: " + v.detail};
-  }
-  const std::int64_t spill = want_mb - home.mem_free_mb;
-  if (lent < spill / 2) {
-    return ScenarioResult{
-        Outcome::kNotShown,
-        "no other node's free memory went down by the " +
-            std::to_string(spill) + " MB that did not fit on node " +
-            std::to_string(home.id) + " (" + per_node +
-            "): the pages did not leave it" +
-            (caps.applicable ? " (is CONFIG_KRG_MM in the kernel?)" : "")};
-  }
-  return ScenarioResult{
-      Outcome::kShown,
-      "a " + max + "B working set on node " + std::to_string(home.id) + " (" +
-          std::to_string(home.mem_mb) + " MB of RAM) verified, with " +
-          std::to_string(lent) + " MB lent by the other nodes (" + per_node +
-          ")"};
+  return BorrowVerdict(v, *drop, home, want_mb, caps.applicable);
 }
 
 }  // namespace

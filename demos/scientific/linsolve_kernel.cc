@@ -26,18 +26,50 @@ inline std::uint64_t Mix(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
-inline double Entry(std::uint64_t seed, std::uint64_t k) {
-  // 53 random bits into [0, 1), then shifted to [-0.5, 0.5).
-  return double(Mix(seed + k * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53 - 0.5;
+// Chris Wellons' lowbias32: a 32-bit integer hash of good quality that
+// vectorises (32-bit multiplies exist in every SIMD level).
+inline std::uint32_t Hash32(std::uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  return x ^ (x >> 16);
+}
+
+// Entry k (column-major position) of the matrix keyed by `seed`: two hash
+// rounds keyed by the seed's halves, 32 random bits scaled to [-0.5, 0.5).
+// Integer arithmetic and exact conversions: the same double on every ISA.
+inline double Entry(std::uint64_t seed, std::uint32_t k) {
+  std::uint32_t h = Hash32(k * 0x9e3779b9U + std::uint32_t(seed));
+  h = Hash32(h ^ std::uint32_t(seed >> 32));
+  // (h - 2^31) / 2^32 = h / 2^32 - 0.5, through a signed conversion (SSE2).
+  return double(std::int32_t(h ^ 0x80000000U)) * 0x1.0p-32;
+}
+
+// Building and re-building A is O(n^2) beside the O(n^3) LU, but with a
+// scalar hash it costs several percent at n = 4000: these two loops are
+// compiled for each ISA and picked at load time, like OpenBLAS's kernels.
+#define KRG_LINSOLVE_CLONES \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
+
+// Column j of A into `col`, and b += A(:,j) * xj.
+KRG_LINSOLVE_CLONES void BuildColumn(std::uint64_t seed, std::uint32_t k0,
+                                     int n, double xj, double* __restrict col,
+                                     double* __restrict b) {
+  for (int i = 0; i < n; ++i) {
+    col[i] = Entry(seed, k0 + std::uint32_t(i));
+    b[i] += col[i] * xj;
+  }
 }
 
 // Regenerates column j of A into the running row sums `ax` += A(:,j) * xj
 // and `row_abs` += |A(:,j)|.
-void AccumulateColumn(std::uint64_t seed, int n, int j, double xj, double* ax,
-                      double* row_abs) {
-  const std::uint64_t k0 = std::uint64_t(j) * std::uint64_t(n);
+KRG_LINSOLVE_CLONES void AccumulateColumn(std::uint64_t seed, std::uint32_t k0,
+                                          int n, double xj,
+                                          double* __restrict ax,
+                                          double* __restrict row_abs) {
   for (int i = 0; i < n; ++i) {
-    const double v = Entry(seed, k0 + i);
+    const double v = Entry(seed, k0 + std::uint32_t(i));
     ax[i] += v * xj;
     row_abs[i] += std::abs(v);
   }
@@ -50,7 +82,7 @@ std::uint64_t SystemSeed(std::uint64_t base, std::uint64_t index) {
 }
 
 double MatrixEntry(std::uint64_t seed, int n, int i, int j) {
-  return Entry(seed, std::uint64_t(j) * std::uint64_t(n) + i);
+  return Entry(seed, std::uint32_t(j) * std::uint32_t(n) + std::uint32_t(i));
 }
 
 int ExactSolution(std::uint64_t seed, int i) {
@@ -70,13 +102,8 @@ Solved SolveSystem(std::uint64_t seed, int n) {
   Eigen::MatrixXd a(n, n);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(n);
   for (int j = 0; j < n; ++j) {  // column-major: A(:, j), and b += A(:,j) x*_j
-    const double xj = ExactSolution(seed, j);
-    double* col = a.col(j).data();
-    const std::uint64_t k0 = std::uint64_t(j) * std::uint64_t(n);
-    for (int i = 0; i < n; ++i) {
-      col[i] = Entry(seed, k0 + i);
-      b[i] += col[i] * xj;
-    }
+    BuildColumn(seed, std::uint32_t(j) * std::uint32_t(n), n,
+                ExactSolution(seed, j), a.col(j).data(), b.data());
   }
   // In place: A's storage becomes L and U, so a solve needs n^2 doubles, not
   // twice that; the residual regenerates A from the seed instead.
@@ -88,7 +115,8 @@ Solved SolveSystem(std::uint64_t seed, int n) {
   Eigen::VectorXd ax = -b;  // becomes A x - b
   Eigen::VectorXd row_abs = Eigen::VectorXd::Zero(n);
   for (int j = 0; j < n; ++j) {
-    AccumulateColumn(seed, n, j, x[j], ax.data(), row_abs.data());
+    AccumulateColumn(seed, std::uint32_t(j) * std::uint32_t(n), n, x[j],
+                     ax.data(), row_abs.data());
   }
   // HPL's eps is the unit roundoff, 2^-53.
   const double eps = std::numeric_limits<double>::epsilon() / 2;

@@ -1,8 +1,9 @@
 // The dense solve of the linsolve demo: one system A x = b of order n, made
 // from a seed, factored by Eigen's PartialPivLU and checked.
 //
-// A's entries are uniform in [-0.5, 0.5) (as in HPL), each a hash of (seed,
-// position), so any process rebuilds the same matrix from the seed alone.
+// A's entries are uniform in [-0.5, 0.5) (as in HPL), each a 32-bit hash of
+// (seed, position), so any process rebuilds the same matrix from the seed
+// alone (n <= 65535: positions fit in 32 bits).
 // The exact solution x* has small integer entries and b = A x*; a correct
 // solve of a well-conditioned A lands within far less than 0.5 of x*, so
 // rounding x gives x* exactly whatever the rounding errors of the LU (which
