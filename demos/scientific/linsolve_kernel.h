@@ -9,7 +9,7 @@
 // rounding x gives x* exactly whatever the rounding errors of the LU (which
 // depend on the CPU's BLAS kernel). That makes the unit's bytes identical on
 // every engine, node and CPU, while the HPL scaled residual checks the solve
-// itself. Pure functions: thread-safe; each call allocates its own n x n.
+// itself. Thread-safe: each thread keeps one n x n block for its solves.
 #ifndef KRG_DEMOS_SCIENTIFIC_LINSOLVE_KERNEL_H_
 #define KRG_DEMOS_SCIENTIFIC_LINSOLVE_KERNEL_H_
 
