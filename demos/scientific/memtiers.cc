@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "krg/checksum.h"
+#include "krg/metadata.h"
 #include "krg/params.h"
 #include "krg/platform.h"
 #include "krg/results.h"
@@ -196,18 +197,12 @@ std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-// The cache sizes this CPU reports, for the chart: {label, bytes}.
-std::vector<std::pair<std::string, long>> CacheSizes() {
-  std::vector<std::pair<std::string, long>> out;
-  const std::pair<const char*, int> caches[] = {{"L1d", _SC_LEVEL1_DCACHE_SIZE},
-                                                {"L2", _SC_LEVEL2_CACHE_SIZE},
-                                                {"L3", _SC_LEVEL3_CACHE_SIZE}};
-  for (const auto& [name, key] : caches) {
-    const long v = ::sysconf(key);
-    if (v > 0) out.emplace_back(name, v);
-  }
+// The cache sizes one core can use and the RAM, for the chart.
+std::vector<std::pair<std::string, std::int64_t>> TierSizes() {
+  std::vector<std::pair<std::string, std::int64_t>> out = platform::CpuCaches();
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  if (pages > 0 && page > 0) out.emplace_back("RAM", pages * page);
+  if (pages > 0 && page > 0)
+    out.emplace_back("RAM", std::int64_t(pages) * page);
   return out;
 }
 
@@ -220,7 +215,7 @@ std::string ChartScript(const std::filesystem::path& dir,
      << "set xrange [" << sizes.front() * 0.9 << ":" << sizes.back() * 1.1
      << "]\nset key off\n";
   int k = 1;
-  for (const auto& [name, bytes] : CacheSizes()) {
+  for (const auto& [name, bytes] : TierSizes()) {
     if (double(bytes) > sizes.back() * 1.1 || double(bytes) < sizes.front()) {
       continue;
     }
