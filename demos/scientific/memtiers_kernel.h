@@ -47,7 +47,7 @@ TriadResult MeasureTriad(void* mem, std::size_t bytes, std::size_t block_bytes,
 std::uint64_t ExpectedTriadCheck(std::size_t bytes);
 
 struct ChaseResult {
-  double ns_per_load = 0;  // the fastest of 4 timed blocks
+  double ns_per_load = 0;    // the fastest of 4 timed blocks
   std::uint64_t nodes = 0;   // lines in the cycle
   std::uint64_t steps = 0;   // loads timed: whole cycles
   std::uint64_t id_sum = 0;  // sum of the node ids visited, mod 2^64
