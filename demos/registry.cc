@@ -4,7 +4,9 @@
 
 #include "imaging/framepipe.h"
 #include "imaging/imgpipe.h"
+#include "scientific/linsolve.h"
 #include "scientific/mandelbrot.h"
+#include "scientific/memtiers.h"
 
 namespace krg::demos {
 
@@ -30,6 +32,20 @@ const std::vector<Demo>& AllDemos() {
        {"DISTANT_FORK"},
        FramepipeParamsHelp(),
        MakeFramepipe},
+      {"linsolve",
+       "scientific",
+       "Dense linear systems solved by LU (Eigen), one system per unit, "
+       "HPL residual check",
+       {"CAN_MIGRATE", "DISTANT_FORK"},
+       LinsolveParamsHelp(),
+       MakeLinsolve},
+      {"memtiers",
+       "scientific",
+       "The memory hierarchy of one process: bandwidth and latency from L1 "
+       "to RAM (and remote RAM on Kerrighed), charted",
+       {"USE_REMOTE_MEMORY"},
+       MemtiersParamsHelp(),
+       MakeMemtiers},
   };
   return kDemos;
 }

@@ -50,12 +50,14 @@ std::string ModelName(const std::string& cpuinfo) {
   return "unknown";
 }
 
-std::int64_t MemTotalMb(const std::string& meminfo) {
+// The "MemTotal:" (or `field`) line of a meminfo file, in MB.
+std::int64_t MemTotalMb(const std::string& meminfo,
+                        const std::string& field = "MemTotal:") {
   std::istringstream in(meminfo);
   std::string key;
   std::int64_t kb = 0;
   while (in >> key >> kb) {
-    if (key == "MemTotal:") return kb / 1024;
+    if (key == field) return kb / 1024;
     in.ignore(1 << 10, '\n');
   }
   return 0;
@@ -176,7 +178,9 @@ Result<std::vector<Node>> KerrighedPlatform::OnlineNodes() {
     n.id = id.empty() ? std::atoi(name.c_str() + 4) : std::atoi(id.c_str());
     const int cpus = std::max(1, CountProcessors(Sys(dir + "cpuinfo")));
     for (int c = 0; c < cpus; ++c) n.cpus.push_back(n.id * NrCpus() + c);
-    n.mem_mb = MemTotalMb(Sys(dir + "meminfo"));
+    const std::string meminfo = Sys(dir + "meminfo");
+    n.mem_mb = MemTotalMb(meminfo);
+    n.mem_free_mb = MemTotalMb(meminfo, "MemFree:");
     n.load = std::atof(Sys(dir + "loadavg").c_str()) / cpus;
     nodes.push_back(n);
   }

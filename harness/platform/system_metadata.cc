@@ -217,4 +217,30 @@ nlohmann::json ToJson(const SystemMetadata& m) {
           {"kerrighed", m.kerrighed}};
 }
 
+std::vector<std::pair<std::string, std::int64_t>> CpuCaches(
+    const fs::path& root) {
+  std::vector<std::pair<int, std::pair<std::string, std::int64_t>>> found;
+  std::error_code ec;
+  for (const auto& e :
+       fs::directory_iterator(root / "sys/devices/system/cpu/cpu0/cache", ec)) {
+    if (e.path().filename().string().rfind("index", 0) != 0) continue;
+    const std::string type = ReadText(e.path() / "type");
+    const int level = std::atoi(ReadText(e.path() / "level").c_str());
+    const std::string size = ReadText(e.path() / "size");  // "32768K"
+    std::int64_t bytes = std::atoll(size.c_str());
+    if (size.find('K') != std::string::npos) bytes <<= 10;
+    if (size.find('M') != std::string::npos) bytes <<= 20;
+    if (level <= 0 || bytes <= 0 || type.rfind("Instruction", 0) == 0) {
+      continue;
+    }
+    const bool data = type.rfind("Data", 0) == 0;
+    found.push_back(
+        {level, {"L" + std::to_string(level) + (data ? "d" : ""), bytes}});
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& f : found) out.push_back(f.second);
+  return out;
+}
+
 }  // namespace krg::platform

@@ -90,5 +90,28 @@ TEST(SystemMetadataTest, KerrighedNodesAndSchedulersAreListed) {
   fs::remove_all(root);
 }
 
+// Issue 4 (memtiers' chart): the caches one core uses, from sysfs.
+TEST(SystemMetadataTest, CpuCachesAreTheDataAndUnifiedOnesByLevel) {
+  const fs::path root = FakeRoot("caches");
+  const fs::path c = root / "sys/devices/system/cpu/cpu0/cache";
+  const char* caches[][3] = {{"3", "Unified", "32768K"},
+                             {"1", "Data", "48K"},
+                             {"1", "Instruction", "32K"},
+                             {"2", "Unified", "1024K"}};
+  for (int i = 0; i < 4; ++i) {
+    const fs::path d = c / ("index" + std::to_string(i));
+    Write(d / "level", std::string(caches[i][0]) + "\n");
+    Write(d / "type", std::string(caches[i][1]) + "\n");
+    Write(d / "size", std::string(caches[i][2]) + "\n");
+  }
+  const auto got = CpuCaches(root);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], std::make_pair(std::string("L1d"), std::int64_t(48 << 10)));
+  EXPECT_EQ(got[1], std::make_pair(std::string("L2"), std::int64_t(1 << 20)));
+  EXPECT_EQ(got[2], std::make_pair(std::string("L3"), std::int64_t(32 << 20)));
+  EXPECT_TRUE(CpuCaches(FakeRoot("nocaches")).empty());
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace krg::platform

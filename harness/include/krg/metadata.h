@@ -14,6 +14,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace krg::platform {
 
@@ -41,6 +43,14 @@ nlohmann::json CollectKerrighedMetadata(const std::filesystem::path& root);
 // The running executable (/proc/self/exe), or empty when unknown; used to
 // find files installed next to it (microbenchmarks, suites).
 std::filesystem::path ExecutablePath();
+
+// The data and unified caches of CPU 0 as sysfs describes them
+// (sys/devices/system/cpu/cpu0/cache/index*/): {"L1d", bytes}, {"L2", ...},
+// {"L3", ...} by level; empty when unreadable. Unlike CPUID (and so
+// sysconf), this is what one core can use: on a many-chiplet CPU the L3 of
+// its chiplet, not of the whole package.
+std::vector<std::pair<std::string, std::int64_t>> CpuCaches(
+    const std::filesystem::path& root = "/");
 
 // Parsers of the files above, for tests.
 // KEY=VALUE lines of os-release(5), quotes removed.

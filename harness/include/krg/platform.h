@@ -32,6 +32,9 @@ struct Node {
   std::vector<int> cpus;  // CPU numbers a worker on this node may run on
   std::int64_t mem_mb = 0;
   double load = 0;  // busy fraction of its CPUs, 0..1 (per-CPU mean)
+  // Free RAM (MemFree) when described: what other nodes' processes may
+  // borrow (Kerrighed remote memory). 0 where not read (linux).
+  std::int64_t mem_free_mb = 0;
 };
 
 // How `nodes` were laid out for a run, with anything the user should know.
