@@ -5,6 +5,7 @@
 #include "imaging/framepipe.h"
 #include "imaging/imgpipe.h"
 #include "scientific/mandelbrot.h"
+#include "servers/webfarm.h"
 
 namespace krg::demos {
 
@@ -30,6 +31,13 @@ const std::vector<Demo>& AllDemos() {
        {"DISTANT_FORK"},
        FramepipeParamsHelp(),
        MakeFramepipe},
+      {"webfarm",
+       "servers",
+       "HTTP server farm on libmicrohttpd (tiles, thumbnails, static files), "
+       "a supervised process per node, measured with wrk",
+       {"CAN_MIGRATE"},
+       WebfarmParamsHelp(),
+       MakeWebfarm},
   };
   return kDemos;
 }

@@ -5,7 +5,10 @@
 #include <signal.h>
 #include <spawn.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,17 @@ Result<int> ThreadCount(pid_t pid) {
   while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
   ::closedir(dir);
   return n;
+}
+
+Result<std::int64_t> ResidentBytes(pid_t pid) {
+  const std::string path =
+      pid == 0 ? "/proc/self/statm" : "/proc/" + std::to_string(pid) + "/statm";
+  std::ifstream in(path);
+  std::int64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) {
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+  return resident * static_cast<std::int64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace krg::platform

@@ -219,6 +219,9 @@ Result<pid_t> StartCommand(const std::vector<std::string>& argv,
                            const std::string& output = "/dev/null");
 // How many threads process `pid` has now; kNotFound when it is gone.
 Result<int> ThreadCount(pid_t pid);
+// Resident memory of process `pid` (0: this process) in bytes, from
+// /proc/PID/statm; kNotFound when it is gone.
+Result<std::int64_t> ResidentBytes(pid_t pid);
 
 }  // namespace krg::platform
 
