@@ -45,9 +45,9 @@ bool Gone(pid_t pid) {
 
 TEST(WebfarmCliTest, RunsASweepUnderWrkAndVerifiesIt) {
   const fs::path out = TempDir("sweep");
-  auto r = RunKrgdemo({"run", "webfarm", "--size", "test", "--nodes", "2",
-                       "--param", "port=0", "--param", "load=mixed",
-                       "--out", out.string()});
+  auto r =
+      RunKrgdemo({"run", "webfarm", "--size", "test", "--nodes", "2", "--param",
+                  "port=0", "--param", "load=mixed", "--out", out.string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("verified  yes"), std::string::npos) << r.out;
   auto j = nlohmann::json::parse(ReadFile(out / "run.json"));

@@ -23,23 +23,21 @@ std::string WrkScript(bool rotate) {
       "  counter = math.random(0, math.max(n - 1, 0))\n"
       "end\n";
   if (rotate) {
-    s +=
-        "function request()\n"
-        "  counter = counter + 1\n"
-        "  return wrk.format('GET', paths[(counter % n) + 1])\n"
-        "end\n";
+    s += "function request()\n"
+         "  counter = counter + 1\n"
+         "  return wrk.format('GET', paths[(counter % n) + 1])\n"
+         "end\n";
   }
-  s +=
-      "function done(summary, latency, requests)\n"
-      "  local e = summary.errors\n"
-      "  io.write(string.format('WRKJSON {\"requests\":%d,"
-      "\"duration_us\":%d,\"connect\":%d,\"read\":%d,\"write\":%d,"
-      "\"status\":%d,\"timeout\":%d,\"p50_us\":%d,\"p90_us\":%d,"
-      "\"p99_us\":%d,\"max_us\":%d}\\n',\n"
-      "    summary.requests, summary.duration, e.connect, e.read, e.write,\n"
-      "    e.status, e.timeout, latency:percentile(50),\n"
-      "    latency:percentile(90), latency:percentile(99), latency.max))\n"
-      "end\n";
+  s += "function done(summary, latency, requests)\n"
+       "  local e = summary.errors\n"
+       "  io.write(string.format('WRKJSON {\"requests\":%d,"
+       "\"duration_us\":%d,\"connect\":%d,\"read\":%d,\"write\":%d,"
+       "\"status\":%d,\"timeout\":%d,\"p50_us\":%d,\"p90_us\":%d,"
+       "\"p99_us\":%d,\"max_us\":%d}\\n',\n"
+       "    summary.requests, summary.duration, e.connect, e.read, e.write,\n"
+       "    e.status, e.timeout, latency:percentile(50),\n"
+       "    latency:percentile(90), latency:percentile(99), latency.max))\n"
+       "end\n";
   return s;
 }
 
@@ -129,8 +127,7 @@ std::string Checker::first_failure() const {
   return first_failure_;
 }
 
-void Checker::Check(const std::string& what,
-                    const std::function<Status()>& f) {
+void Checker::Check(const std::string& what, const std::function<Status()>& f) {
   Status s;
   for (int attempt = 0; attempt < 5; ++attempt) {
     s = f();
@@ -190,9 +187,9 @@ Status Checker::CheckTile(std::size_t k) {
   KRG_RETURN_IF_ERROR(Expect(img.cols == kTileSize && img.rows == kTileSize,
                              path + " does not decode as a 256x256 PNG"));
   auto sum = r.headers.find("x-tile-checksum");
-  return Expect(sum != r.headers.end() && sum->second == expected_[k],
-                path + " checksum differs from the mandelbrot demo's " +
-                    expected_[k]);
+  return Expect(
+      sum != r.headers.end() && sum->second == expected_[k],
+      path + " checksum differs from the mandelbrot demo's " + expected_[k]);
 }
 
 Status Checker::CheckThumb() {

@@ -11,8 +11,8 @@
 
 #include <atomic>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,8 +30,8 @@ std::string WrkScript(bool rotate);
 struct WrkResult {
   long long requests = 0;
   double duration_s = 0;
-  long long connect_errors = 0, read_errors = 0, write_errors = 0,
-            timeouts = 0, status_errors = 0;
+  long long connect_errors = 0, read_errors = 0, write_errors = 0, timeouts = 0,
+            status_errors = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
   long long errors() const {
     return connect_errors + read_errors + write_errors + timeouts +

@@ -19,12 +19,19 @@
 
 namespace krg::demos::servers {
 
-enum class Endpoint { kRoot, kTile, kThumb, kStatic, kHealthz, kMetrics, kOther };
+enum class Endpoint {
+  kRoot,
+  kTile,
+  kThumb,
+  kStatic,
+  kHealthz,
+  kMetrics,
+  kOther
+};
 inline constexpr int kEndpointCount = 7;
 inline constexpr int kStatusClasses = 5;  // 1xx .. 5xx
-inline constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.0025, 0.005,
-                                            0.01,   0.025, 0.05,   0.1,
-                                            0.25,   0.5,   1,      2.5};
+inline constexpr double kLatencyBounds[] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 inline constexpr int kLatencyBuckets =
     sizeof kLatencyBounds / sizeof kLatencyBounds[0] + 1;  // + Inf
 

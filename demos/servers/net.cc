@@ -122,8 +122,8 @@ Result<std::string> SendRaw(int port, const std::string& raw, int timeout_ms) {
     return Status::Unavailable("connect to port " + std::to_string(port) +
                                ": " + std::strerror(err));
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto left = [&] {
     return static_cast<int>(std::max<long long>(
         0, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -209,9 +209,8 @@ Result<HttpResponse> HttpPost(int port, const std::string& path,
               "POST " + path +
                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                   "Content-Type: " +
-                  content_type +
-                  "\r\nContent-Length: " + std::to_string(body.size()) +
-                  "\r\n\r\n" + body,
+                  content_type + "\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n" + body,
               timeout_ms));
   return ParseHttpResponse(raw);
 }

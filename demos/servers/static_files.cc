@@ -29,8 +29,7 @@ Result<StaticRoot> StaticRoot::Open(const std::string& dir) {
 }
 
 Result<StaticFile> StaticRoot::Resolve(const std::string& rest) const {
-  if (rest.empty() || rest[0] == '/' ||
-      rest.find('\0') != std::string::npos ||
+  if (rest.empty() || rest[0] == '/' || rest.find('\0') != std::string::npos ||
       rest.find('\\') != std::string::npos) {
     return Status::InvalidArgument("bad static path");
   }
@@ -70,8 +69,7 @@ std::string ContentTypeFor(const std::string& name) {
       {".svg", "image/svg+xml"}};
   const std::size_t dot = name.rfind('.');
   const std::size_t slash = name.rfind('/');
-  if (dot != std::string::npos &&
-      (slash == std::string::npos || dot > slash)) {
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
     auto it = kTypes.find(name.substr(dot));
     if (it != kTypes.end()) return it->second;
   }

@@ -69,8 +69,7 @@ TEST_F(StaticFilesTest, DirectoriesAndMissingFilesAreNotFound) {
   auto root = StaticRoot::Open((base_ / "www").string());
   ASSERT_TRUE(root.ok());
   EXPECT_EQ(root->Resolve("sub").status().code(), Status::Code::kNotFound);
-  EXPECT_EQ(root->Resolve("nope.txt").status().code(),
-            Status::Code::kNotFound);
+  EXPECT_EQ(root->Resolve("nope.txt").status().code(), Status::Code::kNotFound);
   EXPECT_FALSE(StaticRoot::Open((base_ / "missing").string()).ok());
 }
 

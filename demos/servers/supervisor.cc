@@ -60,13 +60,13 @@ Status Supervisor::Spawn(int i) {
   so.slot = i;
   so.nodes = nodes();
   FarmMetrics* m = metrics_.get();
-  KRG_ASSIGN_OR_RETURN(
-      platform::Child child,
-      platform_.SpawnWorker(slot.node, [so, m](int fd) {
-        auto got = ReceiveFd(fd);
-        if (!got.ok() || got->second < 0) return kServerBadConfig;
-        return RunServer(got->second, fd, so, m);
-      }));
+  KRG_ASSIGN_OR_RETURN(platform::Child child,
+                       platform_.SpawnWorker(slot.node, [so, m](int fd) {
+                         auto got = ReceiveFd(fd);
+                         if (!got.ok() || got->second < 0)
+                           return kServerBadConfig;
+                         return RunServer(got->second, fd, so, m);
+                       }));
   slot.pid = child.pid;
   slot.channel = child.fd;
   slot.ready = false;

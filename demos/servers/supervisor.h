@@ -32,10 +32,10 @@ namespace krg::demos::servers {
 
 struct FarmOptions {
   std::string bind = "127.0.0.1";
-  int port = 8000;         // 0: the kernel picks one (tests)
-  bool reuseport = true;   // false: one shared socket
+  int port = 8000;        // 0: the kernel picks one (tests)
+  bool reuseport = true;  // false: one shared socket
   int start_timeout_ms = 10000;
-  ServerOptions server;    // slot and nodes are set per server
+  ServerOptions server;  // slot and nodes are set per server
 };
 
 class Supervisor {

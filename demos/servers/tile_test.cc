@@ -15,9 +15,9 @@ TEST(TileTest, ParsesTilePaths) {
   EXPECT_EQ(t->z, 3);
   EXPECT_EQ(t->x, 5);
   EXPECT_EQ(t->y, 7);
-  for (const char* bad : {"", "1/0", "1/0/0", "1/0/0.jpg", "a/0/0.png",
-                          "1/-1/0.png", "01/0/0.png", "1/0/0/0.png",
-                          "1/0/+1.png", "1/ 0/0.png"}) {
+  for (const char* bad :
+       {"", "1/0", "1/0/0", "1/0/0.jpg", "a/0/0.png", "1/-1/0.png",
+        "01/0/0.png", "1/0/0/0.png", "1/0/+1.png", "1/ 0/0.png"}) {
     EXPECT_EQ(ParseTilePath(bad).status().code(),
               Status::Code::kInvalidArgument)
         << bad;
@@ -43,10 +43,9 @@ TEST(TileTest, ChecksumEqualsTheMandelbrotDemosForTheSameRegion) {
 TEST(TileTest, EncodesA256PixelPng) {
   const std::string png = EncodeTilePng(RenderTile({1, 0, 1}, 100));
   ASSERT_FALSE(png.empty());
-  cv::Mat img = cv::imdecode(
-      cv::Mat(1, static_cast<int>(png.size()), CV_8UC1,
-              const_cast<char*>(png.data())),
-      cv::IMREAD_COLOR);
+  cv::Mat img = cv::imdecode(cv::Mat(1, static_cast<int>(png.size()), CV_8UC1,
+                                     const_cast<char*>(png.data())),
+                             cv::IMREAD_COLOR);
   EXPECT_EQ(img.cols, kTileSize);
   EXPECT_EQ(img.rows, kTileSize);
 }

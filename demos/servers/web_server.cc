@@ -11,10 +11,10 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
-#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -54,8 +54,8 @@ class Server {
  public:
   Server(const ServerOptions& o, FarmMetrics* metrics)
       : options_(o), metrics_(metrics) {
-    renders_limit_ = o.limits.renders > 0 ? o.limits.renders
-                                          : std::max(1, o.threads);
+    renders_limit_ =
+        o.limits.renders > 0 ? o.limits.renders : std::max(1, o.threads);
     if (!o.static_dir.empty()) {
       auto root = StaticRoot::Open(o.static_dir);
       if (root.ok()) root_ = *root;
@@ -63,8 +63,8 @@ class Server {
     ok_ = BufferResponse("ok\n", "text/plain; charset=utf-8");
     page_ = BufferResponse(Page(), "text/html; charset=utf-8");
     for (int code : {400, 403, 404, 405, 413, 415, 500, 503}) {
-      errors_[code] = BufferResponse(ErrorText(code) + "\n",
-                                     "text/plain; charset=utf-8");
+      errors_[code] =
+          BufferResponse(ErrorText(code) + "\n", "text/plain; charset=utf-8");
     }
     MHD_add_response_header(errors_[503], "Retry-After", "1");
   }
@@ -83,14 +83,22 @@ class Server {
  private:
   static std::string ErrorText(int code) {
     switch (code) {
-      case 400: return "400 bad request";
-      case 403: return "403 forbidden: outside the static directory";
-      case 404: return "404 not found";
-      case 405: return "405 method not allowed";
-      case 413: return "413 request body too large";
-      case 415: return "415 not a decodable image";
-      case 503: return "503 too many tiles rendering, retry";
-      default: return "500 internal error";
+      case 400:
+        return "400 bad request";
+      case 403:
+        return "403 forbidden: outside the static directory";
+      case 404:
+        return "404 not found";
+      case 405:
+        return "405 method not allowed";
+      case 413:
+        return "413 request body too large";
+      case 415:
+        return "415 not a decodable image";
+      case 503:
+        return "503 too many tiles rendering, retry";
+      default:
+        return "500 internal error";
     }
   }
   std::string Page() const;
@@ -185,8 +193,7 @@ MHD_Result Server::Handle(MHD_Connection* c, const char* url,
   }
   if (path.rfind("/static/", 0) == 0) {
     st->endpoint = Endpoint::kStatic;
-    return get ? Static(c, st, std::string(path.substr(8)))
-               : Error(c, st, 405);
+    return get ? Static(c, st, std::string(path.substr(8))) : Error(c, st, 405);
   }
   return Error(c, st, 404);
 }
@@ -226,9 +233,12 @@ MHD_Result Server::Static(MHD_Connection* c, RequestState* st,
   auto file = root_->Resolve(rest);
   if (!file.ok()) {
     switch (file.status().code()) {
-      case Status::Code::kInvalidArgument: return Error(c, st, 400);
-      case Status::Code::kFailedPrecondition: return Error(c, st, 403);
-      default: return Error(c, st, 404);
+      case Status::Code::kInvalidArgument:
+        return Error(c, st, 400);
+      case Status::Code::kFailedPrecondition:
+        return Error(c, st, 403);
+      default:
+        return Error(c, st, 404);
     }
   }
   const int fd = ::open(file->path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -283,16 +293,15 @@ MHD_Result Server::Thumb(MHD_Connection* c, RequestState* st,
   }
   cv::Mat img;
   try {
-    img = cv::imdecode(
-        cv::Mat(1, static_cast<int>(st->body.size()), CV_8UC1,
-                const_cast<char*>(st->body.data())),
-        cv::IMREAD_COLOR);
+    img = cv::imdecode(cv::Mat(1, static_cast<int>(st->body.size()), CV_8UC1,
+                               const_cast<char*>(st->body.data())),
+                       cv::IMREAD_COLOR);
   } catch (const cv::Exception&) {
     img = cv::Mat();
   }
   if (img.empty()) return Error(c, st, 415);
-  const double scale = double(options_.thumb_side) /
-                       double(std::max(img.cols, img.rows));
+  const double scale =
+      double(options_.thumb_side) / double(std::max(img.cols, img.rows));
   cv::Mat thumb;
   if (scale < 1) {
     cv::resize(img, thumb,
@@ -311,10 +320,10 @@ MHD_Result Server::Thumb(MHD_Connection* c, RequestState* st,
     return Error(c, st, 500);
   }
   return Send(c, st, 200,
-              BufferResponse(std::string_view(
-                                 reinterpret_cast<const char*>(jpeg.data()),
-                                 jpeg.size()),
-                             "image/jpeg"),
+              BufferResponse(
+                  std::string_view(reinterpret_cast<const char*>(jpeg.data()),
+                                   jpeg.size()),
+                  "image/jpeg"),
               true);
 }
 
@@ -323,8 +332,8 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
                      std::size_t* upload_size, void** req_cls) {
   auto* st = static_cast<RequestState*>(*req_cls);
   if (st == nullptr) *req_cls = st = new RequestState();
-  return static_cast<Server*>(cls)->Handle(c, url, method, upload,
-                                           upload_size, st);
+  return static_cast<Server*>(cls)->Handle(c, url, method, upload, upload_size,
+                                           st);
 }
 
 void* OnUri(void*, const char*, MHD_Connection*) { return new RequestState(); }
@@ -347,8 +356,8 @@ MHD_Daemon* StartDaemon(int listen_fd, const ServerOptions& o, Server* s) {
   unsigned int flags = MHD_USE_EPOLL | MHD_USE_TURBO;
   if (o.threads > 0) flags |= MHD_USE_INTERNAL_POLLING_THREAD;
   MHD_OptionItem pool[] = {
-      {o.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
-       o.threads, nullptr},
+      {o.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, o.threads,
+       nullptr},
       {MHD_OPTION_END, 0, nullptr}};
   return MHD_start_daemon(
       flags, 0, nullptr, nullptr, &OnRequest, s, MHD_OPTION_LISTEN_SOCKET,
@@ -357,9 +366,8 @@ MHD_Daemon* StartDaemon(int listen_fd, const ServerOptions& o, Server* s) {
       MHD_OPTION_CONNECTION_TIMEOUT,
       static_cast<unsigned int>(o.limits.timeout_s),
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, o.limits.header_bytes,
-      MHD_OPTION_URI_LOG_CALLBACK, &OnUri, nullptr,
-      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, s, MHD_OPTION_ARRAY, pool,
-      MHD_OPTION_END);
+      MHD_OPTION_URI_LOG_CALLBACK, &OnUri, nullptr, MHD_OPTION_NOTIFY_COMPLETED,
+      &OnCompleted, s, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 }
 
 // Waits for the daemon's epoll set (single-threaded mode: then runs it),

@@ -19,9 +19,9 @@ namespace krg::demos::servers {
 
 // Limits of one server process; every one has a safe default.
 struct ServerLimits {
-  int connections = 1024;            // open connections
-  int timeout_s = 10;                // idle connection (slowloris) timeout
-  std::size_t body_bytes = 8 << 20;  // request body (/thumb uploads)
+  int connections = 1024;               // open connections
+  int timeout_s = 10;                   // idle connection (slowloris) timeout
+  std::size_t body_bytes = 8 << 20;     // request body (/thumb uploads)
   std::size_t header_bytes = 32 << 10;  // request line + headers
   int renders = 0;                      // concurrent tiles; 0: max(1, threads)
 };

@@ -151,11 +151,14 @@ Result<ServicePoint> Webfarm::RunPoint(Supervisor& sup, Checker& checker,
   const std::string base = "http://127.0.0.1:" + std::to_string(sup.port());
   const int threads = std::min(wrk_threads, conns);
   std::vector<std::string> argv = {
-      "wrk",          "-t" + std::to_string(threads),
+      "wrk",
+      "-t" + std::to_string(threads),
       "-c" + std::to_string(conns),
       "-d" + std::to_string(static_cast<int>(duration_s + 0.5)) + "s",
-      "--timeout",    "10s",
-      "-s",           script.string(),
+      "--timeout",
+      "10s",
+      "-s",
+      script.string(),
       base + (rotate ? "/" : paths[0])};
   if (rotate) {
     argv.push_back("--");
@@ -264,7 +267,8 @@ Result<ServiceReport> Webfarm::ServeOnly(platform::Platform& p,
   KRG_RETURN_IF_ERROR(s);
   verification_.ok = true;
   verification_.detail = "served until interrupted; " +
-                         std::to_string(restarts) + " restart(s); stopped "
+                         std::to_string(restarts) +
+                         " restart(s); stopped "
                          "every server process";
   report.verification = verification_;
   return report;
@@ -284,8 +288,8 @@ Result<ServiceReport> Webfarm::Serve(platform::Platform& p,
   KRG_RETURN_IF_ERROR(PrepareStatic(spec, &plan));
   plan.tile_max_iter = farm.server.tile_max_iter;
   for (std::size_t i = 0; i < tiles_.size() && i < 8; ++i) {
-    plan.tiles.push_back(tiles_[i * tiles_.size() / std::min<std::size_t>(
-                                                          8, tiles_.size())]);
+    plan.tiles.push_back(
+        tiles_[i * tiles_.size() / std::min<std::size_t>(8, tiles_.size())]);
   }
   std::vector<int> node_counts;
   for (int n = 1; sweep && n < spec.nodes; n *= 2) node_counts.push_back(n);
@@ -301,19 +305,17 @@ Result<ServiceReport> Webfarm::Serve(platform::Platform& p,
                  std::to_string(static_cast<int>(duration_s + 0.5)) +
                  " s of wrk on " + load + " ...");
       }
-      KRG_ASSIGN_OR_RETURN(ServicePoint point,
-                           RunPoint(*sup, *checker, conns, spec,
-                                    &report.events));
+      KRG_ASSIGN_OR_RETURN(ServicePoint point, RunPoint(*sup, *checker, conns,
+                                                        spec, &report.events));
       report.points.push_back(point);
     }
     const long long checks = checker->checks(), failures = checker->failures();
     KRG_RETURN_IF_ERROR(sup->Stop());
     if (failures > 0) {
       verification_.ok = false;
-      verification_.detail = std::to_string(failures) + " of " +
-                             std::to_string(checks) +
-                             " sample responses were wrong; first: " +
-                             checker->first_failure();
+      verification_.detail =
+          std::to_string(failures) + " of " + std::to_string(checks) +
+          " sample responses were wrong; first: " + checker->first_failure();
       report.verification = verification_;
       return report;
     }
@@ -342,16 +344,15 @@ Status ReadFarm(Params& p, const Preset& preset, Webfarm* w) {
   servers::ServerLimits& l = w->farm.server.limits;
   KRG_ASSIGN_OR_RETURN(long long port, p.Int("port", 8000, 0, 65535));
   KRG_ASSIGN_OR_RETURN(w->farm.bind, p.String("bind", "127.0.0.1"));
-  KRG_ASSIGN_OR_RETURN(std::string listen,
-                       p.Choice("listen", "reuseport", {"reuseport",
-                                                        "shared"}));
-  KRG_ASSIGN_OR_RETURN(long long conns, p.Int("max_connections", 1024, 1,
-                                              100000));
+  KRG_ASSIGN_OR_RETURN(std::string listen, p.Choice("listen", "reuseport",
+                                                    {"reuseport", "shared"}));
+  KRG_ASSIGN_OR_RETURN(long long conns,
+                       p.Int("max_connections", 1024, 1, 100000));
   KRG_ASSIGN_OR_RETURN(long long timeout, p.Int("timeout", 10, 1, 3600));
-  KRG_ASSIGN_OR_RETURN(long long body, p.Int("max_body", 8 << 20, 1,
-                                             1LL << 30));
-  KRG_ASSIGN_OR_RETURN(long long header, p.Int("max_header", 32 << 10,
-                                               4096, 16 << 20));
+  KRG_ASSIGN_OR_RETURN(long long body,
+                       p.Int("max_body", 8 << 20, 1, 1LL << 30));
+  KRG_ASSIGN_OR_RETURN(long long header,
+                       p.Int("max_header", 32 << 10, 4096, 16 << 20));
   KRG_ASSIGN_OR_RETURN(long long renders, p.Int("max_renders", 0, 0, 4096));
   KRG_ASSIGN_OR_RETURN(long long iter,
                        p.Int("max_iter", preset.max_iter, 1, 100000));
@@ -429,8 +430,7 @@ Result<std::unique_ptr<Workload>> MakeWebfarm(const DemoConfig& config) {
   const long long side = 1LL << zoom;
   for (long long k = 0; k < side * side && k < 64; ++k) {
     const long long idx = side * side <= 64 ? k : (k * 7919) % (side * side);
-    w->tiles_.push_back({static_cast<int>(zoom),
-                         static_cast<int>(idx % side),
+    w->tiles_.push_back({static_cast<int>(zoom), static_cast<int>(idx % side),
                          static_cast<int>(idx / side)});
   }
   w->recorded_ = config.params;

@@ -11,9 +11,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sstream>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -95,8 +95,7 @@ TEST_F(WebfarmTest, ServesEveryEndpoint) {
   ASSERT_TRUE(demo.ok());
   EXPECT_EQ(tile.headers["x-tile-checksum"], *demo);
   cv::Mat img = cv::imdecode(
-      cv::Mat(1, static_cast<int>(tile.body.size()), CV_8UC1,
-              tile.body.data()),
+      cv::Mat(1, static_cast<int>(tile.body.size()), CV_8UC1, tile.body.data()),
       cv::IMREAD_COLOR);
   EXPECT_EQ(img.cols, 256);
 
@@ -113,10 +112,9 @@ TEST_F(WebfarmTest, ServesEveryEndpoint) {
   ASSERT_TRUE(thumb.ok());
   EXPECT_EQ(thumb->status, 200);
   EXPECT_EQ(thumb->headers["content-type"], "image/jpeg");
-  cv::Mat small = cv::imdecode(
-      cv::Mat(1, static_cast<int>(thumb->body.size()), CV_8UC1,
-              thumb->body.data()),
-      cv::IMREAD_COLOR);
+  cv::Mat small = cv::imdecode(cv::Mat(1, static_cast<int>(thumb->body.size()),
+                                       CV_8UC1, thumb->body.data()),
+                               cv::IMREAD_COLOR);
   EXPECT_EQ(small.cols, 160);
   EXPECT_EQ(small.rows, 120);
   auto junk = HttpPost(farm_->port(), "/thumb", "image/png", "not an image");
@@ -178,32 +176,29 @@ TEST_F(WebfarmTest, AnswersMalformedRequestsAndKeepsServing) {
   StartFarm(1);
   // A garbage request line.
   std::string line = Raw("\x01\x02 garbage\r\n\r\n");
-  EXPECT_TRUE(line.empty() || line.find(" 400 ") != std::string::npos)
-      << line;
-  // A 1 MiB header: refused (413/431) or closed, never served.
+  EXPECT_EQ(line, "HTTP/1.1 400 Bad Request");
+  // A 1 MiB header: refused (the connection memory limit, 32 KiB).
   line = Raw("GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: " +
              std::string(1 << 20, 'a') + "\r\n\r\n");
-  EXPECT_TRUE(line.empty() || line.find(" 431 ") != std::string::npos ||
-              line.find(" 413 ") != std::string::npos)
-      << line;
+  EXPECT_EQ(line, "HTTP/1.1 431 Request Header Fields Too Large");
   // Invalid chunked encoding.
-  line = Raw(
-      "POST /thumb HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-      "Connection: close\r\n\r\nZZZ\r\nnot a chunk\r\n0\r\n\r\n");
-  EXPECT_TRUE(line.empty() || line.find(" 400 ") != std::string::npos)
-      << line;
+  line =
+      Raw("POST /thumb HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+          "Connection: close\r\n\r\nZZZ\r\nnot a chunk\r\n0\r\n\r\n");
+  EXPECT_EQ(line, "HTTP/1.1 400 Bad Request");
   // A body over the limit, announced and chunked.
   line = Raw("POST /thumb HTTP/1.1\r\nHost: a\r\nContent-Length: " +
              std::to_string(1 << 20) + "\r\nConnection: close\r\n\r\n" +
              std::string(1 << 20, 'b'));
-  EXPECT_EQ(line, "HTTP/1.1 413 Request Entity Too Large");
+  EXPECT_EQ(line.substr(0, 13), "HTTP/1.1 413 ") << line;
   std::string chunked =
       "POST /thumb HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
       "Connection: close\r\n\r\n";
-  for (int i = 0; i < 20; ++i) chunked += "4000\r\n" + std::string(0x4000, 'c') + "\r\n";
+  for (int i = 0; i < 20; ++i) {
+    chunked += "4000\r\n" + std::string(0x4000, 'c') + "\r\n";
+  }
   chunked += "0\r\n\r\n";
-  line = Raw(chunked);
-  EXPECT_EQ(line.find(" 200 "), std::string::npos) << line;
+  EXPECT_EQ(Raw(chunked), "") << "closed at the limit, nothing served";
   EXPECT_EQ(Get("/healthz").status, 200);  // still serving
   EXPECT_EQ(farm_->restarts(), 0);
 }
@@ -233,8 +228,8 @@ TEST_F(WebfarmTest, SlowlorisConnectionsDoNotStopOthersAndMemoryStaysBounded) {
   for (int i = 0; i < 300; ++i) {
     const int fd = Connect(farm_->port());
     ASSERT_GE(fd, 0);
-    ASSERT_GT(::send(fd, "GET /healthz HTTP/1.1\r\nX-Slow: ", 30,
-                     MSG_NOSIGNAL), 0);
+    ASSERT_GT(::send(fd, "GET /healthz HTTP/1.1\r\nX-Slow: ", 30, MSG_NOSIGNAL),
+              0);
     slow.push_back(fd);
   }
   std::atomic<bool> stop{false};

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-
 #include <unistd.h>
 
 #include <cerrno>
