@@ -169,8 +169,13 @@ MHD_Result Server::Handle(MHD_Connection* c, const char* url,
     *upload_size = 0;
     return MHD_YES;
   }
-  // Answered on the first call (headers complete): MHD skips or closes on
-  // a body the endpoint does not read.
+  // The first call only announces the request (headers complete); a
+  // response queued then makes libmicrohttpd 0.9.75 close the connection
+  // (no keep-alive), so answer on the second, once any body was read.
+  if (!st->started) {
+    st->started = true;
+    return MHD_YES;
+  }
   if (path == "/") {
     st->endpoint = Endpoint::kRoot;
     return get ? Send(c, st, 200, page_, false) : Error(c, st, 405);

@@ -140,6 +140,23 @@ TEST_F(WebfarmTest, ServesEveryEndpoint) {
   }
 }
 
+TEST_F(WebfarmTest, KeepsConnectionsAlive) {
+  // Regression (issue 6): a response queued on the handler's first call made
+  // libmicrohttpd close every connection, a sixth of the keep-alive rate.
+  StartFarm(1);
+  auto r = SendRaw(farm_->port(),
+                   "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+                   "GET /static/1k.bin HTTP/1.1\r\nHost: a\r\n"
+                   "Connection: close\r\n\r\n",
+                   10000);
+  ASSERT_TRUE(r.ok());
+  const std::size_t second = r->find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << *r;
+  EXPECT_EQ(r->rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_EQ(r->substr(0, second).find("Connection: close"), std::string::npos)
+      << *r;
+}
+
 TEST_F(WebfarmTest, ServersAreSingleThreadedUnlessAPoolIsAsked) {
   StartFarm(2);
   for (pid_t pid : farm_->pids()) {
