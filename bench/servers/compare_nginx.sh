@@ -6,9 +6,13 @@
 # every round), several rounds; prints every round, then medians and ratios.
 #
 #   bench/servers/compare_nginx.sh [build/krgdemo] [rounds]
+# nginx listens with `reuseport` (one socket per worker, as the farm has one
+# per server; without it one nginx worker tends to take most of wrk's 64
+# connections at once).
 # Environment: DURATION (10s), CONNS (64), WRK_THREADS (2), NGINX_PORT
 # (18080), FARM_PORT (18081), WRK_CPUS (a taskset CPU list for wrk, e.g. 1;
-# default: unpinned).
+# default: unpinned), NGINX_FILE_CACHE=1 (add open_file_cache: nginx then
+# skips the open and fstat of every request).
 set -euo pipefail
 
 krgdemo=${1:-build/krgdemo}
@@ -43,6 +47,8 @@ chmod 755 "$work" "$work/static"
 head -c 1024 /dev/urandom >"$work/static/1k.bin"
 chmod 644 "$work/static/1k.bin"
 
+file_cache=""
+[[ -n "${NGINX_FILE_CACHE:-}" ]] && file_cache="open_file_cache max=1000 inactive=60s;"
 cat >"$work/nginx.conf" <<CONF
 worker_processes 2;
 worker_cpu_affinity auto;
@@ -55,6 +61,7 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
+  $file_cache
   default_type application/octet-stream;
   client_body_temp_path $work/tmp/body;
   proxy_temp_path $work/tmp/proxy;
@@ -62,7 +69,7 @@ http {
   uwsgi_temp_path $work/tmp/uwsgi;
   scgi_temp_path $work/tmp/scgi;
   server {
-    listen 127.0.0.1:$nginx_port;
+    listen 127.0.0.1:$nginx_port reuseport;
     location /static/ { alias $work/static/; }
   }
 }
