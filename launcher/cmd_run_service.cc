@@ -29,7 +29,11 @@ nlohmann::json PointJson(const ServicePoint& p) {
             {"max", p.max_ms}}},
           {"restarts", p.restarts},
           {"kills", p.kills},
-          {"checks", p.checks}};
+          {"checks", p.checks},
+          {"server_cpu_s", p.server_cpu_s},
+          {"server_wait_s", p.server_wait_s},
+          {"requests_per_cpu_s",
+           p.server_cpu_s > 0 ? p.requests / p.server_cpu_s : 0.0}};
 }
 
 RunRecord PointRecord(const RunRequest& req,
@@ -54,13 +58,14 @@ RunRecord PointRecord(const RunRequest& req,
 std::string Table(const ServiceReport& report) {
   std::string s =
       "  nodes  conns      req/s    p50 ms    p90 ms    p99 ms   errors  "
-      "restarts\n";
+      "restarts  CPU s  wait s\n";
   char line[160];
   for (const ServicePoint& p : report.points) {
-    std::snprintf(line, sizeof line,
-                  "  %5d  %5d  %9.1f  %8.2f  %8.2f  %8.2f  %7lld  %8d\n",
-                  p.nodes, p.connections, p.requests_per_s, p.p50_ms, p.p90_ms,
-                  p.p99_ms, p.errors, p.restarts);
+    std::snprintf(
+        line, sizeof line,
+        "  %5d  %5d  %9.1f  %8.2f  %8.2f  %8.2f  %7lld  %8d  %5.1f  %6.1f\n",
+        p.nodes, p.connections, p.requests_per_s, p.p50_ms, p.p90_ms, p.p99_ms,
+        p.errors, p.restarts, p.server_cpu_s, p.server_wait_s);
     s += line;
   }
   return s;

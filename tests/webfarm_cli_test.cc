@@ -63,6 +63,7 @@ TEST(WebfarmCliTest, RunsASweepUnderWrkAndVerifiesIt) {
   EXPECT_GT(p["requests"].get<long long>(), 0);
   EXPECT_GT(p["latency_ms"]["p99"].get<double>(), 0);
   EXPECT_GT(p["checks"].get<long long>(), 0);
+  EXPECT_GT(p["server_cpu_s"].get<double>(), 0);
   EXPECT_TRUE(fs::exists(out / "service.dat"));
   fs::remove_all(out);
 }

@@ -30,10 +30,15 @@ work, rounds = sys.argv[1], int(sys.argv[2])
 one, two, ratio = [], [], []
 for r in range(1, rounds + 1):
     pts = json.load(open(f"{work}/tiles-{r}/run.json"))["service"]["points"]
-    a = next(p for p in pts if p["nodes"] == 1)["requests_per_s"]
-    b = next(p for p in pts if p["nodes"] == 2)["requests_per_s"]
+    p1 = next(p for p in pts if p["nodes"] == 1)
+    p2 = next(p for p in pts if p["nodes"] == 2)
+    a, b = p1["requests_per_s"], p2["requests_per_s"]
     one.append(a); two.append(b); ratio.append(b / a)
-    print(f"round {r}: 1 node {a:.1f} req/s, 2 nodes {b:.1f} req/s, "
+    def info(p):
+        return (f"{p['requests_per_s']:.1f} req/s, {p['server_cpu_s']:.1f} "
+                f"CPU s, {p['server_wait_s']:.1f} s waiting for a CPU, "
+                f"{p['requests_per_cpu_s']:.1f} req/CPU s")
+    print(f"round {r}: 1 node {info(p1)}; 2 nodes {info(p2)}; "
           f"ratio {b / a:.3f}")
 print(f"tiles median: 1 node {statistics.median(one):.1f}, 2 nodes "
       f"{statistics.median(two):.1f}, ratio of medians "

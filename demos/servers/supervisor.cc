@@ -104,7 +104,12 @@ Status Supervisor::WaitReady(int i, int timeout_ms) {
 
 Status Supervisor::Restart(int i) {
   Slot& slot = slots_[i];
-  // The channel closed: the process is gone or going; make sure, then reap.
+  // The channel closed: the process is gone or going; make sure, then reap
+  // (its CPU time first: /proc keeps a zombie's until it is reaped).
+  auto cpu = platform::CpuSeconds(slot.pid);
+  if (cpu.ok()) dead_cpu_s_ += *cpu;
+  auto wait = platform::RunqueueWaitSeconds(slot.pid);
+  if (wait.ok()) dead_wait_s_ += *wait;
   auto ended = platform::Reap(slot.pid, false);
   if (ended.ok() && !ended->has_value()) {
     (void)platform::SendSignal(slot.pid, SIGKILL);
@@ -157,6 +162,26 @@ Status Supervisor::Signal(int slot, int sig) {
   KRG_CHECK(slot >= 0 && slot < nodes()) << "no slot " << slot;
   if (slots_[slot].pid <= 0) return Status::NotFound("server is not running");
   return platform::SendSignal(slots_[slot].pid, sig);
+}
+
+double Supervisor::ServerCpuSeconds() const {
+  double total = dead_cpu_s_;
+  for (const Slot& s : slots_) {
+    if (s.pid <= 0) continue;
+    auto cpu = platform::CpuSeconds(s.pid);
+    if (cpu.ok()) total += *cpu;
+  }
+  return total;
+}
+
+double Supervisor::ServerWaitSeconds() const {
+  double total = dead_wait_s_;
+  for (const Slot& s : slots_) {
+    if (s.pid <= 0) continue;
+    auto wait = platform::RunqueueWaitSeconds(s.pid);
+    if (wait.ok()) total += *wait;
+  }
+  return total;
 }
 
 std::vector<pid_t> Supervisor::pids() const {

@@ -60,6 +60,10 @@ class Supervisor {
   pid_t pid(int slot) const { return slots_[slot].pid; }
   std::vector<pid_t> pids() const;
   int restarts() const { return restarts_; }
+  // CPU seconds the farm's servers have used, dead ones included.
+  double ServerCpuSeconds() const;
+  // Seconds the servers were runnable but waiting for a CPU, dead included.
+  double ServerWaitSeconds() const;
   // What happened (restarts, exits), oldest first; clears the list.
   std::vector<std::string> TakeEvents();
   // SIGTERM to every server, SIGKILL after `grace_ms`, all reaped.
@@ -85,6 +89,8 @@ class Supervisor {
   std::vector<Slot> slots_;
   int port_ = 0;
   int restarts_ = 0;
+  double dead_cpu_s_ = 0;  // of servers that died and were reaped
+  double dead_wait_s_ = 0;
   bool stopped_ = false;
   std::vector<std::string> events_;
 };

@@ -169,6 +169,8 @@ Result<ServicePoint> Webfarm::RunPoint(Supervisor& sup, Checker& checker,
   std::filesystem::remove(output);
   KRG_ASSIGN_OR_RETURN(pid_t wrk, platform::StartCommand(argv, output));
   const int restarts0 = sup.restarts();
+  const double cpu0 = sup.ServerCpuSeconds();
+  const double wait0 = sup.ServerWaitSeconds();
   const long long checks0 = checker.checks();
   ServicePoint point;
   point.nodes = sup.nodes();
@@ -233,6 +235,8 @@ Result<ServicePoint> Webfarm::RunPoint(Supervisor& sup, Checker& checker,
   point.p99_ms = r.p99_ms;
   point.max_ms = r.max_ms;
   point.restarts = sup.restarts() - restarts0;
+  point.server_cpu_s = sup.ServerCpuSeconds() - cpu0;
+  point.server_wait_s = sup.ServerWaitSeconds() - wait0;
   point.checks = checker.checks() - checks0;
   return point;
 }

@@ -41,6 +41,10 @@ struct ServicePoint {
   int restarts = 0;      // servers the supervisor restarted during the point
   int kills = 0;         // servers killed on purpose (--param kill_every)
   long long checks = 0;  // verified sample responses
+  // CPU seconds the servers used during the point: on a shared machine,
+  // requests per CPU second show scaling that the scheduler's share hides.
+  double server_cpu_s = 0;
+  double server_wait_s = 0;  // runnable but waiting for a CPU
   double error_rate() const {
     return requests + errors > 0 ? double(errors) / double(requests + errors)
                                  : 0;
