@@ -7,6 +7,7 @@
 #include "scientific/linsolve.h"
 #include "scientific/mandelbrot.h"
 #include "scientific/memtiers.h"
+#include "servers/webfarm.h"
 
 namespace krg::demos {
 
@@ -46,6 +47,13 @@ const std::vector<Demo>& AllDemos() {
        {"USE_REMOTE_MEMORY"},
        MemtiersParamsHelp(),
        MakeMemtiers},
+      {"webfarm",
+       "servers",
+       "HTTP server farm on libmicrohttpd (tiles, thumbnails, static files), "
+       "a supervised process per node, measured with wrk",
+       {"CAN_MIGRATE"},
+       WebfarmParamsHelp(),
+       MakeWebfarm},
   };
   return kDemos;
 }

@@ -34,6 +34,8 @@ std::vector<SuiteEntry> EveryDemo(const std::vector<std::string>& sizes,
                                   const std::vector<int>& procs_nodes) {
   std::vector<SuiteEntry> entries;
   for (const demos::Demo& d : demos::AllDemos()) {
+    // Services (webfarm) are measured under wrk by `run`, not by Measure().
+    if (d.domain == "servers") continue;
     auto it = BuiltinVariants().find(d.name);
     const std::vector<std::map<std::string, std::string>> variants =
         it == BuiltinVariants().end()
@@ -142,6 +144,12 @@ Status CheckDemo(const SuiteEntry& e, const std::string& where) {
   }
   auto w = demo->make({e.size, e.params});
   if (!w.ok()) return w.status().WithContext(where + "params");
+  if ((*w)->shape() == Shape::kService) {
+    return Status::InvalidArgument(where + "demo: " + e.demo +
+                                   " is a service; measure it with "
+                                   "'krgdemo run " +
+                                   e.demo + "'");
+  }
   return Status::Ok();
 }
 

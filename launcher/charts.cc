@@ -100,4 +100,94 @@ Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
   return charts;
 }
 
+namespace {
+
+// One plot of service.dat: column `col` against nodes, a line per
+// connection count (gnuplot data blocks separated by two blank lines).
+std::string ServicePlot(const std::filesystem::path& data,
+                        const std::vector<int>& conns, int col,
+                        const std::string& ylabel, const std::string& title,
+                        int max_nodes) {
+  std::ostringstream gp;
+  gp << "set title " << GnuplotQuote(title) << "\n"
+     << "set xlabel 'nodes'\nset ylabel " << GnuplotQuote(ylabel) << "\n"
+     << "set key left top\nset grid\nset yrange [0:*]\n"
+     << "set xrange [0.5:" << max_nodes + 0.5 << "]\nplot ";
+  for (std::size_t i = 0; i < conns.size(); ++i) {
+    gp << (i ? ", " : "") << GnuplotQuote(data.string()) << " index " << i
+       << " using 1:" << col << " with linespoints lw 2 pt 7 title '"
+       << conns[i] << " connections'";
+  }
+  gp << "\n";
+  return gp.str();
+}
+
+}  // namespace
+
+Result<Charts> DrawServiceCharts(const std::filesystem::path& dir,
+                                 const std::vector<ServiceChartPoint>& points,
+                                 const std::string& title) {
+  const auto abs = std::filesystem::absolute(dir);
+  std::vector<int> conns;
+  int max_nodes = 1;
+  for (const ServiceChartPoint& p : points) {
+    if (std::find(conns.begin(), conns.end(), p.connections) == conns.end()) {
+      conns.push_back(p.connections);
+    }
+    max_nodes = std::max(max_nodes, p.nodes);
+  }
+  std::ostringstream dat;
+  dat << "# nodes connections req_per_s p99_ms (a block per connection "
+         "count)\n";
+  for (std::size_t i = 0; i < conns.size(); ++i) {
+    if (i) dat << "\n\n";
+    for (const ServiceChartPoint& p : points) {
+      if (p.connections != conns[i]) continue;
+      dat << p.nodes << " " << p.connections << " " << p.requests_per_s << " "
+          << p.p99_ms << "\n";
+    }
+  }
+  const auto data = abs / "service.dat";
+  KRG_RETURN_IF_ERROR(WriteFileAtomic(data, dat.str()));
+  const std::string rps = ServicePlot(data, conns, 3, "requests/s",
+                                      title + ": requests/s", max_nodes);
+  const std::string p99 = ServicePlot(data, conns, 4, "p99 latency (ms)",
+                                      title + ": p99 latency", max_nodes);
+  std::ostringstream gp;
+  gp << "# Draws service_rps and service_p99 (.png, .svg): gnuplot "
+        "service.gp\n";
+  for (const auto& [name, body] :
+       {std::pair<std::string, std::string>{"service_rps", rps},
+        {"service_p99", p99}}) {
+    gp << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
+       << "set output " << GnuplotQuote((abs / (name + ".png")).string())
+       << "\n"
+       << body
+       << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
+       << "set output " << GnuplotQuote((abs / (name + ".svg")).string())
+       << "\nreplot\nset output\n";
+  }
+  KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "service.gp", gp.str()));
+  Charts charts;
+  auto files = platform::RunCommand({"gnuplot", (abs / "service.gp").string()});
+  if (!files.ok()) {
+    charts.warning =
+        "gnuplot not found: wrote service.dat and service.gp but no chart "
+        "(install gnuplot-nox)";
+    return charts;
+  }
+  if (!files->exit.exited || files->exit.code != 0) {
+    charts.warning = "gnuplot failed (" + files->exit.ToString() +
+                     "): " + files->err.substr(0, 200);
+    return charts;
+  }
+  charts.drawn = true;
+  auto text = platform::RunCommand(
+      {"gnuplot"}, "set terminal dumb size 72,22\nset output\n" + rps);
+  if (text.ok() && text->exit.exited && text->exit.code == 0) {
+    charts.text_chart = text->out;
+  }
+  return charts;
+}
+
 }  // namespace krg::cli

@@ -36,6 +36,22 @@ Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
                                  const std::optional<AmdahlFit>& fit,
                                  const std::string& title);
 
+// One point of a service sweep (webfarm): req/s and p99 latency.
+struct ServiceChartPoint {
+  int nodes = 1;
+  int connections = 1;
+  double requests_per_s = 0;
+  double p99_ms = 0;
+};
+
+// Writes service.dat and service.gp into `dir` and draws service_rps.png/.svg
+// (req/s vs nodes) and service_p99.png/.svg (p99 vs nodes), one line per
+// connection count; Charts::text_chart is the req/s chart. Same failure
+// rules as DrawSpeedupCharts.
+Result<Charts> DrawServiceCharts(const std::filesystem::path& dir,
+                                 const std::vector<ServiceChartPoint>& points,
+                                 const std::string& title);
+
 // `s` as a gnuplot single-quoted string literal.
 std::string GnuplotQuote(const std::string& s);
 

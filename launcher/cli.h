@@ -89,6 +89,10 @@ struct RunRequest {
   bool events = false;  // run --events: events.ndjson for the dashboard
 };
 
+// `krgdemo run` of a service demo (webfarm): the sweep under wrk or
+// serve_only, run.json and charts (cmd_run_service.cc). `bind` is --bind.
+int RunServiceDemo(RunRequest& req, int nodes, const std::string& bind);
+
 // Adds --engine --threads --size --param --repeat --out --json.
 void AddRunOptions(po::options_description* desc);
 // Reads those options (and the DEMO positional) into `req`.

@@ -253,6 +253,11 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       "Kerrighed: use this to checkpoint the run every SECONDS with "
       "Kerrighed's transparent checkpoint, so that 'krgdemo resume DIR' can "
       "restart it after a failure (default: no checkpoints)");
+  desc.add_options()(
+      "bind", po::value<std::string>()->value_name("ADDR"),
+      "server demos (webfarm): use this to listen on ADDR instead of "
+      "127.0.0.1, e.g. 0.0.0.0 to be reached from other machines (a warning "
+      "says so; default: 127.0.0.1)");
   po::options_description hidden;
   hidden.add_options()("demo", po::value<std::string>());
   po::positional_options_description pos;
@@ -275,6 +280,12 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
     if (!n.ok()) return UsageError("run", n.status().message());
     nodes = *n;
+  }
+  const std::string bind =
+      vm.count("bind") ? vm["bind"].as<std::string>() : std::string();
+  if (req.demo->domain == "servers") return RunServiceDemo(req, nodes, bind);
+  if (!bind.empty()) {
+    return UsageError("run", "--bind applies to the server demos (webfarm)");
   }
   if (req.threads > 1 &&
       req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) ==

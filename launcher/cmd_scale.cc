@@ -106,6 +106,11 @@ int ScaleCommand(const std::vector<std::string>& args) {
   }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("scale", w.status().message());
+  if ((*w)->shape() == Shape::kService) {
+    return UsageError("scale", req.demo->name + " is a service: 'krgdemo run " +
+                                   req.demo->name +
+                                   " --nodes N' sweeps 1, 2, 4 ... N nodes");
+  }
   auto out = PrepareOutDir(req.out, "scale-" + req.demo->name);
   if (!out.ok()) return Fail(out.status());
   const Engine engine = req.engine.value_or(Engine::kProcs);

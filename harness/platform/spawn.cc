@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,6 +94,42 @@ Result<std::string> SelfExecutable() {
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return Status::FromErrno("readlink /proc/self/exe", errno);
   return std::string(buf, static_cast<std::size_t>(n));
+}
+
+Result<std::int64_t> ResidentBytes(pid_t pid) {
+  const std::string path =
+      pid == 0 ? "/proc/self/statm" : "/proc/" + std::to_string(pid) + "/statm";
+  std::ifstream in(path);
+  std::int64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) {
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+  return resident * static_cast<std::int64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+Result<double> CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) {
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+  // Fields after the command (which may hold spaces), from field 3 on.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+Result<double> RunqueueWaitSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+  double run_ns = 0, wait_ns = 0;
+  if (!(in >> run_ns >> wait_ns)) {
+    return Status::NotFound("no schedstat for process " + std::to_string(pid));
+  }
+  return wait_ns / 1e9;
 }
 
 }  // namespace krg::platform

@@ -227,6 +227,15 @@ Result<int> ThreadCount(pid_t pid);
 std::vector<pid_t> ProcessesNamed(const std::string& comm);
 // The path of this process's executable (/proc/self/exe).
 Result<std::string> SelfExecutable();
+// Resident memory of process `pid` (0: this process) in bytes, from
+// /proc/PID/statm; kNotFound when it is gone.
+Result<std::int64_t> ResidentBytes(pid_t pid);
+// CPU time (user + system) process `pid` has used, in seconds, from
+// /proc/PID/stat (a zombie's too, until it is reaped); kNotFound when gone.
+Result<double> CpuSeconds(pid_t pid);
+// Time process `pid` spent runnable but waiting for a CPU, in seconds, from
+// /proc/PID/schedstat: how much the machine's other load held it back.
+Result<double> RunqueueWaitSeconds(pid_t pid);
 
 }  // namespace krg::platform
 
