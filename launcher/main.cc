@@ -29,6 +29,8 @@ const std::vector<Command>& Commands() {
        BenchCommand},
       {"compare", "differences between result files, regressions flagged",
        CompareCommand},
+      {"selftest", "every demo at its smallest size, verified (boot check)",
+       SelftestCommand},
   };
   return kCommands;
 }
