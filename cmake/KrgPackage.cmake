@@ -13,6 +13,7 @@ add_custom_command(OUTPUT ${_krg_man}
   COMMAND gzip -9n -c ${PROJECT_SOURCE_DIR}/docs/krgdemo.1 > ${_krg_man}
   DEPENDS ${PROJECT_SOURCE_DIR}/docs/krgdemo.1 VERBATIM)
 add_custom_target(krgdemo_man ALL DEPENDS ${_krg_man})
+add_dependencies(krgdemo krgdemo_man)  # so that building krgdemo is enough for cpack
 install(FILES ${_krg_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 install(FILES ${PROJECT_SOURCE_DIR}/launcher/krgdemo.bash-completion
