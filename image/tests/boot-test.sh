@@ -25,5 +25,5 @@ PROFILE=console COMPRESSION=fast OUT="$out" \
     BOOT_APPEND="krgdemo.selftest=1 console=tty0 console=ttyS0,115200n8" \
     "$here/../build-image.sh" "$deb"
 built=$SECONDS
-"$here/qemu-boot.sh" bios-cd "$out/krgdemo-console.iso" 300
+"$here/qemu-boot.sh" bios-cd "$out/krgdemo-console.iso" 480
 echo "PASS: image built in $((built - start)) s, booted in $((SECONDS - built)) s"

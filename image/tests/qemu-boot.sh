@@ -29,14 +29,14 @@ log="$tmp/serial.log"
 args=(-accel tcg -m 2048 -smp 2 -display none -monitor none
     -serial "file:$log" -no-reboot)
 case "$mode" in
-    bios-cd) args+=(-drive "file=$target,media=cdrom,readonly=on" -boot d) ;;
+    bios-cd) args+=(-nic none -drive "file=$target,media=cdrom,readonly=on" -boot d) ;;
     uefi-cd)
         cp /usr/share/OVMF/OVMF_VARS_4M.fd "$tmp/vars.fd"
         args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
             -drive "if=pflash,format=raw,unit=1,file=$tmp/vars.fd"
-            -drive "file=$target,media=cdrom,readonly=on" -boot d)
+            -nic none -drive "file=$target,media=cdrom,readonly=on" -boot d)
         ;;
-    bios-disk) args+=(-drive "file=$target,format=raw,if=ide,snapshot=on" -boot c) ;;
+    bios-disk) args+=(-nic none -drive "file=$target,format=raw,if=ide,snapshot=on" -boot c) ;;
     pxe)
         args+=(-netdev "user,id=n0,tftp=$target,bootfile=pxelinux.0"
             -device "e1000,netdev=n0" -boot n)
