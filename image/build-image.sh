@@ -78,13 +78,15 @@ if [ -n "${KERRIGHED_DEBS:-}" ]; then
     KRGDEMO_BOOT_APPEND="session_id=${KRG_SESSION_ID:-1} autonodeid=1 $KRGDEMO_BOOT_APPEND"
 fi
 
-# A fresh work folder, except the package cache (cache/): a rebuild then
-# downloads nothing it already has.
+# A fresh work folder, except the downloaded packages (cache/packages.*): a
+# rebuild then downloads nothing it already has. live-build's cached
+# bootstrap stage goes: it would outlive a change of the recipe.
 mkdir -p "$work" "$out"
 if [ -f "$work/config/common" ]; then
     (cd "$work" && lb clean noauto >/dev/null 2>&1) || true
 fi
 find "$work" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +
+rm -rf "$work/cache/bootstrap" "$work/cache/chroot" "$work/cache/rootfs"
 cp -a "$here/auto" "$here/config" "$work/"
 cp -a "$here/profiles/$profile/." "$work/config/"
 mkdir -p "$work/config/packages.chroot"
