@@ -8,11 +8,20 @@
 #   make build   only configure and build
 #   make format  clang-format every C++ file in place
 #   make clean   remove build/
+#
+# The package and the LiveCD (docs/image.md; image targets need root):
+#   make deb        build/krgdemo_<version>_amd64.deb (CPack)
+#   make image      build/image/krgdemo-$(PROFILE).iso, hybrid BIOS + UEFI
+#   make netboot    build/image/netboot/: kernel, initrd, squashfs, pxelinux
+#   make image-test the full boot test: BIOS CD, UEFI CD, BIOS disk, PXE
+# Image variables: PROFILE=console|desktop KERNEL=debian KERRIGHED_DEBS=DIR
+#   EXTRA_DEBS=DIR MIRROR=URL COMPRESSION=release|fast NETBOOT_URL=URL
 
 JOBS ?= 2
 RUN_ARGS ?= mandelbrot
 
 .PHONY: run test deps build format check-format clean
+.PHONY: deb image netboot image-test
 
 run: build
 	./build/krgdemo run $(RUN_ARGS)
@@ -40,3 +49,26 @@ check-format:
 
 clean:
 	rm -rf build
+
+PROFILE ?= console
+COMPRESSION ?= release
+NETBOOT_URL ?= http://10.0.2.2:8081
+IMAGE_ENV = PROFILE='$(PROFILE)' KERNEL='$(KERNEL)' \
+  KERRIGHED_DEBS='$(KERRIGHED_DEBS)' EXTRA_DEBS='$(EXTRA_DEBS)' \
+  MIRROR='$(MIRROR)' COMPRESSION='$(COMPRESSION)'
+
+deb: build
+	@rm -f build/krgdemo_*_amd64.deb
+	cd build && cpack -G DEB >/dev/null
+	@ls build/krgdemo_*_amd64.deb
+
+image: deb
+	$(IMAGE_ENV) ./image/build-image.sh build/krgdemo_*_amd64.deb
+
+netboot: image
+	./image/config/includes.chroot_after_packages/usr/local/sbin/krgdemo-netboot \
+	  --tree build/image/netboot --iso build/image/krgdemo-$(PROFILE).iso \
+	  --url $(NETBOOT_URL)
+
+image-test: deb
+	./image/tests/image-test.sh build/krgdemo_*_amd64.deb

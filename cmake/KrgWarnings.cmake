@@ -1,5 +1,6 @@
 # krg::warnings: the warning flags every krgdemo target builds with, and
-# krg::arch: -march=native when KRG_NATIVE is ON.
+# krg::arch: -march=native when KRG_NATIVE is ON (default OFF: baseline
+# x86-64, so the binaries run on any PC; hot kernels dispatch at run time).
 add_library(krg_warnings INTERFACE)
 add_library(krg::warnings ALIAS krg_warnings)
 target_compile_options(krg_warnings INTERFACE

@@ -51,6 +51,7 @@ int ResumeCommand(const std::vector<std::string>& args);
 int BenchCommand(const std::vector<std::string>& args);
 int CompareCommand(const std::vector<std::string>& args);
 int DashboardCommand(const std::vector<std::string>& args);
+int SelftestCommand(const std::vector<std::string>& args);
 
 // Prints "krgdemo: error: <message>" and returns the exit code for `s`.
 int Fail(const Status& s);

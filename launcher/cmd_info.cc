@@ -6,9 +6,19 @@
 #include "build_info.h"
 #include "cli.h"
 #include "cluster.h"
+#include "scientific/mandelbrot_kernel.h"
 
 namespace krg::cli {
 namespace {
+
+// The instruction sets of the run-time dispatched kernels (issue 10).
+std::vector<std::string> SupportedIsaNames() {
+  std::vector<std::string> names;
+  for (auto isa : demos::mandelbrot::SupportedIsas()) {
+    names.push_back(demos::mandelbrot::IsaName(isa));
+  }
+  return names;
+}
 
 std::string Join(const std::vector<std::string>& names) {
   std::string out;
@@ -81,6 +91,10 @@ int InfoCommand(const std::vector<std::string>& args) {
                             {"build_type", tool.build_type},
                             {"compiler", tool.compiler},
                             {"native", KRG_NATIVE_BUILD == 1}}},
+                          {"isa",
+                           {{"mandelbrot", demos::mandelbrot::IsaName(
+                                               demos::mandelbrot::ActiveIsa())},
+                            {"supported", SupportedIsaNames()}}},
                           {"opencv", CV_VERSION},
                           {"gnuplot", gnuplot}};
     std::cout << out.dump(2) << "\n";
@@ -108,6 +122,9 @@ int InfoCommand(const std::vector<std::string>& args) {
   std::printf("krgdemo    %s (git %s, %s, %s%s)\n", tool.version.c_str(),
               tool.git.c_str(), tool.build_type.c_str(), tool.compiler.c_str(),
               KRG_NATIVE_BUILD ? ", -march=native" : "");
+  std::printf("isa        mandelbrot kernel: %s (this CPU runs: %s)\n",
+              demos::mandelbrot::IsaName(demos::mandelbrot::ActiveIsa()),
+              Join(SupportedIsaNames()).c_str());
   std::printf("opencv     %s\ngnuplot    %s\n", CV_VERSION,
               gnuplot ? "found"
                       : "not found (charts are written as .gp "

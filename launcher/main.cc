@@ -32,6 +32,8 @@ const std::vector<Command>& Commands() {
       {"dashboard",
        "live per-node view in a browser (load, migrations, output)",
        DashboardCommand},
+      {"selftest", "every demo at its smallest size, verified (boot check)",
+       SelftestCommand},
   };
   return kCommands;
 }

@@ -12,9 +12,14 @@
 // threads. Results depend only on the arguments, never on the tiling of a row
 // or on which CPU runs it.
 //
-// REQUIRES: the .cc is compiled with -ffp-contract=off (the project default);
-// fused multiply-adds would change the rounding and break bit-exactness with
-// the reference programs.
+// Instruction sets: the renderers are compiled for baseline x86-64, AVX2
+// (x86-64-v3) and AVX-512 (x86-64-v4), and the first call picks the best one
+// this CPU supports (the environment variable KRGDEMO_ISA=baseline|avx2|avx512
+// overrides the choice). Every path gives the same bits.
+//
+// REQUIRES: the .cc files are compiled with -ffp-contract=off (the project
+// default); fused multiply-adds would change the rounding and break
+// bit-exactness with the reference programs.
 //
 // Example:
 //   View v{.width = 640, .height = 480, .x0 = -2.5, .y0 = -1.3125,
@@ -24,6 +29,8 @@
 
 #ifndef KRG_DEMOS_SCIENTIFIC_MANDELBROT_KERNEL_H_
 #define KRG_DEMOS_SCIENTIFIC_MANDELBROT_KERNEL_H_
+
+#include <vector>
 
 namespace krg::demos::mandelbrot {
 
@@ -66,6 +73,26 @@ void RenderClassicRow(int n, int y, unsigned char* out);
 
 // Scalar, straightforward: byte `xbyte` of row y of the classic image.
 unsigned char ReferenceClassicByte(int n, int y, int xbyte);
+
+// The instruction sets the renderers are compiled for.
+enum class Isa { kBaseline, kAvx2, kAvx512 };
+
+// "baseline", "avx2", "avx512".
+const char* IsaName(Isa isa);
+
+// The instruction sets this CPU (and its OS) can run, baseline first.
+std::vector<Isa> SupportedIsas();
+
+// The instruction set RenderSmoothRow and RenderClassicRow use: the best
+// supported one, or KRGDEMO_ISA's when that names a supported one (otherwise
+// a warning on stderr and the best). Chosen once; thread-safe.
+Isa ActiveIsa();
+
+// RenderSmoothRow / RenderClassicRow on a given instruction set (tests,
+// benchmarks). REQUIRES: isa is in SupportedIsas().
+void RenderSmoothRowOn(Isa isa, const View& v, int row, int col0, int col1,
+                       float* out);
+void RenderClassicRowOn(Isa isa, int n, int y, unsigned char* out);
 
 }  // namespace krg::demos::mandelbrot
 

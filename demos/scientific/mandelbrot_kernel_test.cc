@@ -173,5 +173,55 @@ TEST(MandelbrotKernelTest, ClassicN200IsTheBenchmarksGameImage) {
   EXPECT_EQ(h, kClassicN200Fnv1a);
 }
 
+TEST(MandelbrotKernelTest, ActiveIsaIsSupportedAndBaselineAlwaysIs) {
+  const std::vector<Isa> isas = SupportedIsas();
+  ASSERT_FALSE(isas.empty());
+  EXPECT_EQ(isas.front(), Isa::kBaseline);
+  bool active_listed = false;
+  for (Isa isa : isas) active_listed |= isa == ActiveIsa();
+  EXPECT_TRUE(active_listed) << IsaName(ActiveIsa());
+  EXPECT_STREQ(IsaName(Isa::kAvx512), "avx512");
+}
+
+// Issue 10 (portable binaries): every instruction set this CPU runs renders
+// the same bits as the scalar references, so results do not depend on the
+// PC a LiveCD boots on.
+TEST(MandelbrotKernelTest, EveryIsaGivesTheSameBits) {
+  const View views[] = {MakeView(211, 23, -2.5, 1.0, 0.0, 700),
+                        MakeView(121, 17, -0.76, -0.74, 0.1, 2000),
+                        View{17, 3, 1e160, 1e160, 1e161, 0.0, 50}};
+  for (Isa isa : SupportedIsas()) {
+    SCOPED_TRACE(IsaName(isa));
+    for (const View& v : views) {
+      std::vector<float> row(v.width);
+      for (int r = 0; r < v.height; ++r) {
+        RenderSmoothRowOn(isa, v, r, 0, v.width, row.data());
+        for (int c = 0; c < v.width; ++c) {
+          ASSERT_TRUE(SameBits(row[c], ReferenceSmooth(v, r, c)))
+              << "row " << r << " col " << c;
+        }
+      }
+    }
+    for (int n : {200, 1001}) {
+      const int bytes = (n + 7) / 8;
+      std::vector<unsigned char> img(static_cast<size_t>(bytes) * n);
+      for (int y = 0; y < n; ++y) {
+        RenderClassicRowOn(isa, n, y, img.data() + y * bytes);
+      }
+      for (int y = 0; y < n; y += n / 10) {
+        for (int b = 0; b < bytes; ++b) {
+          ASSERT_EQ(img[y * bytes + b], ReferenceClassicByte(n, y, b))
+              << "n " << n << " y " << y << " byte " << b;
+        }
+      }
+      if (n == 200) {
+        std::uint64_t h = 1469598103934665603u;
+        for (unsigned char c : img) h = (h ^ c) * 1099511628211u;
+        EXPECT_EQ(h, kClassicN200Fnv1a);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace krg::demos::mandelbrot

@@ -1,0 +1,77 @@
+// `krgdemo selftest` (issue 10) as a user, or the LiveCD's boot check, runs
+// it: every demo of the registry once, verified, and the closing line.
+#include <algorithm>
+#include <regex>
+#include <string>
+
+#include "krgdemo_runner.h"
+
+namespace krg {
+namespace {
+
+using test_support::Ran;
+using test_support::RunKrgdemo;
+
+int CountLines(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  std::size_t pos = 0;
+  while ((pos = text.find("\n" + prefix, pos)) != std::string::npos) {
+    ++n;
+    ++pos;
+  }
+  return n;
+}
+
+TEST(SelftestCliTest, RunsEveryDemoAndEndsWithTheClosingLine) {
+  const Ran list = RunKrgdemo({"list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  const int demos = CountLines(list.out, "") - 1;  // minus the header
+  ASSERT_GE(demos, 1);
+
+  const Ran r = RunKrgdemo({"selftest"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(CountLines(r.out, "  ok    "), demos) << r.out;
+  const std::string closing =
+      "krgdemo selftest: " + std::to_string(demos) + " passed, 0 failed\n";
+  ASSERT_GE(r.out.size(), closing.size());
+  EXPECT_EQ(r.out.substr(r.out.size() - closing.size()), closing) << r.out;
+}
+
+TEST(SelftestCliTest, OneDemoOnTheProcsEngine) {
+  const Ran r = RunKrgdemo({"selftest", "--demo", "mandelbrot", "--engine",
+                            "procs", "--nodes", "2"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("  ok    mandelbrot ")))
+      << r.out;
+  EXPECT_NE(r.out.find("krgdemo selftest: 1 passed, 0 failed"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(SelftestCliTest, BadInputIsAUsageError) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"selftest", "--demo", "mandelbrott"},
+           {"selftest", "--engine", "gpu"},
+           {"selftest", "--nodes", "0"},
+           {"selftest", "extra"}}) {
+    const Ran r = RunKrgdemo(args);
+    EXPECT_EQ(r.code, 2) << args.back() << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("krgdemo: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_NE(RunKrgdemo({"selftest", "--demo", "mandelbrott"})
+                .err.find("did you mean 'mandelbrot'"),
+            std::string::npos);
+}
+
+TEST(SelftestCliTest, HelpExplainsTheClosingLine) {
+  const Ran r = RunKrgdemo({"selftest", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("krgdemo selftest: N passed, M failed"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("krgdemo.selftest=1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace krg
