@@ -5,6 +5,7 @@
 #include "imaging/framepipe.h"
 #include "imaging/imgpipe.h"
 #include "scientific/mandelbrot.h"
+#include "scientific/poisson.h"
 
 namespace krg::demos {
 
@@ -16,6 +17,13 @@ const std::vector<Demo>& AllDemos() {
        {"CAN_MIGRATE", "DISTANT_FORK"},
        MandelbrotParamsHelp(),
        MakeMandelbrot},
+      {"poisson",
+       "scientific",
+       "Poisson equation by conjugate gradients on Eigen sparse rows, ranks "
+       "sharing a System V arena (SPMD)",
+       {"CAN_MIGRATE", "DISTANT_FORK"},
+       PoissonParamsHelp(),
+       MakePoisson},
       {"imgpipe",
        "imaging",
        "Batch photo pipeline on OpenCV (resize, blur, gray, Canny, PNG), "

@@ -8,6 +8,7 @@
 #define KRG_RUNNER_H_
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ struct RunSpec {
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const Progress&)> progress;
   std::function<void(pid_t)> on_worker_start;
+  // Journal-mode checkpoints (checkpoint.h) into this folder, which exists;
+  // empty: none. With `resume`, the pass starts from what the folder holds.
+  std::filesystem::path checkpoint_dir;
+  double checkpoint_every_s = 1;
+  bool resume = false;
 };
 
 struct Measurement {
