@@ -12,6 +12,31 @@ namespace {
 
 constexpr int kLanes = 8;
 
+// Row i of the inner rows of a line with K entries per row: the same
+// operations in the same order as the generic CSR loop, so the same bits.
+template <int K>
+inline void RegularRows(const double* val, const double* p, const long* off,
+                        long g0, long count, double* q) {
+  const double* pk[K];
+  for (int k = 0; k < K; ++k) pk[k] = p + g0 + off[k];
+  for (long j = 0; j < count; ++j) {
+    double s = 0;
+    for (int k = 0; k < K; ++k) s += val[K * j + k] * pk[k][j];
+    q[j] = s;
+  }
+}
+
+inline void GenericRows(const Csr& a, long lo, long hi, const double* p,
+                        double* ql) {
+  for (long i = lo; i < hi; ++i) {
+    double s = 0;
+    for (int k = a.outer[i]; k < a.outer[i + 1]; ++k) {
+      s += a.val[k] * p[a.inner[k]];
+    }
+    ql[i] = s;
+  }
+}
+
 inline double Combine(const double* acc) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
          ((acc[4] + acc[5]) + (acc[6] + acc[7]));
@@ -19,18 +44,47 @@ inline double Combine(const double* acc) {
 
 }  // namespace
 
+LinePattern FindPattern(const Csr& a, long l, long len) {
+  LinePattern pat;
+  const long lo = l * len + 1, hi = (l + 1) * len - 1;
+  if (hi <= lo) return pat;
+  const int k = a.outer[lo + 1] - a.outer[lo];
+  if (k < 1 || k > 7) return pat;
+  for (int e = 0; e < k; ++e) pat.off[e] = a.inner[a.outer[lo] + e] - (a.row0 + lo);
+  for (long i = lo; i < hi; ++i) {
+    if (a.outer[i + 1] - a.outer[i] != k) return LinePattern();
+    for (int e = 0; e < k; ++e) {
+      if (a.inner[a.outer[i] + e] - (a.row0 + i) != pat.off[e]) {
+        return LinePattern();
+      }
+    }
+  }
+  pat.k = k;
+  return pat;
+}
+
 KRG_CLONES void SpmvDot(const Csr& a, long lines, long len, const double* p,
                         double* q, double* part) {
-  const int* outer = a.outer;
-  const int* inner = a.inner;
-  const double* val = a.val;
   for (long l = 0; l < lines; ++l) {
     const long lo = l * len, hi = lo + len;
     double* ql = q + a.row0;
-    for (long i = lo; i < hi; ++i) {
-      double s = 0;
-      for (int k = outer[i]; k < outer[i + 1]; ++k) s += val[k] * p[inner[k]];
-      ql[i] = s;
+    const LinePattern* pat = a.pattern != nullptr ? &a.pattern[l] : nullptr;
+    if (pat == nullptr || pat->k == 0 || len < 3) {
+      GenericRows(a, lo, hi, p, ql);
+    } else {
+      GenericRows(a, lo, lo + 1, p, ql);
+      const double* v = a.val + a.outer[lo + 1];
+      const long g0 = a.row0 + lo + 1, count = len - 2;
+      double* qo = ql + lo + 1;
+      switch (pat->k) {
+        case 3: RegularRows<3>(v, p, pat->off, g0, count, qo); break;
+        case 4: RegularRows<4>(v, p, pat->off, g0, count, qo); break;
+        case 5: RegularRows<5>(v, p, pat->off, g0, count, qo); break;
+        case 6: RegularRows<6>(v, p, pat->off, g0, count, qo); break;
+        case 7: RegularRows<7>(v, p, pat->off, g0, count, qo); break;
+        default: GenericRows(a, lo + 1, hi - 1, p, ql);
+      }
+      GenericRows(a, hi - 1, hi, p, ql);
     }
     double acc[kLanes] = {};
     const double* pl = p + a.row0 + lo;

@@ -15,14 +15,27 @@
 
 namespace krg::demos::poisson {
 
+// The stencil shape of the inner rows of one grid line (all but its first
+// and last row), read off the matrix: `k` entries per row at column offsets
+// `off` from the diagonal, in column order. k == 0: irregular (generic CSR).
+struct LinePattern {
+  int k = 0;
+  long off[7] = {};
+};
+
 // A rank's rows in compressed row storage. Row i (local) is global row
-// row0 + i; columns are global.
+// row0 + i; columns are global. With `pattern` (one per line), the inner
+// rows of a regular line are computed without reading column indices.
 struct Csr {
   const int* outer;  // row starts, rows + 1 of them
   const int* inner;  // column of each entry
   const double* val;
   long row0;
+  const LinePattern* pattern = nullptr;
 };
+
+// The pattern of line `l` of `a` (rows [l*len, (l+1)*len)).
+LinePattern FindPattern(const Csr& a, long l, long len);
 
 // Lines [0, lines) of `len` rows each, starting at local row 0:
 // q = A p on those rows, part[l] = sum over line l of p*q.

@@ -145,7 +145,7 @@ class SnapshotService {
     c->restored_len = static_cast<std::uint32_t>(snap->scalars.size());
     std::memcpy(c->restored_scalars, snap->scalars.data(), snap->scalars.size());
     c->published.store(snap->seq);
-    written_ = snap->seq;
+    written_ = restored_ = snap->seq;
     return Status::Ok();
   }
 
@@ -169,6 +169,7 @@ class SnapshotService {
     return Status::Ok();
   }
   int saved() const { return saved_; }
+  std::uint64_t restored() const { return restored_; }
 
  private:
   Control* control() const { return reinterpret_cast<Control*>(base_); }
@@ -180,6 +181,7 @@ class SnapshotService {
   char* base_;
   const ArenaLayout& layout_;
   std::uint64_t written_ = 0;
+  std::uint64_t restored_ = 0;
   int saved_ = 0;
   Clock::time_point next_due_;
 };
@@ -266,6 +268,11 @@ Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
   KRG_RETURN_IF_ERROR(w.Setup(buffer.p + layout.work, ranks));
   SnapshotService snapshots(opts.spmd_checkpoint, buffer.p, layout);
   KRG_RETURN_IF_ERROR(snapshots.Restore());
+  ExecReport report;
+  if (snapshots.restored() > 0) {
+    report.events.push_back("resumed from checkpoint set " +
+                            std::to_string(snapshots.restored()));
+  }
 
   ThreadBarrier barrier(ranks);
   std::mutex mu;
@@ -315,7 +322,6 @@ Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
   if (!service.ok()) return service.WithContext("checkpoint");
   if (!first_error.ok()) return first_error;
   KRG_RETURN_IF_ERROR(w.Finish(buffer.p + layout.work, ranks));
-  ExecReport report;
   report.units = static_cast<std::size_t>(ranks);
   if (snapshots.saved() > 0) {
     report.events.push_back(std::to_string(snapshots.saved()) +
@@ -392,8 +398,13 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
   KRG_RETURN_IF_ERROR(w.Setup(base + layout.work, ranks));
   SnapshotService snapshots(opts.spmd_checkpoint, base, layout);
   KRG_RETURN_IF_ERROR(snapshots.Restore());
+  if (snapshots.restored() > 0) {
+    report.events.push_back("resumed from checkpoint set " +
+                            std::to_string(snapshots.restored()));
+  }
   KRG_ASSIGN_OR_RETURN(platform::SemBarrier barrier,
                        platform::SemBarrier::Create(ranks));
+  if (opts.on_ipc_created) opts.on_ipc_created(arena.id(), barrier.id());
 
   std::vector<RankProc> procs(static_cast<std::size_t>(ranks));
   struct Stop {  // every exit path: no rank outlives the pass

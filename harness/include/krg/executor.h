@@ -76,6 +76,9 @@ struct ExecOptions {
   const std::map<std::size_t, std::string>* completed = nullptr;
   // SPMD: checkpoints of the rank state (nullptr: none).
   SpmdCheckpointSink* spmd_checkpoint = nullptr;
+  // procs SPMD: called with the System V ids of the arena and the barrier
+  // once both exist (tests check that they are gone afterwards).
+  std::function<void(int shm_id, int sem_id)> on_ipc_created;
 };
 
 // What happened during one pass, beyond the answer.
