@@ -1,6 +1,5 @@
 #include "poisson.h"
 
-#include <Eigen/SparseCore>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,7 +16,7 @@ namespace {
 
 namespace pk = krg::demos::poisson;
 using Clock = std::chrono::steady_clock;
-using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+using pk::RowMatrix;
 
 constexpr int kMaxRanks = 256;
 constexpr std::uint64_t kScalarsMagic = 0x31534E4F53494F50ULL;  // "POISONS1"
@@ -159,34 +158,7 @@ class Poisson final : public SpmdWorkload {
 };
 
 RowMatrix Poisson::BuildRows(long first, long count) const {
-  const long n = pr_.n, N = pr_.Unknowns();
-  const long plane = n * n;
-  RowMatrix a(count, N);
-  a.resizeNonZeros(count * (2 * pr_.dim + 1));
-  int* outer = a.outerIndexPtr();
-  int* inner = a.innerIndexPtr();
-  double* val = a.valuePtr();
-  long k = 0;
-  for (long i = 0; i < count; ++i) {
-    const long g = first + i;
-    const long ix = g % n, iy = (g / n) % n, iz = g / plane;
-    outer[i] = static_cast<int>(k);
-    auto put = [&](long col, double v) {
-      inner[k] = static_cast<int>(col);
-      val[k] = v;
-      ++k;
-    };
-    if (pr_.dim == 3 && iz > 0) put(g - plane, -1);
-    if (iy > 0) put(g - n, -1);
-    if (ix > 0) put(g - 1, -1);
-    put(g, 2.0 * pr_.dim);
-    if (ix < n - 1) put(g + 1, -1);
-    if (iy < n - 1) put(g + n, -1);
-    if (pr_.dim == 3 && iz < n - 1) put(g + plane, -1);
-  }
-  outer[count] = static_cast<int>(k);
-  a.resizeNonZeros(k);
-  return a;
+  return pk::BuildStencilRows(pr_.dim, pr_.n, first, count);
 }
 
 void Poisson::FillRhs(long first, long count, double* b) const {

@@ -44,6 +44,36 @@ inline double Combine(const double* acc) {
 
 }  // namespace
 
+RowMatrix BuildStencilRows(int dim, long n, long first, long count) {
+  const long plane = n * n, unknowns = dim == 2 ? plane : plane * n;
+  RowMatrix a(count, unknowns);
+  a.resizeNonZeros(count * (2 * dim + 1));
+  int* outer = a.outerIndexPtr();
+  int* inner = a.innerIndexPtr();
+  double* val = a.valuePtr();
+  long k = 0;
+  auto put = [&](long col, double v) {
+    inner[k] = static_cast<int>(col);
+    val[k] = v;
+    ++k;
+  };
+  for (long i = 0; i < count; ++i) {
+    const long g = first + i;
+    const long ix = g % n, iy = (g / n) % n, iz = g / plane;
+    outer[i] = static_cast<int>(k);
+    if (dim == 3 && iz > 0) put(g - plane, -1);
+    if (iy > 0) put(g - n, -1);
+    if (ix > 0) put(g - 1, -1);
+    put(g, 2.0 * dim);
+    if (ix < n - 1) put(g + 1, -1);
+    if (iy < n - 1) put(g + n, -1);
+    if (dim == 3 && iz < n - 1) put(g + plane, -1);
+  }
+  outer[count] = static_cast<int>(k);
+  a.resizeNonZeros(k);
+  return a;
+}
+
 LinePattern FindPattern(const Csr& a, long l, long len) {
   LinePattern pat;
   const long lo = l * len + 1, hi = (l + 1) * len - 1;

@@ -11,6 +11,7 @@
 #ifndef KRG_DEMOS_SCIENTIFIC_POISSON_KERNEL_H_
 #define KRG_DEMOS_SCIENTIFIC_POISSON_KERNEL_H_
 
+#include <Eigen/SparseCore>
 #include <cstddef>
 
 namespace krg::demos::poisson {
@@ -33,6 +34,18 @@ struct Csr {
   long row0;
   const LinePattern* pattern = nullptr;
 };
+
+using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+
+// Rows [first, first+count) of the 5-point (dim 2) or 7-point (dim 3)
+// Laplacian on an n^dim grid scaled by h^2 (diagonal 2*dim, neighbours -1),
+// Dirichlet boundaries; columns are global.
+RowMatrix BuildStencilRows(int dim, long n, long first, long count);
+
+// The view of `a`'s rows for the kernels below.
+inline Csr CsrOf(const RowMatrix& a, long row0) {
+  return Csr{a.outerIndexPtr(), a.innerIndexPtr(), a.valuePtr(), row0};
+}
 
 // The pattern of line `l` of `a` (rows [l*len, (l+1)*len)).
 LinePattern FindPattern(const Csr& a, long l, long len);
