@@ -407,7 +407,7 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
   fs::create_directories(dir);
   const std::string self = program_invocation_name;
   const std::string nodes = std::to_string(std::max(2, ctx.opts.nodes));
-  const std::string n = ctx.opts.size == "test" ? "200" : "600";
+  const std::string n = ctx.opts.size == "test" ? "300" : "800";
   auto interrupted = [&] { return ctx.interrupted->load(); };
   const std::vector<std::string> demo = {
       "poisson", "--param", "n=" + n, "--engine", "procs", "--nodes", nodes};
@@ -423,10 +423,10 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
 
   ctx.view.Say("1. Start the poisson solver (CG, " + n + "x" + n + " grid) on " +
                nodes + " worker processes sharing a System V arena, every "
-               "rank's slab saved every half second.");
+               "rank's slab saved every 0.2 s.");
   std::vector<std::string> argv = {"setsid", self, "run"};
   argv.insert(argv.end(), demo.begin(), demo.end());
-  argv.insert(argv.end(), {"--checkpoint-every", "0.5", "--out",
+  argv.insert(argv.end(), {"--checkpoint-every", "0.2", "--out",
                            (dir / "run").string()});
   KRG_ASSIGN_OR_RETURN(pid_t launcher, platform::StartCommand(
                                            argv, (dir / "run.log").string()));
@@ -436,7 +436,7 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!interrupted() && std::chrono::steady_clock::now() < deadline &&
          !fs::exists(dir / "run" / "run.json")) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::ifstream in(ckpt / "spmd.manifest");
     auto m = nlohmann::json::parse(in, nullptr, false);
     if (!m.is_discarded() && m.value("seq", 0) >= 2) {

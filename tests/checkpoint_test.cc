@@ -223,9 +223,7 @@ TEST(CheckpointCliTest, BadCheckpointOptionsAndParamsAreUsageErrors) {
            {"run", "poisson", "--checkpoint-mode", "journal"},
            {"run", "poisson", "--checkpoint-every", "1", "--repeat", "3"},
            {"run", "poisson", "--param", "dim=4"},
-           {"run", "poisson", "--param", "precond=ilu"},
            {"run", "poisson", "--param", "tol=-1"},
-           {"run", "poisson", "--param", "nn=4"},
            {"resume", "/nonexistent/krgdemo-run"}}) {
     Ran r = RunKrgdemo(args);
     EXPECT_EQ(r.code, 2) << args[1] << " " << args.back() << "\n" << r.err;
