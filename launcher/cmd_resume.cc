@@ -38,13 +38,13 @@ int ResumeJournaled(const std::filesystem::path& dir) {
     req.threads = j.at("threads").get<int>();
     every = j.at("every_s").get<double>();
   } catch (const std::exception&) {
-    return Fail(Status::FailedPrecondition(
-        "checkpoint file " + path.string() +
-        " is malformed; the run cannot be resumed"));
+    return Fail(
+        Status::FailedPrecondition("checkpoint file " + path.string() +
+                                   " is malformed; the run cannot be resumed"));
   }
   if (req.demo == nullptr || nodes < 1 || nodes > kMaxNodes) {
-    return Fail(Status::FailedPrecondition(
-        "checkpoint file " + path.string() + " names no demo of this build"));
+    return Fail(Status::FailedPrecondition("checkpoint file " + path.string() +
+                                           " names no demo of this build"));
   }
   req.out = dir;
   auto w = req.demo->make(req.config);

@@ -110,8 +110,7 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
                    "krgdemo: interrupted; workers stopped, nothing "
                    "left running\n");
       if (!plan.dir.empty()) {
-        std::fprintf(stderr,
-                     "krgdemo: continue it with 'krgdemo resume %s'\n",
+        std::fprintf(stderr, "krgdemo: continue it with 'krgdemo resume %s'\n",
                      out->c_str());
       }
       return kExitInterrupted;
@@ -305,11 +304,11 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   if (vm.count("checkpoint-every")) {
     const std::string every_text = vm["checkpoint-every"].as<std::string>();
-    std::string mode = vm.count("checkpoint-mode")
-                           ? vm["checkpoint-mode"].as<std::string>()
-                           : (platform::DetectPlatform()->name() == "kerrighed"
-                                  ? "kernel"
-                                  : "journal");
+    std::string mode =
+        vm.count("checkpoint-mode")
+            ? vm["checkpoint-mode"].as<std::string>()
+            : (platform::DetectPlatform()->name() == "kerrighed" ? "kernel"
+                                                                 : "journal");
     if (mode == "kernel") {
       auto every = ParsePositive("--checkpoint-every", every_text, 86400);
       if (!every.ok()) return UsageError("run", every.status().message());
@@ -353,15 +352,12 @@ int JournaledRun(RunRequest& req, const ClusterRequest& cluster, int nodes,
   if (!resume) {
     nlohmann::json params = nlohmann::json::object();
     for (const auto& [k, v] : req.config.params) params[k] = v;
-    const nlohmann::json record = {{"schema", "krgdemo.resume/1"},
-                                   {"demo", req.demo->name},
-                                   {"size", req.config.size},
-                                   {"params", params},
-                                   {"engine", EngineName(engine)},
-                                   {"nodes", nodes},
-                                   {"threads", req.threads},
-                                   {"every_s", every_s},
-                                   {"created", NowUtc()}};
+    const nlohmann::json record = {
+        {"schema", "krgdemo.resume/1"}, {"demo", req.demo->name},
+        {"size", req.config.size},      {"params", params},
+        {"engine", EngineName(engine)}, {"nodes", nodes},
+        {"threads", req.threads},       {"every_s", every_s},
+        {"created", NowUtc()}};
     Status s = WriteFileAtomic(dir / "resume.json", record.dump(2) + "\n");
     if (!s.ok()) return Fail(s);
   }

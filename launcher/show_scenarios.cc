@@ -417,19 +417,21 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
     if (!f.ok() || f->runs.empty() || !f->runs.back().verified) return a;
     a.first = f->runs.back().checksum;
     auto m = f->extensions.value("metrics", nlohmann::json::object());
-    if (m.contains("iterations")) a.second = m["iterations"].value("value", -1.0);
+    if (m.contains("iterations"))
+      a.second = m["iterations"].value("value", -1.0);
     return a;
   };
 
-  ctx.view.Say("1. Start the poisson solver (CG, " + n + "x" + n + " grid) on " +
-               nodes + " worker processes sharing a System V arena, every "
+  ctx.view.Say("1. Start the poisson solver (CG, " + n + "x" + n +
+               " grid) on " + nodes +
+               " worker processes sharing a System V arena, every "
                "rank's slab saved every 0.2 s.");
   std::vector<std::string> argv = {"setsid", self, "run"};
   argv.insert(argv.end(), demo.begin(), demo.end());
-  argv.insert(argv.end(), {"--checkpoint-every", "0.2", "--out",
-                           (dir / "run").string()});
-  KRG_ASSIGN_OR_RETURN(pid_t launcher, platform::StartCommand(
-                                           argv, (dir / "run.log").string()));
+  argv.insert(argv.end(),
+              {"--checkpoint-every", "0.2", "--out", (dir / "run").string()});
+  KRG_ASSIGN_OR_RETURN(
+      pid_t launcher, platform::StartCommand(argv, (dir / "run.log").string()));
   const fs::path ckpt = dir / "run" / "checkpoint";
   std::string set;
   const auto deadline =
@@ -444,7 +446,8 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
       break;
     }
   }
-  ctx.view.Say("2. Kill the whole process tree with SIGKILL, as a crash would.");
+  ctx.view.Say(
+      "2. Kill the whole process tree with SIGKILL, as a crash would.");
   ::kill(-launcher, SIGKILL);  // setsid made it a process group
   ::kill(launcher, SIGKILL);   // in case setsid had not run yet
   (void)platform::Reap(launcher, true);
@@ -457,14 +460,15 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
   }
   ctx.view.Say("   last complete checkpoint: " + (ckpt / set).string());
   ctx.view.Say("3. krgdemo resume: the same run, from that checkpoint.");
-  KRG_ASSIGN_OR_RETURN(auto resumed, platform::RunCommand(
-                                         {self, "resume", (dir / "run").string()}));
+  KRG_ASSIGN_OR_RETURN(
+      auto resumed,
+      platform::RunCommand({self, "resume", (dir / "run").string()}));
   if (interrupted()) return ScenarioResult{Outcome::kInterrupted, ""};
   const auto got = answer(dir / "run");
   if (resumed.exit.code != 0 || got.first.empty()) {
-    return ScenarioResult{Outcome::kNotShown,
-                          "the resumed run did not verify: " +
-                              resumed.err.substr(0, 200)};
+    return ScenarioResult{
+        Outcome::kNotShown,
+        "the resumed run did not verify: " + resumed.err.substr(0, 200)};
   }
   ctx.view.Say("4. The same run without any checkpoint, for comparison.");
   std::vector<std::string> ref = {self, "run"};

@@ -127,27 +127,25 @@ Answer Reference(const std::string& name, std::vector<std::string> args,
 TEST(CheckpointCliTest, FarmKilledAtRandomMomentsResumesToTheSameAnswer) {
   for (const char* engine : {"threads", "procs"}) {
     const std::vector<std::string> args = {
-        "run",     "mandelbrot", "--size",  "test", "--param",
-        "max_iter=5000", "--engine", engine, "--nodes", "2"};
+        "run",           "mandelbrot", "--size", "test",    "--param",
+        "max_iter=5000", "--engine",   engine,   "--nodes", "2"};
     double secs = 0;
     const Answer want = Reference(engine, args, &secs);
     ASSERT_FALSE(want.checksum.empty());
-    KillResumeCycles(std::string("farm_") + engine, args, want, 1.2 * secs,
-                     10);
+    KillResumeCycles(std::string("farm_") + engine, args, want, 1.2 * secs, 10);
   }
 }
 
 TEST(CheckpointCliTest, SpmdKilledAtRandomMomentsResumesToTheSameAnswer) {
   for (const char* engine : {"procs", "threads"}) {
     const std::vector<std::string> args = {
-        "run",    "poisson", "--size",  "test", "--param", "n=100",
-        "--engine", engine,  "--nodes", "2"};
+        "run",   "poisson",  "--size", "test",    "--param",
+        "n=100", "--engine", engine,   "--nodes", "2"};
     double secs = 0;
     const Answer want = Reference(engine, args, &secs);
     ASSERT_FALSE(want.checksum.empty());
     ASSERT_GT(want.iterations, 0);
-    KillResumeCycles(std::string("spmd_") + engine, args, want, 1.2 * secs,
-                     10);
+    KillResumeCycles(std::string("spmd_") + engine, args, want, 1.2 * secs, 10);
   }
 }
 
@@ -183,8 +181,8 @@ TEST(CheckpointCliTest, TruncatedOrFlippedCheckpointsAreRefusedByName) {
   const std::vector<std::string> poisson = {
       "run", "poisson", "--size", "test", "--param", "n=100", "--nodes", "2"};
   for (bool truncate : {true, false}) {
-    const fs::path r = CheckpointedRun(truncate ? "sp_trunc" : "sp_flip",
-                                       poisson);
+    const fs::path r =
+        CheckpointedRun(truncate ? "sp_trunc" : "sp_flip", poisson);
     fs::path slab;
     for (const auto& e : fs::directory_iterator(r / "checkpoint")) {
       if (e.is_directory()) slab = e.path() / "rank-1.slab";
@@ -197,8 +195,8 @@ TEST(CheckpointCliTest, TruncatedOrFlippedCheckpointsAreRefusedByName) {
     }
     ExpectRefused(r, slab);
   }
-  const std::vector<std::string> farm = {
-      "run", "mandelbrot", "--size", "test", "--param", "max_iter=5000"};
+  const std::vector<std::string> farm = {"run",  "mandelbrot", "--size",
+                                         "test", "--param",    "max_iter=5000"};
   for (bool truncate : {true, false}) {
     const fs::path r = CheckpointedRun(truncate ? "fa_trunc" : "fa_flip", farm);
     const fs::path journal = r / "checkpoint" / "farm.journal";

@@ -16,7 +16,7 @@ namespace pk = krg::demos::poisson;
 constexpr long kN = 1000;
 
 struct Grid {
-  pk::RowMatrix a = pk::BuildStencilRows(2, kN, 0, kN * kN);
+  pk::RowMatrix a = pk::BuildStencilRows(2, kN, 0, kN* kN);
   pk::Csr csr = pk::CsrOf(a, 0);
   std::vector<pk::LinePattern> patterns;
   std::vector<double> x, r, p, q, part_a, part_b, part_c;
@@ -28,7 +28,8 @@ struct Grid {
         part_a(kN),
         part_b(kN),
         part_c(kN) {
-    for (long l = 0; l < kN; ++l) patterns.push_back(pk::FindPattern(csr, l, kN));
+    for (long l = 0; l < kN; ++l)
+      patterns.push_back(pk::FindPattern(csr, l, kN));
     csr.pattern = patterns.data();
   }
   // What one SpMV moves (as the demo counts it).

@@ -100,8 +100,7 @@ class Poisson final : public SpmdWorkload {
   Status Finish(const void* arena, int ranks) override;
 
   WorkAmount work() const override {
-    return {double(pr_.Unknowns()) * double(iterations_) / 1e6,
-            "MDOF-iter/s"};
+    return {double(pr_.Unknowns()) * double(iterations_) / 1e6, "MDOF-iter/s"};
   }
   Verification Verify() override;
   Status WriteArtifacts(const std::filesystem::path&) override {
@@ -214,21 +213,24 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
   const double* di = dinv.empty() ? nullptr : dinv.data();
   pk::Csr csr{a.outerIndexPtr(), a.innerIndexPtr(), a.valuePtr(), first};
   std::vector<pk::LinePattern> patterns;
-  for (long l = 0; l < lines; ++l) patterns.push_back(pk::FindPattern(csr, l, len));
+  for (long l = 0; l < lines; ++l)
+    patterns.push_back(pk::FindPattern(csr, l, len));
   csr.pattern = patterns.data();
   const std::size_t bytes = 8 * static_cast<std::size_t>(count);
   double* vecs[3] = {v.x, v.r, v.p};
   Scalars s;
   if (rank.Restored()) {
     const std::string raw = rank.RestoredScalars();
-    if (raw.size() != sizeof s) return Status::Internal("bad checkpoint scalars");
+    if (raw.size() != sizeof s)
+      return Status::Internal("bad checkpoint scalars");
     std::memcpy(&s, raw.data(), sizeof s);
     if (s.magic != kScalarsMagic || s.n != pr_.n || s.dim != pr_.dim) {
       return Status::FailedPrecondition(
           "the checkpoint is of another poisson problem");
     }
     const char* slab = static_cast<const char*>(rank.SnapshotSlab());
-    for (int k = 0; k < 3; ++k) std::memcpy(vecs[k] + first, slab + k * bytes, bytes);
+    for (int k = 0; k < 3; ++k)
+      std::memcpy(vecs[k] + first, slab + k * bytes, bytes);
     KRG_RETURN_IF_ERROR(rank.Barrier());
   } else {
     std::fill(v.x + first, v.x + first + count, 0.0);
@@ -273,7 +275,8 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
     KRG_RETURN_IF_ERROR(rank.Barrier());
     if (snap) {
       char* slab = static_cast<char*>(rank.SnapshotSlab());
-      for (int k = 0; k < 3; ++k) std::memcpy(slab + k * bytes, vecs[k] + first, bytes);
+      for (int k = 0; k < 3; ++k)
+        std::memcpy(slab + k * bytes, vecs[k] + first, bytes);
       if (me == 0) {
         rank.SnapshotScalars(
             std::string_view(reinterpret_cast<const char*>(&s), sizeof s));
@@ -337,7 +340,8 @@ Verification Poisson::Verify() {
   // residual allows (|e| <= |r| / lambda_min of the scaled matrix).
   const double h = pr_.H(), pi = std::acos(-1.0);
   const double gmax = G((std::sqrt(5.0) - 1) / 2), g4max = 16 * std::exp(1.0);
-  const double disc = h * h / 96 * pr_.dim * g4max * std::pow(gmax, pr_.dim - 1);
+  const double disc =
+      h * h / 96 * pr_.dim * g4max * std::pow(gmax, pr_.dim - 1);
   const double lmin = 4 * pr_.dim * std::pow(std::sin(pi * h / 2), 2);
   const double bound = disc + std::sqrt(s.true_rr) / lmin;
   char line[400];
@@ -350,19 +354,21 @@ Verification Poisson::Verify() {
   v.detail = line;
   v.ok = s.converged && rel <= pr_.tol && true_rel <= 2 * pr_.tol &&
          err <= bound && std::isfinite(err);
-  const double per_it = s.iterations_here > 0 ? s.loop_s / s.iterations_here : 0;
+  const double per_it =
+      s.iterations_here > 0 ? s.loop_s / s.iterations_here : 0;
   const double nnz = double(pr_.Unknowns()) * (2 * pr_.dim + 1) -
                      2.0 * pr_.dim * double(pr_.Lines());
   // Bytes one SpMV moves: the values, p read once, q written once, and the
   // column indices and row starts of the rows off the regular stencil (the
   // first and last row of each grid line).
-  const double spmv_bytes = nnz * 8 + double(pr_.Unknowns()) * 16 +
-                            2.0 * double(pr_.Lines()) * (4 * (2 * pr_.dim + 1) + 8);
-  const double spmv_bw = s.spmv_s[0] > 0 && s.iterations_here > 0
-                             ? spmv_bytes * s.iterations_here / s.spmv_s[0] / 1e9
-                             : 0;
-  const double triad_bw =
-      s.triad_s > 0 ? s.triad_bytes / s.triad_s / 1e9 : 0;
+  const double spmv_bytes =
+      nnz * 8 + double(pr_.Unknowns()) * 16 +
+      2.0 * double(pr_.Lines()) * (4 * (2 * pr_.dim + 1) + 8);
+  const double spmv_bw =
+      s.spmv_s[0] > 0 && s.iterations_here > 0
+          ? spmv_bytes * s.iterations_here / s.spmv_s[0] / 1e9
+          : 0;
+  const double triad_bw = s.triad_s > 0 ? s.triad_bytes / s.triad_s / 1e9 : 0;
   metrics_ = {{"iterations", double(s.iterations), "iterations"},
               {"iterations_this_run", double(s.iterations_here), "iterations"},
               {"time_per_iteration", per_it * 1e3, "ms"},

@@ -1,8 +1,7 @@
 #include "scientific/poisson_kernel.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define KRG_CLONES \
-  __attribute__((target_clones("avx512f", "avx2", "default")))
+#define KRG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KRG_CLONES
 #endif
@@ -80,7 +79,8 @@ LinePattern FindPattern(const Csr& a, long l, long len) {
   if (hi <= lo) return pat;
   const int k = a.outer[lo + 1] - a.outer[lo];
   if (k < 1 || k > 7) return pat;
-  for (int e = 0; e < k; ++e) pat.off[e] = a.inner[a.outer[lo] + e] - (a.row0 + lo);
+  for (int e = 0; e < k; ++e)
+    pat.off[e] = a.inner[a.outer[lo] + e] - (a.row0 + lo);
   for (long i = lo; i < hi; ++i) {
     if (a.outer[i + 1] - a.outer[i] != k) return LinePattern();
     for (int e = 0; e < k; ++e) {
@@ -107,12 +107,23 @@ KRG_CLONES void SpmvDot(const Csr& a, long lines, long len, const double* p,
       const long g0 = a.row0 + lo + 1, count = len - 2;
       double* qo = ql + lo + 1;
       switch (pat->k) {
-        case 3: RegularRows<3>(v, p, pat->off, g0, count, qo); break;
-        case 4: RegularRows<4>(v, p, pat->off, g0, count, qo); break;
-        case 5: RegularRows<5>(v, p, pat->off, g0, count, qo); break;
-        case 6: RegularRows<6>(v, p, pat->off, g0, count, qo); break;
-        case 7: RegularRows<7>(v, p, pat->off, g0, count, qo); break;
-        default: GenericRows(a, lo + 1, hi - 1, p, ql);
+        case 3:
+          RegularRows<3>(v, p, pat->off, g0, count, qo);
+          break;
+        case 4:
+          RegularRows<4>(v, p, pat->off, g0, count, qo);
+          break;
+        case 5:
+          RegularRows<5>(v, p, pat->off, g0, count, qo);
+          break;
+        case 6:
+          RegularRows<6>(v, p, pat->off, g0, count, qo);
+          break;
+        case 7:
+          RegularRows<7>(v, p, pat->off, g0, count, qo);
+          break;
+        default:
+          GenericRows(a, lo + 1, hi - 1, p, ql);
       }
       GenericRows(a, hi - 1, hi, p, ql);
     }
@@ -129,9 +140,8 @@ KRG_CLONES void SpmvDot(const Csr& a, long lines, long len, const double* p,
 }
 
 KRG_CLONES void UpdateXr(long first, long lines, long len, double alpha,
-                         const double* p, const double* q, double* x,
-                         double* r, const double* dinv, double* part_rz,
-                         double* part_rr) {
+                         const double* p, const double* q, double* x, double* r,
+                         const double* dinv, double* part_rz, double* part_rr) {
   for (long l = 0; l < lines; ++l) {
     const long lo = first + l * len;
     const double* pl = p + lo;

@@ -79,15 +79,15 @@ TEST(PoissonTest, TooFewIterationsDoesNotVerify) {
 }
 
 TEST(PoissonTest, BadParamsAreInvalidArguments) {
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"dim", "4"},
-           {"n", "1"},
-           {"n", "abc"},
-           {"tol", "0"},
-           {"precond", "ilu"},
-           {"maxiter", "-3"},
-           {"stream", "2"},
-           {"colour", "red"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"dim", "4"},
+                                                        {"n", "1"},
+                                                        {"n", "abc"},
+                                                        {"tol", "0"},
+                                                        {"precond", "ilu"},
+                                                        {"maxiter", "-3"},
+                                                        {"stream", "2"},
+                                                        {"colour", "red"}}) {
     DemoConfig cfg;
     cfg.size = "test";
     cfg.params[k] = v;

@@ -42,8 +42,9 @@ std::uint32_t Crc32cTable(const unsigned char* p, std::size_t n,
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) std::uint32_t Crc32cHw(
-    const unsigned char* p, std::size_t n, std::uint32_t c) {
+__attribute__((target("sse4.2"))) std::uint32_t Crc32cHw(const unsigned char* p,
+                                                         std::size_t n,
+                                                         std::uint32_t c) {
   std::uint64_t c64 = c;
   while (n >= 8) {
     std::uint64_t v;
@@ -66,7 +67,8 @@ Status WriteAllFd(int fd, const void* data, std::size_t len,
   while (len > 0) {
     ssize_t n = ::write(fd, p, len);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::FromErrno("cannot write " + path.string(), errno);
+    if (n <= 0)
+      return Status::FromErrno("cannot write " + path.string(), errno);
     p += n;
     len -= static_cast<std::size_t>(n);
   }
@@ -119,8 +121,8 @@ std::string CommitText(std::uint64_t length, std::size_t records) {
   std::string body = "krgdemo journal commit 1\nlength " +
                      std::to_string(length) + "\nrecords " +
                      std::to_string(records) + "\n";
-  return body + "crc32c " +
-         std::to_string(Crc32c(body.data(), body.size())) + "\n";
+  return body + "crc32c " + std::to_string(Crc32c(body.data(), body.size())) +
+         "\n";
 }
 
 Status ParseCommit(const fs::path& path, const std::string& text,
@@ -131,8 +133,8 @@ Status ParseCommit(const fs::path& path, const std::string& text,
   unsigned long long crc = 0, len = 0;
   if (std::sscanf(text.c_str() + at, "crc32c %llu", &crc) != 1 ||
       crc != Crc32c(body.data(), body.size()) ||
-      std::sscanf(body.c_str(), "krgdemo journal commit 1\nlength %llu", &len) !=
-          1) {
+      std::sscanf(body.c_str(), "krgdemo journal commit 1\nlength %llu",
+                  &len) != 1) {
     return Corrupt(path, "fails its CRC32C");
   }
   *length = len;
@@ -192,15 +194,16 @@ Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(const fs::path& dir,
     while (at < committed) {
       RecordHeader h;
       if (committed - at < sizeof h) {
-        return Corrupt(j->journal_, "has a cut record at offset " +
-                                        std::to_string(at));
+        return Corrupt(j->journal_,
+                       "has a cut record at offset " + std::to_string(at));
       }
       std::memcpy(&h, data.data() + at, sizeof h);
       if (h.magic != kRecordMagic || h.length > committed - at - sizeof h ||
           h.unit >= unit_count ||
           RecordCrc(h, data.data() + at + sizeof h) != h.crc) {
-        return Corrupt(j->journal_, "fails its CRC32C at the record at offset " +
-                                        std::to_string(at));
+        return Corrupt(
+            j->journal_,
+            "fails its CRC32C at the record at offset " + std::to_string(at));
       }
       j->completed_[h.unit] = data.substr(at + sizeof h, h.length);
       at += sizeof h + h.length;
@@ -214,7 +217,8 @@ Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(const fs::path& dir,
   if (committed == 0) {
     // A fresh journal: the header, committed at once.
     if (::ftruncate(j->fd_, 0) != 0) {
-      return Status::FromErrno("cannot truncate " + j->journal_.string(), errno);
+      return Status::FromErrno("cannot truncate " + j->journal_.string(),
+                               errno);
     }
     std::string header(kJournalMagic, sizeof kJournalMagic);
     const std::uint64_t units = unit_count;
@@ -226,7 +230,8 @@ Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(const fs::path& dir,
     // Drop a batch that never committed; append after the committed part.
     if (::ftruncate(j->fd_, static_cast<off_t>(committed)) != 0 ||
         ::lseek(j->fd_, 0, SEEK_END) < 0) {
-      return Status::FromErrno("cannot truncate " + j->journal_.string(), errno);
+      return Status::FromErrno("cannot truncate " + j->journal_.string(),
+                               errno);
     }
     j->committed_ = committed;
   }
@@ -249,7 +254,8 @@ void FarmJournal::Append(std::size_t unit, std::string_view bytes) {
 Status FarmJournal::Flush() {
   last_flush_ = Clock::now();
   if (pending_.empty()) return Status::Ok();
-  KRG_RETURN_IF_ERROR(WriteAllFd(fd_, pending_.data(), pending_.size(), journal_));
+  KRG_RETURN_IF_ERROR(
+      WriteAllFd(fd_, pending_.data(), pending_.size(), journal_));
   if (::fdatasync(fd_) != 0) {
     return Status::FromErrno("cannot sync " + journal_.string(), errno);
   }
@@ -321,10 +327,10 @@ Result<std::string> ReadSlab(const fs::path& path, std::uint64_t seq,
     return Corrupt(path, "belongs to another checkpoint set");
   }
   if (data->size() - sizeof h != h.length) {
-    return Corrupt(path, "is truncated: " +
-                             std::to_string(data->size() - sizeof h) +
-                             " bytes of data, its header says " +
-                             std::to_string(h.length));
+    return Corrupt(path,
+                   "is truncated: " + std::to_string(data->size() - sizeof h) +
+                       " bytes of data, its header says " +
+                       std::to_string(h.length));
   }
   if (Crc32c(data->data() + sizeof h, h.length) != h.crc) {
     return Corrupt(path, "fails its CRC32C");
@@ -363,7 +369,8 @@ Status SpmdCheckpointStore::Save(std::uint64_t seq,
                       {"ranks", count}};
   std::string body = m.dump();
   m["crc32c"] = Crc32c(body.data(), body.size());
-  KRG_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "spmd.manifest", m.dump(1) + "\n"));
+  KRG_RETURN_IF_ERROR(
+      WriteFileAtomic(dir_ / "spmd.manifest", m.dump(1) + "\n"));
   SyncDir(dir_);
   // The manifest names the new set: older ones are garbage now.
   for (const auto& e : fs::directory_iterator(dir_, ec)) {
@@ -402,8 +409,8 @@ Result<std::optional<SpmdSnapshot>> SpmdCheckpointStore::Load() {
   for (std::uint32_t r = 0; r < ranks; ++r) {
     KRG_ASSIGN_OR_RETURN(
         std::string slab,
-        ReadSlab(dir_ / set / ("rank-" + std::to_string(r) + ".slab"),
-                 snap.seq, r, ranks));
+        ReadSlab(dir_ / set / ("rank-" + std::to_string(r) + ".slab"), snap.seq,
+                 r, ranks));
     snap.slabs.push_back(std::move(slab));
   }
   KRG_ASSIGN_OR_RETURN(snap.scalars, ReadSlab(dir_ / set / "scalars.bin",

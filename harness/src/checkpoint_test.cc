@@ -132,8 +132,9 @@ TEST(SpmdCheckpointStoreTest, DamagedFilesAreErrorsNamingThem) {
         Damage{"set-1/scalars.bin", false}, Damage{"spmd.manifest", false}}) {
     const fs::path d = FreshDir("damage");
     SpmdCheckpointStore store(d, 1, true);
-    ASSERT_TRUE(store.Save(1, {std::string(4096, 'a'), std::string(4096, 'b')},
-                           "scalars")
+    ASSERT_TRUE(store
+                    .Save(1, {std::string(4096, 'a'), std::string(4096, 'b')},
+                          "scalars")
                     .ok());
     const fs::path f = d / dmg.file;
     if (dmg.truncate) {

@@ -48,10 +48,9 @@ Result<ExecReport> RunPass(Executor& executor, Workload& workload,
   }
   auto& farm = static_cast<FarmWorkload&>(workload);
   if (!checkpoints) return executor.RunFarm(farm, opts);
-  KRG_ASSIGN_OR_RETURN(
-      std::unique_ptr<FarmJournal> journal,
-      FarmJournal::Open(spec.checkpoint_dir, farm.unit_count(),
-                        spec.checkpoint_every_s, spec.resume));
+  KRG_ASSIGN_OR_RETURN(std::unique_ptr<FarmJournal> journal,
+                       FarmJournal::Open(spec.checkpoint_dir, farm.unit_count(),
+                                         spec.checkpoint_every_s, spec.resume));
   opts.completed = &journal->completed();
   const std::size_t resumed = journal->completed().size();
   auto chained = opts.on_unit_done;

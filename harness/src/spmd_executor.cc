@@ -41,7 +41,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kAlign = 4096;
 constexpr std::size_t kMaxScalars = SpmdWorkload::kMaxScalarBytes;
 
-std::size_t RoundUp(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+std::size_t RoundUp(std::size_t n) {
+  return (n + kAlign - 1) / kAlign * kAlign;
+}
 
 struct Control {
   std::atomic<std::uint32_t> want{0};       // master -> rank 0: one is due
@@ -138,12 +140,14 @@ class SnapshotService {
                   snap->slabs[r].size());
     }
     if (snap->scalars.size() > kMaxScalars) {
-      return Status::FailedPrecondition("the checkpoint's scalars are too long");
+      return Status::FailedPrecondition(
+          "the checkpoint's scalars are too long");
     }
     Control* c = control();
     c->restored = 1;
     c->restored_len = static_cast<std::uint32_t>(snap->scalars.size());
-    std::memcpy(c->restored_scalars, snap->scalars.data(), snap->scalars.size());
+    std::memcpy(c->restored_scalars, snap->scalars.data(),
+                snap->scalars.size());
     c->published.store(snap->seq);
     written_ = restored_ = snap->seq;
     return Status::Ok();
@@ -415,9 +419,8 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
   for (int r = 0; r < ranks; ++r) {
     const platform::Node& node = opts.slots[r % opts.slots.size()];
     KRG_ASSIGN_OR_RETURN(
-        procs[r].child,
-        platform.SpawnWorker(node, [&cw, r, ranks, base, &layout,
-                                    &barrier](int fd) {
+        procs[r].child, platform.SpawnWorker(node, [&cw, r, ranks, base,
+                                                    &layout, &barrier](int fd) {
           return RankWorkerMain(cw, r, ranks, base, layout, barrier, fd);
         }));
     procs[r].alive = true;
@@ -459,8 +462,8 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
         p.done = true;
         ++reported;
         if (rep.ok == 0 && first_error.ok()) {
-          first_error = Status::Internal(
-              "rank " + std::to_string(i) + ": " + p.got.substr(sizeof rep));
+          first_error = Status::Internal("rank " + std::to_string(i) + ": " +
+                                         p.got.substr(sizeof rep));
         }
         continue;
       }
@@ -489,6 +492,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
   if (!first_error.ok()) {
     barrier.Remove();  // ranks waiting at a barrier give up at once
     StopRanks(procs);
+    // Ctrl-C reaches the ranks too (one process group): their deaths are
+    // the interrupt's doing, not a failure.
+    if (Cancelled(opts)) return Status::Cancelled("interrupted");
     return first_error;
   }
   for (RankProc& p : procs) {

@@ -75,7 +75,8 @@ class SumWorkload final : public SpmdWorkload {
 
 long Expected(int ranks, int rounds) {
   long t = 0;
-  for (int r = 0; r < ranks; ++r) t += long(rounds) * (rounds + 1) / 2 * (r + 1);
+  for (int r = 0; r < ranks; ++r)
+    t += long(rounds) * (rounds + 1) / 2 * (r + 1);
   return t;
 }
 
@@ -178,8 +179,8 @@ TEST_F(SpmdExecutorTest, CancelStopsRanksAndRemovesIpc) {
 }
 
 TEST(SharedArenaTest, SemaphoreOfAKilledCreatorIsReaped) {
-  const std::string file = ::testing::TempDir() + "/sem_id_" +
-                           std::to_string(::getpid());
+  const std::string file =
+      ::testing::TempDir() + "/sem_id_" + std::to_string(::getpid());
   auto child = platform::ForkChild([&]() {
     auto b = platform::SemBarrier::Create(2);
     if (!b.ok()) return 1;

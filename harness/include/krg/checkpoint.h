@@ -46,8 +46,8 @@ class FarmJournal {
   // reads back what an earlier run committed (completed()); without, starts
   // an empty journal. REQUIRES: `dir` exists.
   static Result<std::unique_ptr<FarmJournal>> Open(
-      const std::filesystem::path& dir, std::size_t unit_count,
-      double every_s, bool resume);
+      const std::filesystem::path& dir, std::size_t unit_count, double every_s,
+      bool resume);
   ~FarmJournal();
 
   // Units committed by earlier runs (resume), for ExecOptions::completed.
