@@ -99,8 +99,12 @@ class Executor {
   // per OpenMP thread (opts.threads); procs: one single-threaded worker
   // process per slot, sharing a System V shared-memory arena and meeting at
   // a System V semaphore barrier, both removed on every exit path.
-  virtual Result<ExecReport> RunSpmd(SpmdWorkload& w,
-                                     const ExecOptions& opts) = 0;
+  // An engine without SPMD support says so (kUnavailable).
+  virtual Result<ExecReport> RunSpmd(SpmdWorkload& w, const ExecOptions& opts) {
+    (void)w;
+    (void)opts;
+    return Status::Unavailable("this engine does not run SPMD workloads");
+  }
 };
 
 std::unique_ptr<Executor> MakeThreadExecutor();
