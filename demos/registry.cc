@@ -7,6 +7,7 @@
 #include "scientific/linsolve.h"
 #include "scientific/mandelbrot.h"
 #include "scientific/memtiers.h"
+#include "scientific/poisson.h"
 #include "servers/webfarm.h"
 
 namespace krg::demos {
@@ -19,6 +20,13 @@ const std::vector<Demo>& AllDemos() {
        {"CAN_MIGRATE", "DISTANT_FORK"},
        MandelbrotParamsHelp(),
        MakeMandelbrot},
+      {"poisson",
+       "scientific",
+       "Poisson equation by conjugate gradients on Eigen sparse rows, ranks "
+       "sharing a System V arena (SPMD)",
+       {"CAN_MIGRATE", "DISTANT_FORK"},
+       PoissonParamsHelp(),
+       MakePoisson},
       {"imgpipe",
        "imaging",
        "Batch photo pipeline on OpenCV (resize, blur, gray, Canny, PNG), "

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cluster.h"
+#include "journal_run.h"
 #include "run_events.h"
 
 namespace krg::cli {
@@ -65,9 +66,16 @@ std::string Summary(const RunRequest& req, const std::string& platform,
   return s.str();
 }
 
+// Journal-mode checkpoints of one run (empty dir: none).
+struct CheckpointPlan {
+  std::filesystem::path dir;
+  double every_s = 1;
+  bool resume = false;
+};
+
 // Opens the log, then measures, writes artifacts, run.json and the log.
 int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
-            Workload& w) {
+            Workload& w, const CheckpointPlan& plan = {}) {
   const Engine engine =
       req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads);
   auto out = PrepareOutDir(req.out, req.demo->name);
@@ -94,6 +102,9 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   spec.threads = req.threads;
   spec.repeat = req.repeat;
   spec.cancel = InterruptFlag();
+  spec.checkpoint_dir = plan.dir;
+  spec.checkpoint_every_s = plan.every_s;
+  spec.resume = plan.resume;
   ProgressLine progress(req.demo->name);
   spec.progress = [&progress](const Progress& p) { progress.Update(p); };
   if (events.enabled()) {
@@ -114,6 +125,10 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
       std::fprintf(stderr,
                    "krgdemo: interrupted; workers stopped, nothing "
                    "left running\n");
+      if (!plan.dir.empty()) {
+        std::fprintf(stderr, "krgdemo: continue it with 'krgdemo resume %s'\n",
+                     out->c_str());
+      }
       return kExitInterrupted;
     }
     return Fail(m.status().WithContext(req.demo->name));
@@ -134,11 +149,24 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
     file.system.kerrighed["caps_effective"] = caps->effective;
   }
   file.runs.push_back(rec);
+  std::string metrics_text;
+  for (const Workload::Metric& metric : w.Metrics()) {
+    file.extensions["metrics"][metric.name] = {{"value", metric.value},
+                                               {"unit", metric.unit}};
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-22s %.4g %s\n", metric.name.c_str(),
+                  metric.value, metric.unit.c_str());
+    metrics_text += line;
+  }
   Status wrote = WriteResultFile(*out / "run.json", file);
   if (!wrote.ok()) return Fail(wrote);
 
   std::string summary =
       Summary(req, platform->name(), engine, nodes, *m, rec, *out);
+  summary += metrics_text;
+  for (const std::string& e : m->events) {
+    if (e.rfind("resumed", 0) == 0) summary += "  " + e + "\n";
+  }
   if (caps->applicable) {
     std::string list;
     for (const std::string& c : caps->effective) {
@@ -250,9 +278,16 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       "'krgdemo dashboard' shows live (default: off)");
   desc.add_options()(
       "checkpoint-every", po::value<std::string>()->value_name("SECONDS"),
-      "Kerrighed: use this to checkpoint the run every SECONDS with "
-      "Kerrighed's transparent checkpoint, so that 'krgdemo resume DIR' can "
-      "restart it after a failure (default: no checkpoints)");
+      "use this to checkpoint the run every SECONDS (decimals allowed in "
+      "journal mode), so that 'krgdemo resume DIR' can finish it after a "
+      "crash or kill -9 with the same verified answer; one pass "
+      "(default: no checkpoints)")(
+      "checkpoint-mode", po::value<std::string>()->value_name("MODE"),
+      "use this to choose how: 'journal' (the runtime's own: a journal of "
+      "finished units, or every rank's state for SPMD demos, under "
+      "DIR/checkpoint/) or 'kernel' (Kerrighed's transparent checkpoint of "
+      "the whole application) (default: kernel on Kerrighed, journal "
+      "elsewhere)");
   desc.add_options()(
       "bind", po::value<std::string>()->value_name("ADDR"),
       "server demos (webfarm): use this to listen on ADDR instead of "
@@ -301,13 +336,69 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("run", w.status().message());
+  if (vm.count("checkpoint-mode") && !vm.count("checkpoint-every")) {
+    return UsageError("run", "--checkpoint-mode needs --checkpoint-every");
+  }
   if (vm.count("checkpoint-every")) {
-    auto every = ParsePositive("--checkpoint-every",
-                               vm["checkpoint-every"].as<std::string>(), 86400);
-    if (!every.ok()) return UsageError("run", every.status().message());
-    return CheckpointedRun(req, cluster, nodes, **w, *every);
+    const std::string every_text = vm["checkpoint-every"].as<std::string>();
+    std::string mode =
+        vm.count("checkpoint-mode")
+            ? vm["checkpoint-mode"].as<std::string>()
+            : (platform::DetectPlatform()->name() == "kerrighed" ? "kernel"
+                                                                 : "journal");
+    if (mode == "kernel") {
+      auto every = ParsePositive("--checkpoint-every", every_text, 86400);
+      if (!every.ok()) return UsageError("run", every.status().message());
+      return CheckpointedRun(req, cluster, nodes, **w, *every);
+    }
+    if (mode != "journal") {
+      return UsageError("run", "--checkpoint-mode '" + mode +
+                                   "': expected journal or kernel");
+    }
+    char* end = nullptr;
+    const double every = std::strtod(every_text.c_str(), &end);
+    if (end == every_text.c_str() || *end != '\0' || !(every >= 0.01) ||
+        every > 86400) {
+      return UsageError("run", "--checkpoint-every '" + every_text +
+                                   "': expected seconds, 0.01 to 86400");
+    }
+    if (req.repeat.fixed > 1) {
+      return UsageError("run",
+                        "--checkpoint-every runs one pass: drop --repeat");
+    }
+    auto out = PrepareOutDir(req.out, req.demo->name);
+    if (!out.ok()) return Fail(out.status());
+    req.out = *out;
+    return JournaledRun(req, cluster, nodes, **w, every, /*resume=*/false);
   }
   return Execute(req, cluster, nodes, **w);
+}
+
+int JournaledRun(RunRequest& req, const ClusterRequest& cluster, int nodes,
+                 Workload& w, double every_s, bool resume) {
+  namespace fs = std::filesystem;
+  const fs::path dir = *req.out / "checkpoint";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Fail(Status::IoError("cannot create " + dir.string()));
+  req.repeat = RepeatPolicy();
+  req.repeat.fixed = 1;
+  const Engine engine =
+      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads);
+  req.engine = engine;
+  if (!resume) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [k, v] : req.config.params) params[k] = v;
+    const nlohmann::json record = {
+        {"schema", "krgdemo.resume/1"}, {"demo", req.demo->name},
+        {"size", req.config.size},      {"params", params},
+        {"engine", EngineName(engine)}, {"nodes", nodes},
+        {"threads", req.threads},       {"every_s", every_s},
+        {"created", NowUtc()}};
+    Status s = WriteFileAtomic(dir / "resume.json", record.dump(2) + "\n");
+    if (!s.ok()) return Fail(s);
+  }
+  return Execute(req, cluster, nodes, w, CheckpointPlan{dir, every_s, resume});
 }
 
 }  // namespace krg::cli

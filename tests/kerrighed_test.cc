@@ -272,14 +272,29 @@ TEST_F(KerrighedTest, ResumeNeedsACheckpointedFolder) {
   EXPECT_NE(r.err.find("has no checkpoints.json"), std::string::npos) << r.err;
 }
 
-TEST(CheckpointOnLinuxTest, CheckpointEveryNeedsKerrighed) {
+// Issue 4: on linux --checkpoint-every uses the runtime's journal; only the
+// kernel mode needs Kerrighed's transparent checkpoint.
+TEST(CheckpointOnLinuxTest, KernelModeNeedsKerrighed) {
   auto r = platform::RunCommand({KRGDEMO_BIN, "run", "mandelbrot", "--size",
-                                 "test", "--checkpoint-every", "1"});
+                                 "test", "--checkpoint-every", "1",
+                                 "--checkpoint-mode", "kernel"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit.code, 2);
   EXPECT_NE(r->err.find("needs Kerrighed's transparent checkpoint"),
             std::string::npos)
       << r->err;
+}
+
+TEST(CheckpointOnLinuxTest, CheckpointEveryUsesTheJournal) {
+  const std::string out =
+      ::testing::TempDir() + "/krg_linux_journal_" + std::to_string(::getpid());
+  auto r =
+      platform::RunCommand({KRGDEMO_BIN, "run", "mandelbrot", "--size", "test",
+                            "--checkpoint-every", "1", "--out", out});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit.code, 0) << r->err;
+  EXPECT_TRUE(std::filesystem::exists(out + "/checkpoint/farm.journal"));
+  std::filesystem::remove_all(out);
 }
 
 }  // namespace

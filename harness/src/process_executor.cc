@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "krg/executor.h"
+#include "spmd_executor.h"
 
 namespace krg {
 namespace {
@@ -247,8 +248,16 @@ void FarmMaster::StopAll(bool kill) {
 
 Result<ExecReport> FarmMaster::Run() {
   const std::size_t n = w_.unit_count();
-  for (std::size_t i = 0; i < n; ++i) pending_.push_back(i);
   w_.BeginPass();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (opts_.completed != nullptr && opts_.completed->count(i) > 0) {
+      KRG_RETURN_IF_ERROR(w_.Merge(i, opts_.completed->at(i))
+                              .WithContext("unit " + std::to_string(i)));
+      ++merged_;
+    } else {
+      pending_.push_back(i);
+    }
+  }
   workers_.resize(opts_.slots.size());
   if (workers_.empty()) return Status::InvalidArgument("no worker slots");
   for (std::size_t s = 0; s < workers_.size(); ++s) {
@@ -301,6 +310,10 @@ class ProcessExecutor final : public Executor {
                              const ExecOptions& opts) override {
     FarmMaster master(platform_, w, opts);
     return master.Run();
+  }
+  Result<ExecReport> RunSpmd(SpmdWorkload& w,
+                             const ExecOptions& opts) override {
+    return internal::RunSpmdProcs(platform_, w, opts);
   }
 
  private:

@@ -1,6 +1,9 @@
 #include "krg/runner.h"
 
 #include <chrono>
+#include <memory>
+
+#include "krg/checkpoint.h"
 
 namespace krg {
 namespace {
@@ -29,15 +32,51 @@ ExecOptions MakeOptions(const RunSpec& spec, const platform::Layout& layout,
   return opts;
 }
 
+// One pass of `workload`, with checkpoints when `spec` asks for them.
+Result<ExecReport> RunPass(Executor& executor, Workload& workload,
+                           const RunSpec& spec, ExecOptions opts) {
+  const bool checkpoints = !spec.checkpoint_dir.empty();
+  if (workload.shape() == Shape::kSpmd) {
+    auto& spmd = static_cast<SpmdWorkload&>(workload);
+    std::unique_ptr<SpmdCheckpointStore> store;
+    if (checkpoints) {
+      store = std::make_unique<SpmdCheckpointStore>(
+          spec.checkpoint_dir, spec.checkpoint_every_s, spec.resume);
+      opts.spmd_checkpoint = store.get();
+    }
+    return executor.RunSpmd(spmd, opts);
+  }
+  auto& farm = static_cast<FarmWorkload&>(workload);
+  if (!checkpoints) return executor.RunFarm(farm, opts);
+  KRG_ASSIGN_OR_RETURN(std::unique_ptr<FarmJournal> journal,
+                       FarmJournal::Open(spec.checkpoint_dir, farm.unit_count(),
+                                         spec.checkpoint_every_s, spec.resume));
+  opts.completed = &journal->completed();
+  const std::size_t resumed = journal->completed().size();
+  auto chained = opts.on_unit_done;
+  opts.on_unit_done = [&journal, chained](std::size_t unit, int node,
+                                          std::string_view bytes) {
+    journal->Append(unit, bytes);
+    if (chained) chained(unit, node, bytes);
+  };
+  KRG_ASSIGN_OR_RETURN(ExecReport report, executor.RunFarm(farm, opts));
+  KRG_RETURN_IF_ERROR(journal->status());
+  KRG_RETURN_IF_ERROR(journal->Flush());
+  if (resumed > 0) {
+    report.events.push_back("resumed: " + std::to_string(resumed) +
+                            " unit(s) read back from the journal");
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
                             const RunSpec& spec) {
   KRG_CHECK(spec.nodes >= 1) << "nodes=" << spec.nodes;
-  if (workload.shape() != Shape::kFarm) {
-    return Status::Unavailable("only farm workloads run in this version");
+  if (workload.shape() == Shape::kService) {
+    return Status::Unavailable("service workloads do not run in this version");
   }
-  auto& farm = static_cast<FarmWorkload&>(workload);
   KRG_ASSIGN_OR_RETURN(platform::Layout layout, platform.Partition(spec.nodes));
   std::unique_ptr<Executor> executor = spec.engine == Engine::kThreads
                                            ? MakeThreadExecutor()
@@ -64,7 +103,8 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
       };
     }
     const Clock::time_point t0 = Clock::now();
-    KRG_ASSIGN_OR_RETURN(ExecReport report, executor->RunFarm(farm, opts));
+    KRG_ASSIGN_OR_RETURN(ExecReport report,
+                         RunPass(*executor, workload, spec, opts));
     const double seconds = Since(t0);
     m.worker_restarts += report.worker_restarts;
     m.events.insert(m.events.end(), report.events.begin(), report.events.end());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "krg/executor.h"
+#include "spmd_executor.h"
 
 namespace krg {
 namespace {
@@ -20,7 +21,16 @@ class ThreadExecutor final : public Executor {
                              const ExecOptions& opts) override {
     const std::size_t n = w.unit_count();
     w.BeginPass();
-    std::atomic<std::size_t> done{0};
+    std::size_t preloaded = 0;
+    if (opts.completed != nullptr) {
+      for (const auto& [unit, bytes] : *opts.completed) {
+        if (unit >= n) continue;
+        KRG_RETURN_IF_ERROR(
+            w.Merge(unit, bytes).WithContext("unit " + std::to_string(unit)));
+        ++preloaded;
+      }
+    }
+    std::atomic<std::size_t> done{preloaded};
     std::atomic<bool> failed{false};
     std::mutex mu;  // guards Merge() and first_error
     Status first_error;
@@ -30,7 +40,9 @@ class ThreadExecutor final : public Executor {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(opts.threads)
     for (long long i = 0; i < count; ++i) {
       if (failed.load(std::memory_order_relaxed) ||
-          (opts.cancel != nullptr && opts.cancel->load())) {
+          (opts.cancel != nullptr && opts.cancel->load()) ||
+          (opts.completed != nullptr &&
+           opts.completed->count(static_cast<std::size_t>(i)) > 0)) {
         continue;
       }
       std::string bytes;
@@ -60,6 +72,11 @@ class ThreadExecutor final : public Executor {
     ExecReport report;
     report.units = n;
     return report;
+  }
+
+  Result<ExecReport> RunSpmd(SpmdWorkload& w,
+                             const ExecOptions& opts) override {
+    return internal::RunSpmdThreads(w, opts);
   }
 };
 

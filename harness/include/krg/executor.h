@@ -11,8 +11,11 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,29 @@ namespace krg {
 enum class Engine { kThreads, kProcs };
 std::string EngineName(Engine e);
 Result<Engine> ParseEngine(std::string_view name);
+
+// A consistent SPMD snapshot: every rank's slab and the solver scalars.
+struct SpmdSnapshot {
+  std::uint64_t seq = 0;
+  std::vector<std::string> slabs;  // one per rank
+  std::string scalars;
+};
+
+// Where an SPMD run's checkpoints go and come back from (checkpoint.h).
+// Called on the executor's calling thread only.
+class SpmdCheckpointSink {
+ public:
+  virtual ~SpmdCheckpointSink() = default;
+  // Seconds between snapshots.
+  virtual double every_s() const = 0;
+  // Saves a snapshot durably (the previous one stays valid until it is).
+  virtual Status Save(std::uint64_t seq,
+                      const std::vector<std::string_view>& slabs,
+                      std::string_view scalars) = 0;
+  // The snapshot to resume from; nullopt when there is none. An error names
+  // a corrupt or truncated file.
+  virtual Result<std::optional<SpmdSnapshot>> Load() = 0;
+};
 
 struct ExecOptions {
   // threads: the OpenMP thread count. procs: ignored (one worker per slot).
@@ -45,6 +71,14 @@ struct ExecOptions {
   std::function<void(pid_t pid)> on_worker_start;
   // When set and true, the run stops as soon as it can with kCancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Farm: units already computed (a resumed run's journal), merged right
+  // after BeginPass and not run again; on_unit_done is not called for them.
+  const std::map<std::size_t, std::string>* completed = nullptr;
+  // SPMD: checkpoints of the rank state (nullptr: none).
+  SpmdCheckpointSink* spmd_checkpoint = nullptr;
+  // procs SPMD: called with the System V ids of the arena and the barrier
+  // once both exist (tests check that they are gone afterwards).
+  std::function<void(int shm_id, int sem_id)> on_ipc_created;
 };
 
 // What happened during one pass, beyond the answer.
@@ -61,6 +95,16 @@ class Executor {
   // One pass over every unit: BeginPass, RunUnit everywhere, Merge each.
   virtual Result<ExecReport> RunFarm(FarmWorkload& w,
                                      const ExecOptions& opts) = 0;
+  // One SPMD pass: Setup, RunRank on every rank, Finish. threads: one rank
+  // per OpenMP thread (opts.threads); procs: one single-threaded worker
+  // process per slot, sharing a System V shared-memory arena and meeting at
+  // a System V semaphore barrier, both removed on every exit path.
+  // An engine without SPMD support says so (kUnavailable).
+  virtual Result<ExecReport> RunSpmd(SpmdWorkload& w, const ExecOptions& opts) {
+    (void)w;
+    (void)opts;
+    return Status::Unavailable("this engine does not run SPMD workloads");
+  }
 };
 
 std::unique_ptr<Executor> MakeThreadExecutor();

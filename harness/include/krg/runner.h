@@ -8,6 +8,7 @@
 #define KRG_RUNNER_H_
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,11 @@ struct RunSpec {
   std::function<void(int pass, std::size_t unit, int node,
                      std::string_view bytes)>
       on_unit_done;
+  // Journal-mode checkpoints (checkpoint.h) into this folder, which exists;
+  // empty: none. With `resume`, the pass starts from what the folder holds.
+  std::filesystem::path checkpoint_dir;
+  double checkpoint_every_s = 1;
+  bool resume = false;
 };
 
 struct Measurement {

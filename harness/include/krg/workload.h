@@ -2,22 +2,26 @@
 //
 // A demo never forks, never starts threads and never includes <omp.h>: it
 // describes work in one of the shapes of ARCHITECTURE.md and an executor
-// (executor.h) runs it on threads or on worker processes. Today the farm shape
-// exists; the SPMD (ranks sharing arrays, meeting at barriers) and service
-// (long-running servers under load) shapes are added as further subclasses of
-// Workload with their own executor entry points, leaving this one untouched.
+// (executor.h) runs it on threads or on worker processes. Two shapes exist:
+// the farm (independent units) and SPMD (ranks sharing one arena, meeting at
+// barriers); the service shape (long-running servers under load) is added as
+// a further subclass with its own executor entry point.
 //
 // Thread-safety: RunUnit() is called concurrently for distinct units (from
 // threads or from forked processes) and must not touch merged state;
 // BeginPass(), Merge(), Verify() and WriteArtifacts() are called by one thread.
+// SpmdWorkload::RunRank() runs once per rank, concurrently, in threads or in
+// forked processes; ranks share only the arena.
 #ifndef KRG_WORKLOAD_H_
 #define KRG_WORKLOAD_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "krg/status.h"
 
@@ -49,6 +53,14 @@ class Workload {
   virtual Verification Verify() = 0;
   // Writes the demo's artifacts (images, bitmaps ...) into `dir`, which exists.
   virtual Status WriteArtifacts(const std::filesystem::path& dir) = 0;
+  // Figures of the last pass beyond time and throughput (iterations,
+  // bandwidth ...), written to run.json under "metrics".
+  struct Metric {
+    std::string name;
+    double value = 0;
+    std::string unit;
+  };
+  virtual std::vector<Metric> Metrics() const { return {}; }
 };
 
 // One unit's part of a farm's picture, for live views (the dashboard): a
@@ -90,6 +102,63 @@ class FarmWorkload : public Workload {
     (void)bytes;
     return Status::Unavailable("this demo has no preview");
   }
+};
+
+// What one SPMD rank sees, provided by the executor. Ranks share the arena
+// (threads: one allocation; procs: a System V shared-memory segment mapped at
+// the same address in every worker) and meet at Barrier().
+//
+// Checkpoints (when the run has them): rank 0 asks SnapshotWanted() at a
+// point where the solver state is consistent and tells the other ranks
+// through the arena; then every rank copies its state into SnapshotSlab(),
+// rank 0 sets SnapshotScalars(), all meet at a barrier, and rank 0 calls
+// PublishSnapshot(): the executor writes that set to disk while the ranks
+// compute on. A resumed run starts with Restored() true and the last set in
+// SnapshotSlab() / RestoredScalars().
+class SpmdRank {
+ public:
+  virtual ~SpmdRank() = default;
+  virtual int rank() const = 0;
+  virtual int ranks() const = 0;
+  virtual void* arena() const = 0;
+  // Waits until every rank has arrived. An error means the run is being torn
+  // down (a rank died, or Ctrl-C): return it at once.
+  [[nodiscard]] virtual Status Barrier() = 0;
+
+  // Checkpointing. REQUIRES (SnapshotWanted, SnapshotScalars,
+  // PublishSnapshot): rank() == 0.
+  virtual bool SnapshotWanted() = 0;
+  // This rank's snapshot area: SpmdWorkload::SnapshotBytes(rank, ranks).
+  virtual void* SnapshotSlab() = 0;
+  // REQUIRES: bytes.size() <= SpmdWorkload::kMaxScalarBytes
+  virtual void SnapshotScalars(std::string_view bytes) = 0;
+  virtual void PublishSnapshot() = 0;
+  virtual bool Restored() const = 0;
+  virtual std::string RestoredScalars() const = 0;
+};
+
+// P ranks that own slabs of shared arrays and meet at barriers (the Poisson
+// CG solver). The executor allocates ArenaBytes(), calls Setup() once, runs
+// RunRank() on every rank, then Finish() once, all in one pass.
+class SpmdWorkload : public Workload {
+ public:
+  static constexpr std::size_t kMaxScalarBytes = 4096;
+  Shape shape() const final { return Shape::kSpmd; }
+  // How many ranks to run when the executor offers `slots` of them.
+  virtual int RanksFor(int slots) const { return slots; }
+  // Bytes of shared memory for `ranks` ranks (page-rounded by the executor).
+  virtual std::size_t ArenaBytes(int ranks) const = 0;
+  // Bytes of rank `rank`'s checkpoint slab (0: the workload never
+  // checkpoints).
+  virtual std::size_t SnapshotBytes(int rank, int ranks) const = 0;
+  // Before the ranks start, on the calling thread: prepare the arena.
+  virtual Status Setup(void* arena, int ranks) = 0;
+  // One rank's share of the pass. Must not touch state outside the arena
+  // that Finish() reads (in procs it runs in another process).
+  virtual Status RunRank(SpmdRank& rank) const = 0;
+  // After every rank returned ok, on the calling thread: read the answer
+  // out of the arena (it is unmapped afterwards).
+  virtual Status Finish(const void* arena, int ranks) = 0;
 };
 
 }  // namespace krg

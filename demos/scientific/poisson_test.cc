@@ -1,0 +1,101 @@
+// poisson: the same verified answer on every engine and rank count (2-D and
+// 3-D), and bad parameters rejected as usage errors.
+#include "scientific/poisson.h"
+
+#include "gtest/gtest.h"
+#include "krg/runner.h"
+
+namespace krg::demos {
+namespace {
+
+struct Outcome {
+  std::string checksum;
+  double iterations = 0;
+};
+
+Outcome RunOnce(const DemoConfig& cfg, Engine engine, int ranks) {
+  auto w = MakePoisson(cfg);
+  EXPECT_TRUE(w.ok()) << w.status().ToString();
+  auto platform = platform::MakeLinuxPlatform();
+  RunSpec spec;
+  spec.engine = engine;
+  spec.nodes = engine == Engine::kProcs ? ranks : 1;
+  spec.threads = ranks;
+  spec.repeat.fixed = 1;
+  auto m = Measure(*platform, **w, spec);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  if (!m.ok()) return {};
+  EXPECT_TRUE(m->verification.ok) << m->verification.detail;
+  Outcome o{m->verification.checksum, 0};
+  for (const auto& metric : (*w)->Metrics()) {
+    if (metric.name == "iterations") o.iterations = metric.value;
+  }
+  EXPECT_GT(o.iterations, 10);
+  return o;
+}
+
+TEST(PoissonTest, SameAnswerOnEveryEngineAndRankCount) {
+  for (const char* dim : {"2", "3"}) {
+    DemoConfig cfg;
+    cfg.size = "test";
+    cfg.params["dim"] = dim;
+    cfg.params["n"] = dim == std::string("2") ? "40" : "14";
+    const Outcome ref = RunOnce(cfg, Engine::kThreads, 1);
+    for (int ranks = 1; ranks <= 3; ++ranks) {
+      for (Engine e : {Engine::kThreads, Engine::kProcs}) {
+        const Outcome o = RunOnce(cfg, e, ranks);
+        EXPECT_EQ(o.checksum, ref.checksum)
+            << "dim " << dim << " " << EngineName(e) << " " << ranks;
+        EXPECT_NEAR(o.iterations, ref.iterations, 1);
+      }
+    }
+  }
+}
+
+TEST(PoissonTest, JacobiConvergesToo) {
+  DemoConfig cfg;
+  cfg.size = "test";
+  cfg.params["precond"] = "jacobi";
+  cfg.params["n"] = "32";
+  const Outcome a = RunOnce(cfg, Engine::kThreads, 2);
+  const Outcome b = RunOnce(cfg, Engine::kProcs, 2);
+  EXPECT_EQ(a.checksum, b.checksum);
+}
+
+TEST(PoissonTest, TooFewIterationsDoesNotVerify) {
+  DemoConfig cfg;
+  cfg.size = "test";
+  cfg.params["maxiter"] = "5";
+  auto w = MakePoisson(cfg);
+  ASSERT_TRUE(w.ok());
+  auto platform = platform::MakeLinuxPlatform();
+  RunSpec spec;
+  spec.repeat.fixed = 1;
+  spec.threads = 1;
+  auto m = Measure(*platform, **w, spec);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->verification.ok);
+  EXPECT_NE(m->verification.detail.find("NOT converge"), std::string::npos);
+}
+
+TEST(PoissonTest, BadParamsAreInvalidArguments) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"dim", "4"},
+                                                        {"n", "1"},
+                                                        {"n", "abc"},
+                                                        {"tol", "0"},
+                                                        {"precond", "ilu"},
+                                                        {"maxiter", "-3"},
+                                                        {"stream", "2"},
+                                                        {"colour", "red"}}) {
+    DemoConfig cfg;
+    cfg.size = "test";
+    cfg.params[k] = v;
+    auto w = MakePoisson(cfg);
+    ASSERT_FALSE(w.ok()) << k << "=" << v;
+    EXPECT_EQ(w.status().code(), Status::Code::kInvalidArgument) << k;
+  }
+}
+
+}  // namespace
+}  // namespace krg::demos

@@ -1,0 +1,101 @@
+// The runtime's own checkpoints (the linux platform's, and Kerrighed's with
+// --checkpoint-mode journal), kept in a run's folder under checkpoint/:
+//
+// - FarmJournal (farm.journal + farm.commit): an append-only journal of the
+//   units already merged, one record per unit {magic, CRC32C, unit, length,
+//   bytes}. Records are buffered and written, fsynced and committed as a
+//   batch (at most every `every_s`): farm.commit, replaced atomically, holds
+//   the journal's committed length and its own CRC32C. On resume, bytes past
+//   the committed length are a batch that never finished and are dropped;
+//   a journal shorter than its commit, or a committed record that fails its
+//   CRC, is corruption: an error naming the file, never a wrong answer.
+// - SpmdCheckpointStore (spmd.manifest + set-N/): each snapshot is a new set
+//   of files (one slab per rank and the solver scalars, each with a header
+//   and a CRC32C), fsynced, then switched to by atomically replacing the
+//   manifest; older sets are removed afterwards. A set the manifest does not
+//   name is never read; a named one that fails a check is an error naming
+//   the file.
+//
+// Thread-safety: one object per run. FarmJournal::Append is called by the
+// executor under its own serialisation; SpmdCheckpointStore from the
+// executor's calling thread.
+#ifndef KRG_CHECKPOINT_H_
+#define KRG_CHECKPOINT_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "krg/executor.h"
+#include "krg/status.h"
+
+namespace krg {
+
+// CRC-32C (Castagnoli), as iSCSI and ext4 use it; `crc` continues a previous
+// value (0 to start).
+std::uint32_t Crc32c(const void* data, std::size_t len, std::uint32_t crc = 0);
+
+class FarmJournal {
+ public:
+  // Opens dir/farm.journal for a run of `unit_count` units. With `resume`,
+  // reads back what an earlier run committed (completed()); without, starts
+  // an empty journal. REQUIRES: `dir` exists.
+  static Result<std::unique_ptr<FarmJournal>> Open(
+      const std::filesystem::path& dir, std::size_t unit_count, double every_s,
+      bool resume);
+  ~FarmJournal();
+
+  // Units committed by earlier runs (resume), for ExecOptions::completed.
+  const std::map<std::size_t, std::string>& completed() const {
+    return completed_;
+  }
+  // Buffers a record; writes and commits the batch when `every_s` passed.
+  void Append(std::size_t unit, std::string_view bytes);
+  // Writes, fsyncs and commits what is buffered.
+  Status Flush();
+  // The first write error, if any (Append cannot return one).
+  const Status& status() const { return status_; }
+  std::size_t committed_records() const { return records_; }
+
+ private:
+  FarmJournal() = default;
+  Status Commit();
+
+  std::filesystem::path dir_, journal_, commit_;
+  int fd_ = -1;
+  std::uint64_t committed_ = 0;  // bytes of the journal committed
+  std::size_t records_ = 0;
+  std::string pending_;
+  std::chrono::steady_clock::duration every_{};
+  std::chrono::steady_clock::time_point last_flush_;
+  std::map<std::size_t, std::string> completed_;
+  Status status_;
+};
+
+class SpmdCheckpointStore final : public SpmdCheckpointSink {
+ public:
+  // Snapshots go under dir/ (spmd.manifest, set-N/). Without `resume`,
+  // Load() finds nothing. REQUIRES: dir exists.
+  SpmdCheckpointStore(std::filesystem::path dir, double every_s, bool resume)
+      : dir_(std::move(dir)), every_s_(every_s), resume_(resume) {}
+  double every_s() const override { return every_s_; }
+  Status Save(std::uint64_t seq, const std::vector<std::string_view>& slabs,
+              std::string_view scalars) override;
+  Result<std::optional<SpmdSnapshot>> Load() override;
+  int saved() const { return saved_; }
+
+ private:
+  std::filesystem::path dir_;
+  double every_s_;
+  bool resume_;
+  int saved_ = 0;
+};
+
+}  // namespace krg
+
+#endif  // KRG_CHECKPOINT_H_

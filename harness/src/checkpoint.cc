@@ -1,0 +1,421 @@
+// Farm journal and SPMD checkpoint sets (see krg/checkpoint.h).
+#include "krg/checkpoint.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "krg/results.h"
+
+namespace krg {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// ---- CRC-32C: SSE 4.2 instruction when the CPU has it, else a table ----
+
+constexpr std::uint32_t kPoly = 0x82F63B78u;  // reflected Castagnoli
+
+std::array<std::uint32_t, 256> MakeTable() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (kPoly & (0u - (c & 1u)));
+    t[i] = c;
+  }
+  return t;
+}
+
+std::uint32_t Crc32cTable(const unsigned char* p, std::size_t n,
+                          std::uint32_t c) {
+  static const std::array<std::uint32_t, 256> kTable = MakeTable();
+  for (std::size_t i = 0; i < n; ++i) c = kTable[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) std::uint32_t Crc32cHw(const unsigned char* p,
+                                                         std::size_t n,
+                                                         std::uint32_t c) {
+  std::uint64_t c64 = c;
+  while (n >= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    c64 = __builtin_ia32_crc32di(c64, v);
+    p += 8;
+    n -= 8;
+  }
+  c = static_cast<std::uint32_t>(c64);
+  while (n-- > 0) c = __builtin_ia32_crc32qi(c, *p++);
+  return c;
+}
+#endif
+
+// ---- files ----
+
+Status WriteAllFd(int fd, const void* data, std::size_t len,
+                  const fs::path& path) {
+  const char* p = static_cast<const char*>(data);
+  while (len > 0) {
+    ssize_t n = ::write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return Status::FromErrno("cannot write " + path.string(), errno);
+    p += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return Status::Ok();
+}
+
+void SyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+Result<std::string> ReadWhole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status Corrupt(const fs::path& path, const std::string& what) {
+  return Status::FailedPrecondition(
+      "checkpoint file " + path.string() + " " + what +
+      "; it cannot be resumed from (remove the checkpoint folder to start "
+      "the run afresh)");
+}
+
+// ---- journal records ----
+
+constexpr char kJournalMagic[8] = {'K', 'R', 'G', 'J', 'R', 'N', 'L', '1'};
+constexpr std::uint32_t kRecordMagic = 0x3152474Bu;  // "KGR1"
+
+struct RecordHeader {
+  std::uint32_t magic;
+  std::uint32_t crc;  // over unit, length and the bytes
+  std::uint64_t unit;
+  std::uint64_t length;
+};
+
+std::uint32_t RecordCrc(const RecordHeader& h, const char* bytes) {
+  std::uint32_t c = Crc32c(&h.unit, sizeof h.unit);
+  c = Crc32c(&h.length, sizeof h.length, c);
+  return Crc32c(bytes, h.length, c);
+}
+
+// farm.commit: "length L\nrecords R\ncrc32c C\n", C over the first two lines.
+std::string CommitText(std::uint64_t length, std::size_t records) {
+  std::string body = "krgdemo journal commit 1\nlength " +
+                     std::to_string(length) + "\nrecords " +
+                     std::to_string(records) + "\n";
+  return body + "crc32c " + std::to_string(Crc32c(body.data(), body.size())) +
+         "\n";
+}
+
+Status ParseCommit(const fs::path& path, const std::string& text,
+                   std::uint64_t* length) {
+  const std::size_t at = text.rfind("crc32c ");
+  if (at == std::string::npos) return Corrupt(path, "has no checksum line");
+  const std::string body = text.substr(0, at);
+  unsigned long long crc = 0, len = 0;
+  if (std::sscanf(text.c_str() + at, "crc32c %llu", &crc) != 1 ||
+      crc != Crc32c(body.data(), body.size()) ||
+      std::sscanf(body.c_str(), "krgdemo journal commit 1\nlength %llu",
+                  &len) != 1) {
+    return Corrupt(path, "fails its CRC32C");
+  }
+  *length = len;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::uint32_t Crc32c(const void* data, std::size_t len, std::uint32_t crc) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  crc = ~crc;
+#if defined(__x86_64__)
+  static const bool kHw = __builtin_cpu_supports("sse4.2");
+  crc = kHw ? Crc32cHw(p, len, crc) : Crc32cTable(p, len, crc);
+#else
+  crc = Crc32cTable(p, len, crc);
+#endif
+  return ~crc;
+}
+
+// ---------------------------- FarmJournal ----------------------------
+
+Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(const fs::path& dir,
+                                                       std::size_t unit_count,
+                                                       double every_s,
+                                                       bool resume) {
+  std::unique_ptr<FarmJournal> j(new FarmJournal);
+  j->dir_ = dir;
+  j->journal_ = dir / "farm.journal";
+  j->commit_ = dir / "farm.commit";
+  j->every_ = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(every_s));
+  j->last_flush_ = Clock::now();
+  std::uint64_t committed = 0;
+  if (resume && fs::exists(j->commit_)) {
+    KRG_ASSIGN_OR_RETURN(std::string text, ReadWhole(j->commit_));
+    KRG_RETURN_IF_ERROR(ParseCommit(j->commit_, text, &committed));
+    KRG_ASSIGN_OR_RETURN(std::string data, ReadWhole(j->journal_));
+    if (data.size() < committed) {
+      return Corrupt(j->journal_,
+                     "is truncated: " + std::to_string(data.size()) +
+                         " bytes, its commit (" + j->commit_.string() +
+                         ") says " + std::to_string(committed));
+    }
+    if (committed < sizeof kJournalMagic + 8 ||
+        std::memcmp(data.data(), kJournalMagic, sizeof kJournalMagic) != 0) {
+      return Corrupt(j->journal_, "has a bad header");
+    }
+    std::uint64_t units = 0;
+    std::memcpy(&units, data.data() + 8, 8);
+    if (units != unit_count) {
+      return Corrupt(j->journal_, "is for a run of " + std::to_string(units) +
+                                      " units, this one has " +
+                                      std::to_string(unit_count));
+    }
+    std::size_t at = 16;
+    while (at < committed) {
+      RecordHeader h;
+      if (committed - at < sizeof h) {
+        return Corrupt(j->journal_,
+                       "has a cut record at offset " + std::to_string(at));
+      }
+      std::memcpy(&h, data.data() + at, sizeof h);
+      if (h.magic != kRecordMagic || h.length > committed - at - sizeof h ||
+          h.unit >= unit_count ||
+          RecordCrc(h, data.data() + at + sizeof h) != h.crc) {
+        return Corrupt(
+            j->journal_,
+            "fails its CRC32C at the record at offset " + std::to_string(at));
+      }
+      j->completed_[h.unit] = data.substr(at + sizeof h, h.length);
+      at += sizeof h + h.length;
+      ++j->records_;
+    }
+  }
+  j->fd_ = ::open(j->journal_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (j->fd_ < 0) {
+    return Status::FromErrno("cannot open " + j->journal_.string(), errno);
+  }
+  if (committed == 0) {
+    // A fresh journal: the header, committed at once.
+    if (::ftruncate(j->fd_, 0) != 0) {
+      return Status::FromErrno("cannot truncate " + j->journal_.string(),
+                               errno);
+    }
+    std::string header(kJournalMagic, sizeof kJournalMagic);
+    const std::uint64_t units = unit_count;
+    header.append(reinterpret_cast<const char*>(&units), 8);
+    j->pending_ = header;
+    j->records_ = 0;
+    KRG_RETURN_IF_ERROR(j->Flush());
+  } else {
+    // Drop a batch that never committed; append after the committed part.
+    if (::ftruncate(j->fd_, static_cast<off_t>(committed)) != 0 ||
+        ::lseek(j->fd_, 0, SEEK_END) < 0) {
+      return Status::FromErrno("cannot truncate " + j->journal_.string(),
+                               errno);
+    }
+    j->committed_ = committed;
+  }
+  return j;
+}
+
+FarmJournal::~FarmJournal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FarmJournal::Append(std::size_t unit, std::string_view bytes) {
+  RecordHeader h{kRecordMagic, 0, unit, bytes.size()};
+  h.crc = RecordCrc(h, bytes.data());
+  pending_.append(reinterpret_cast<const char*>(&h), sizeof h);
+  pending_.append(bytes.data(), bytes.size());
+  ++records_;
+  if (Clock::now() - last_flush_ >= every_ && status_.ok()) status_ = Flush();
+}
+
+Status FarmJournal::Flush() {
+  last_flush_ = Clock::now();
+  if (pending_.empty()) return Status::Ok();
+  KRG_RETURN_IF_ERROR(
+      WriteAllFd(fd_, pending_.data(), pending_.size(), journal_));
+  if (::fdatasync(fd_) != 0) {
+    return Status::FromErrno("cannot sync " + journal_.string(), errno);
+  }
+  committed_ += pending_.size();
+  pending_.clear();
+  return Commit();
+}
+
+Status FarmJournal::Commit() {
+  KRG_RETURN_IF_ERROR(
+      WriteFileAtomic(commit_, CommitText(committed_, records_)));
+  SyncDir(dir_);
+  return Status::Ok();
+}
+
+// ------------------------- SpmdCheckpointStore -------------------------
+
+namespace {
+
+constexpr char kSlabMagic[8] = {'K', 'R', 'G', 'S', 'L', 'A', 'B', '1'};
+
+struct SlabHeader {
+  char magic[8];
+  std::uint64_t seq;
+  std::uint32_t index;  // rank, or the count for the scalars file
+  std::uint32_t count;  // ranks
+  std::uint64_t length;
+  std::uint32_t crc;         // of the bytes
+  std::uint32_t header_crc;  // of everything above
+};
+
+std::uint32_t HeaderCrc(const SlabHeader& h) {
+  return Crc32c(&h, offsetof(SlabHeader, header_crc));
+}
+
+Status WriteSlab(const fs::path& path, std::uint64_t seq, std::uint32_t index,
+                 std::uint32_t count, std::string_view bytes) {
+  SlabHeader h{};
+  std::memcpy(h.magic, kSlabMagic, sizeof h.magic);
+  h.seq = seq;
+  h.index = index;
+  h.count = count;
+  h.length = bytes.size();
+  h.crc = Crc32c(bytes.data(), bytes.size());
+  h.header_crc = HeaderCrc(h);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno("cannot write " + path.string(), errno);
+  Status s = WriteAllFd(fd, &h, sizeof h, path);
+  if (s.ok()) s = WriteAllFd(fd, bytes.data(), bytes.size(), path);
+  if (s.ok() && ::fdatasync(fd) != 0) {
+    s = Status::FromErrno("cannot sync " + path.string(), errno);
+  }
+  ::close(fd);
+  return s;
+}
+
+Result<std::string> ReadSlab(const fs::path& path, std::uint64_t seq,
+                             std::uint32_t index, std::uint32_t count) {
+  auto data = ReadWhole(path);
+  if (!data.ok()) return Corrupt(path, "is missing");
+  SlabHeader h;
+  if (data->size() < sizeof h) return Corrupt(path, "is truncated");
+  std::memcpy(&h, data->data(), sizeof h);
+  if (std::memcmp(h.magic, kSlabMagic, sizeof h.magic) != 0 ||
+      h.header_crc != HeaderCrc(h)) {
+    return Corrupt(path, "has a bad header (CRC32C)");
+  }
+  if (h.seq != seq || h.index != index || h.count != count) {
+    return Corrupt(path, "belongs to another checkpoint set");
+  }
+  if (data->size() - sizeof h != h.length) {
+    return Corrupt(path,
+                   "is truncated: " + std::to_string(data->size() - sizeof h) +
+                       " bytes of data, its header says " +
+                       std::to_string(h.length));
+  }
+  if (Crc32c(data->data() + sizeof h, h.length) != h.crc) {
+    return Corrupt(path, "fails its CRC32C");
+  }
+  return data->substr(sizeof h);
+}
+
+}  // namespace
+
+Status SpmdCheckpointStore::Save(std::uint64_t seq,
+                                 const std::vector<std::string_view>& slabs,
+                                 std::string_view scalars) {
+  const std::string name = "set-" + std::to_string(seq);
+  const fs::path tmp = dir_ / (name + ".tmp");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return Status::IoError("cannot create " + tmp.string());
+  const auto count = static_cast<std::uint32_t>(slabs.size());
+  for (std::uint32_t r = 0; r < count; ++r) {
+    KRG_RETURN_IF_ERROR(WriteSlab(tmp / ("rank-" + std::to_string(r) + ".slab"),
+                                  seq, r, count, slabs[r]));
+  }
+  KRG_RETURN_IF_ERROR(
+      WriteSlab(tmp / "scalars.bin", seq, count, count, scalars));
+  SyncDir(tmp);
+  const fs::path set = dir_ / name;
+  fs::remove_all(set, ec);
+  if (::rename(tmp.c_str(), set.c_str()) != 0) {
+    return Status::FromErrno("cannot rename " + tmp.string(), errno);
+  }
+  SyncDir(dir_);
+  nlohmann::json m = {{"schema", "krgdemo.spmd-checkpoint/1"},
+                      {"seq", seq},
+                      {"set", name},
+                      {"ranks", count}};
+  std::string body = m.dump();
+  m["crc32c"] = Crc32c(body.data(), body.size());
+  KRG_RETURN_IF_ERROR(
+      WriteFileAtomic(dir_ / "spmd.manifest", m.dump(1) + "\n"));
+  SyncDir(dir_);
+  // The manifest names the new set: older ones are garbage now.
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind("set-", 0) == 0 && f != name) fs::remove_all(e.path(), ec);
+  }
+  ++saved_;
+  return Status::Ok();
+}
+
+Result<std::optional<SpmdSnapshot>> SpmdCheckpointStore::Load() {
+  const fs::path manifest = dir_ / "spmd.manifest";
+  if (!resume_ || !fs::exists(manifest)) return std::optional<SpmdSnapshot>();
+  KRG_ASSIGN_OR_RETURN(std::string text, ReadWhole(manifest));
+  auto m = nlohmann::json::parse(text, nullptr, false);
+  SpmdSnapshot snap;
+  std::uint32_t ranks = 0;
+  std::string set;
+  try {
+    if (m.is_discarded() || !m.is_object()) throw std::runtime_error("json");
+    const std::uint32_t crc = m.at("crc32c").get<std::uint32_t>();
+    m.erase("crc32c");
+    const std::string body = m.dump();
+    if (Crc32c(body.data(), body.size()) != crc) {
+      return Corrupt(manifest, "fails its CRC32C");
+    }
+    snap.seq = m.at("seq").get<std::uint64_t>();
+    ranks = m.at("ranks").get<std::uint32_t>();
+    set = m.at("set").get<std::string>();
+  } catch (const std::exception&) {
+    return Corrupt(manifest, "is malformed");
+  }
+  if (set.find('/') != std::string::npos || ranks == 0 || ranks > 65536) {
+    return Corrupt(manifest, "is malformed");
+  }
+  for (std::uint32_t r = 0; r < ranks; ++r) {
+    KRG_ASSIGN_OR_RETURN(
+        std::string slab,
+        ReadSlab(dir_ / set / ("rank-" + std::to_string(r) + ".slab"), snap.seq,
+                 r, ranks));
+    snap.slabs.push_back(std::move(slab));
+  }
+  KRG_ASSIGN_OR_RETURN(snap.scalars, ReadSlab(dir_ / set / "scalars.bin",
+                                              snap.seq, ranks, ranks));
+  return std::optional<SpmdSnapshot>(std::move(snap));
+}
+
+}  // namespace krg

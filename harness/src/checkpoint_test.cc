@@ -1,0 +1,153 @@
+// The farm journal and the SPMD checkpoint sets: round trips, an unfinished
+// batch dropped, and truncated or bit-flipped files rejected by name.
+#include "krg/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace krg {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path FreshDir(const std::string& name) {
+  fs::path d = fs::path(::testing::TempDir()) /
+               ("krg_ckpt_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+void FlipByte(const fs::path& path, std::uintmax_t at) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.put(static_cast<char>(c ^ 0x10));
+}
+
+TEST(Crc32cTest, KnownValue) {
+  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(Crc32c("", 0), 0u);
+}
+
+TEST(FarmJournalTest, CommittedUnitsComeBack) {
+  const fs::path d = FreshDir("roundtrip");
+  {
+    auto j = FarmJournal::Open(d, 10, 1000, false);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    (*j)->Append(3, "three");
+    (*j)->Append(7, std::string(100000, 'x'));
+    ASSERT_TRUE((*j)->Flush().ok());
+    (*j)->Append(9, "never committed");  // still in the buffer: a kill
+  }
+  auto j = FarmJournal::Open(d, 10, 1000, true);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_EQ((*j)->completed().size(), 2u);
+  EXPECT_EQ((*j)->completed().at(3), "three");
+  EXPECT_EQ((*j)->completed().at(7).size(), 100000u);
+}
+
+TEST(FarmJournalTest, UncommittedTailIsDropped) {
+  const fs::path d = FreshDir("tail");
+  {
+    auto j = FarmJournal::Open(d, 10, 1000, false);
+    ASSERT_TRUE(j.ok());
+    (*j)->Append(1, "one");
+    ASSERT_TRUE((*j)->Flush().ok());
+  }
+  std::ofstream(d / "farm.journal", std::ios::app) << "half a record";
+  auto j = FarmJournal::Open(d, 10, 1000, true);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ((*j)->completed().size(), 1u);
+}
+
+TEST(FarmJournalTest, TruncatedOrFlippedJournalIsAnErrorNamingTheFile) {
+  for (bool truncate : {true, false}) {
+    const fs::path d = FreshDir(truncate ? "trunc" : "flip");
+    {
+      auto j = FarmJournal::Open(d, 10, 1000, false);
+      ASSERT_TRUE(j.ok());
+      (*j)->Append(2, std::string(1000, 'a'));
+      ASSERT_TRUE((*j)->Flush().ok());
+    }
+    const fs::path journal = d / "farm.journal";
+    if (truncate) {
+      fs::resize_file(journal, fs::file_size(journal) - 10);
+    } else {
+      FlipByte(journal, fs::file_size(journal) - 500);
+    }
+    auto j = FarmJournal::Open(d, 10, 1000, true);
+    ASSERT_FALSE(j.ok());
+    EXPECT_NE(j.status().message().find(journal.string()), std::string::npos)
+        << j.status().ToString();
+  }
+}
+
+TEST(FarmJournalTest, FlippedCommitIsAnErrorNamingIt) {
+  const fs::path d = FreshDir("commit");
+  {
+    auto j = FarmJournal::Open(d, 10, 1000, false);
+    ASSERT_TRUE(j.ok());
+    (*j)->Append(2, "x");
+    ASSERT_TRUE((*j)->Flush().ok());
+  }
+  FlipByte(d / "farm.commit", 30);
+  auto j = FarmJournal::Open(d, 10, 1000, true);
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.status().message().find("farm.commit"), std::string::npos);
+}
+
+TEST(SpmdCheckpointStoreTest, LatestSetComesBack) {
+  const fs::path d = FreshDir("spmd");
+  SpmdCheckpointStore store(d, 1, true);
+  auto none = store.Load();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store.Save(1, {"aaaa", "bb"}, "s1").ok());
+  ASSERT_TRUE(store.Save(2, {"cccc", "dd"}, "s2").ok());
+  auto snap = store.Load();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  ASSERT_TRUE(snap->has_value());
+  EXPECT_EQ((*snap)->seq, 2u);
+  EXPECT_EQ((*snap)->slabs, (std::vector<std::string>{"cccc", "dd"}));
+  EXPECT_EQ((*snap)->scalars, "s2");
+  EXPECT_FALSE(fs::exists(d / "set-1"));  // replaced
+  SpmdCheckpointStore fresh(d, 1, false);
+  auto ignored = fresh.Load();
+  ASSERT_TRUE(ignored.ok());
+  EXPECT_FALSE(ignored->has_value());
+}
+
+TEST(SpmdCheckpointStoreTest, DamagedFilesAreErrorsNamingThem) {
+  struct Damage {
+    std::string file;
+    bool truncate;
+  };
+  for (const Damage& dmg :
+       {Damage{"set-1/rank-1.slab", true}, Damage{"set-1/rank-0.slab", false},
+        Damage{"set-1/scalars.bin", false}, Damage{"spmd.manifest", false}}) {
+    const fs::path d = FreshDir("damage");
+    SpmdCheckpointStore store(d, 1, true);
+    ASSERT_TRUE(store
+                    .Save(1, {std::string(4096, 'a'), std::string(4096, 'b')},
+                          "scalars")
+                    .ok());
+    const fs::path f = d / dmg.file;
+    if (dmg.truncate) {
+      fs::resize_file(f, fs::file_size(f) - 1);
+    } else {
+      FlipByte(f, fs::file_size(f) - 3);
+    }
+    auto snap = store.Load();
+    ASSERT_FALSE(snap.ok()) << dmg.file;
+    EXPECT_NE(snap.status().message().find(f.string()), std::string::npos)
+        << snap.status().ToString();
+  }
+}
+
+}  // namespace
+}  // namespace krg

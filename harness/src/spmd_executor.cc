@@ -1,0 +1,520 @@
+// The SPMD pass (executor.h RunSpmd) on both engines.
+//
+// The arena is [control block][workload area][one snapshot slab per rank].
+// The control block carries the checkpoint handshake between rank 0 and the
+// master (want -> published), which the master serves while ranks compute:
+// it writes a published set out through the SpmdCheckpointSink and only then
+// allows the next one, so the snapshot slabs are never overwritten while
+// being written. The master never computes a rank.
+//
+// threads: ranks are the threads of one OpenMP team, started from a helper
+// thread so that the calling thread stays the master; the barrier is a
+// mutex/condition-variable barrier that a failing rank or Ctrl-C can abort.
+// procs: ranks are worker processes forked through the platform, sharing a
+// System V segment (mapped before fork, so at the same address everywhere)
+// and a SemBarrier. A worker reports its status over its socket and exits;
+// EOF without a report is a death: the master removes the semaphore set (the
+// others' waits fail at once), kills the rest and fails the pass.
+#include "spmd_executor.h"
+
+#include <omp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#include "krg/shared_arena.h"
+
+namespace krg::internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kAlign = 4096;
+constexpr std::size_t kMaxScalars = SpmdWorkload::kMaxScalarBytes;
+
+std::size_t RoundUp(std::size_t n) {
+  return (n + kAlign - 1) / kAlign * kAlign;
+}
+
+struct Control {
+  std::atomic<std::uint32_t> want{0};       // master -> rank 0: one is due
+  std::atomic<std::uint64_t> published{0};  // rank 0 -> master: set number
+  std::uint32_t restored = 0;
+  std::uint32_t scalar_len = 0;
+  std::uint32_t restored_len = 0;
+  char scalars[kMaxScalars];
+  char restored_scalars[kMaxScalars];
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+
+struct ArenaLayout {
+  std::size_t work = 0;               // offset of the workload's area
+  std::vector<std::size_t> snap;      // offset of each rank's snapshot slab
+  std::vector<std::size_t> snap_len;  // its length
+  std::size_t total = 0;
+
+  static ArenaLayout For(const SpmdWorkload& w, int ranks) {
+    ArenaLayout l;
+    l.work = RoundUp(sizeof(Control));
+    std::size_t at = l.work + RoundUp(w.ArenaBytes(ranks));
+    for (int r = 0; r < ranks; ++r) {
+      l.snap.push_back(at);
+      l.snap_len.push_back(w.SnapshotBytes(r, ranks));
+      at += RoundUp(l.snap_len.back());
+    }
+    l.total = at;
+    return l;
+  }
+};
+
+// The parts of a rank that do not depend on the engine.
+class RankBase : public SpmdRank {
+ public:
+  RankBase(int rank, int ranks, char* base, const ArenaLayout& l)
+      : rank_(rank), ranks_(ranks), base_(base), layout_(l) {}
+  int rank() const override { return rank_; }
+  int ranks() const override { return ranks_; }
+  void* arena() const override { return base_ + layout_.work; }
+  bool SnapshotWanted() override {
+    KRG_CHECK(rank_ == 0);
+    return control()->want.load(std::memory_order_acquire) != 0;
+  }
+  void* SnapshotSlab() override { return base_ + layout_.snap[rank_]; }
+  void SnapshotScalars(std::string_view bytes) override {
+    KRG_CHECK(rank_ == 0 && bytes.size() <= kMaxScalars) << bytes.size();
+    std::memcpy(control()->scalars, bytes.data(), bytes.size());
+    control()->scalar_len = static_cast<std::uint32_t>(bytes.size());
+  }
+  void PublishSnapshot() override {
+    KRG_CHECK(rank_ == 0);
+    control()->want.store(0, std::memory_order_relaxed);
+    control()->published.fetch_add(1, std::memory_order_release);
+  }
+  bool Restored() const override { return control()->restored != 0; }
+  std::string RestoredScalars() const override {
+    return std::string(control()->restored_scalars, control()->restored_len);
+  }
+
+ private:
+  Control* control() const { return reinterpret_cast<Control*>(base_); }
+  const int rank_, ranks_;
+  char* const base_;
+  const ArenaLayout& layout_;
+};
+
+// The master's side of checkpoints: restore before the ranks start, then
+// write out published sets and raise `want` when the next one is due.
+class SnapshotService {
+ public:
+  SnapshotService(SpmdCheckpointSink* sink, char* base, const ArenaLayout& l)
+      : sink_(sink), base_(base), layout_(l) {}
+
+  Status Restore() {
+    if (sink_ == nullptr) return Status::Ok();
+    next_due_ = Clock::now() + Every();
+    KRG_ASSIGN_OR_RETURN(std::optional<SpmdSnapshot> snap, sink_->Load());
+    if (!snap) return Status::Ok();
+    if (snap->slabs.size() != layout_.snap.size()) {
+      return Status::FailedPrecondition(
+          "the checkpoint has " + std::to_string(snap->slabs.size()) +
+          " ranks, this run " + std::to_string(layout_.snap.size()));
+    }
+    for (std::size_t r = 0; r < snap->slabs.size(); ++r) {
+      if (snap->slabs[r].size() != layout_.snap_len[r]) {
+        return Status::FailedPrecondition(
+            "the checkpoint slab of rank " + std::to_string(r) + " has " +
+            std::to_string(snap->slabs[r].size()) + " bytes, expected " +
+            std::to_string(layout_.snap_len[r]));
+      }
+      std::memcpy(base_ + layout_.snap[r], snap->slabs[r].data(),
+                  snap->slabs[r].size());
+    }
+    if (snap->scalars.size() > kMaxScalars) {
+      return Status::FailedPrecondition(
+          "the checkpoint's scalars are too long");
+    }
+    Control* c = control();
+    c->restored = 1;
+    c->restored_len = static_cast<std::uint32_t>(snap->scalars.size());
+    std::memcpy(c->restored_scalars, snap->scalars.data(),
+                snap->scalars.size());
+    c->published.store(snap->seq);
+    written_ = restored_ = snap->seq;
+    return Status::Ok();
+  }
+
+  Status Poll() {
+    if (sink_ == nullptr) return Status::Ok();
+    Control* c = control();
+    const std::uint64_t pub = c->published.load(std::memory_order_acquire);
+    if (pub > written_) {
+      std::vector<std::string_view> slabs;
+      for (std::size_t r = 0; r < layout_.snap.size(); ++r) {
+        slabs.emplace_back(base_ + layout_.snap[r], layout_.snap_len[r]);
+      }
+      KRG_RETURN_IF_ERROR(
+          sink_->Save(pub, slabs, std::string_view(c->scalars, c->scalar_len)));
+      written_ = pub;
+      ++saved_;
+      next_due_ = Clock::now() + Every();
+    } else if (c->want.load() == 0 && Clock::now() >= next_due_) {
+      c->want.store(1, std::memory_order_release);
+    }
+    return Status::Ok();
+  }
+  int saved() const { return saved_; }
+  std::uint64_t restored() const { return restored_; }
+
+ private:
+  Control* control() const { return reinterpret_cast<Control*>(base_); }
+  Clock::duration Every() const {
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(sink_->every_s()));
+  }
+  SpmdCheckpointSink* sink_;
+  char* base_;
+  const ArenaLayout& layout_;
+  std::uint64_t written_ = 0;
+  std::uint64_t restored_ = 0;
+  int saved_ = 0;
+  Clock::time_point next_due_;
+};
+
+// A barrier for threads that a failing rank or the master can abort.
+class ThreadBarrier {
+ public:
+  explicit ThreadBarrier(int parties) : parties_(parties) {}
+  Status Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (aborted_) return Aborted();
+    const unsigned long gen = generation_;
+    if (++arrived_ == parties_) {
+      arrived_ = 0;
+      ++generation_;
+      cv_.notify_all();
+      return Status::Ok();
+    }
+    cv_.wait(lock, [&] { return generation_ != gen || aborted_; });
+    return generation_ != gen ? Status::Ok() : Aborted();
+  }
+  void Abort() {
+    std::lock_guard<std::mutex> lock(mu_);
+    aborted_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  static Status Aborted() {
+    return Status::Internal("the SPMD run is being stopped");
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const int parties_;
+  int arrived_ = 0;
+  unsigned long generation_ = 0;
+  bool aborted_ = false;
+};
+
+class ThreadRank final : public RankBase {
+ public:
+  ThreadRank(int rank, int ranks, char* base, const ArenaLayout& l,
+             ThreadBarrier* barrier)
+      : RankBase(rank, ranks, base, l), barrier_(barrier) {}
+  Status Barrier() override { return barrier_->Wait(); }
+
+ private:
+  ThreadBarrier* barrier_;
+};
+
+class ProcRank final : public RankBase {
+ public:
+  ProcRank(int rank, int ranks, char* base, const ArenaLayout& l,
+           const platform::SemBarrier* barrier)
+      : RankBase(rank, ranks, base, l), barrier_(barrier) {}
+  Status Barrier() override { return barrier_->Wait(&generation_); }
+
+ private:
+  const platform::SemBarrier* barrier_;
+  unsigned long generation_ = 0;
+};
+
+// 64-byte-aligned private memory for the threads engine's arena.
+struct AlignedBuffer {
+  explicit AlignedBuffer(std::size_t n)
+      : p(static_cast<char*>(::operator new(n, std::align_val_t(kAlign)))) {
+    std::memset(p, 0, n);
+  }
+  ~AlignedBuffer() { ::operator delete(p, std::align_val_t(kAlign)); }
+  char* p;
+};
+
+bool Cancelled(const ExecOptions& opts) {
+  return opts.cancel != nullptr && opts.cancel->load();
+}
+
+}  // namespace
+
+Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
+  const int ranks = w.RanksFor(std::max(1, opts.threads));
+  const ArenaLayout layout = ArenaLayout::For(w, ranks);
+  AlignedBuffer buffer(layout.total);
+  new (buffer.p) Control;
+  KRG_RETURN_IF_ERROR(w.Setup(buffer.p + layout.work, ranks));
+  SnapshotService snapshots(opts.spmd_checkpoint, buffer.p, layout);
+  KRG_RETURN_IF_ERROR(snapshots.Restore());
+  ExecReport report;
+  if (snapshots.restored() > 0) {
+    report.events.push_back("resumed from checkpoint set " +
+                            std::to_string(snapshots.restored()));
+  }
+
+  ThreadBarrier barrier(ranks);
+  std::mutex mu;
+  Status first_error;
+  int team = 0;
+  std::atomic<bool> finished{false};
+  std::thread team_thread([&] {
+    omp_set_dynamic(0);
+#pragma omp parallel num_threads(ranks)
+    {
+#pragma omp single
+      team = omp_get_num_threads();
+      // An implicit barrier ends `single`: every thread sees `team`.
+      Status s = team == ranks
+                     ? Status::Ok()
+                     : Status::Unavailable(
+                           "OpenMP gave " + std::to_string(team) +
+                           " threads, the run needs " + std::to_string(ranks));
+      if (s.ok()) {
+        ThreadRank rank(omp_get_thread_num(), ranks, buffer.p, layout,
+                        &barrier);
+        s = w.RunRank(rank);
+      }
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.ok()) first_error = s;
+        barrier.Abort();
+      }
+    }
+    finished = true;
+  });
+  Status service;
+  bool cancelled = false;
+  while (!finished.load()) {
+    if (!cancelled && Cancelled(opts)) {
+      cancelled = true;
+      barrier.Abort();
+    }
+    if (service.ok() && !cancelled) {
+      service = snapshots.Poll();
+      if (!service.ok()) barrier.Abort();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  team_thread.join();
+  if (cancelled) return Status::Cancelled("interrupted");
+  if (!service.ok()) return service.WithContext("checkpoint");
+  if (!first_error.ok()) return first_error;
+  KRG_RETURN_IF_ERROR(w.Finish(buffer.p + layout.work, ranks));
+  report.units = static_cast<std::size_t>(ranks);
+  if (snapshots.saved() > 0) {
+    report.events.push_back(std::to_string(snapshots.saved()) +
+                            " checkpoint(s) written");
+  }
+  return report;
+}
+
+namespace {
+
+// A worker's report: {ok, length} then `length` bytes of error message.
+struct RankReport {
+  std::uint32_t ok;
+  std::uint32_t length;
+};
+
+int RankWorkerMain(const SpmdWorkload& w, int rank, int ranks, char* base,
+                   const ArenaLayout& layout,
+                   const platform::SemBarrier& barrier, int fd) {
+  ProcRank me(rank, ranks, base, layout, &barrier);
+  Status s = w.RunRank(me);
+  const std::string msg = s.ok() ? "" : s.ToString();
+  RankReport rep{s.ok() ? 1u : 0u, static_cast<std::uint32_t>(msg.size())};
+  std::string wire(reinterpret_cast<const char*>(&rep), sizeof rep);
+  wire += msg;
+  const char* p = wire.data();
+  std::size_t left = wire.size();
+  while (left > 0) {
+    ssize_t n = ::send(fd, p, left, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 3;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return s.ok() ? 0 : 1;
+}
+
+struct RankProc {
+  platform::Child child;
+  std::string got;     // bytes of its report so far
+  bool done = false;   // reported (ok or not)
+  bool alive = false;  // not yet reaped
+};
+
+// Kills and reaps every rank still running.
+void StopRanks(std::vector<RankProc>& procs) {
+  for (RankProc& p : procs) {
+    if (p.alive) (void)platform::SendSignal(p.child.pid, SIGKILL);
+  }
+  for (RankProc& p : procs) {
+    if (p.child.fd >= 0) ::close(p.child.fd);
+    p.child.fd = -1;
+    if (p.alive) (void)platform::Reap(p.child.pid, true);
+    p.alive = false;
+  }
+}
+
+}  // namespace
+
+Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
+                                const ExecOptions& opts) {
+  if (opts.slots.empty()) return Status::InvalidArgument("no worker slots");
+  const int ranks = w.RanksFor(static_cast<int>(opts.slots.size()));
+  ExecReport report;
+  if (int stale = platform::ReapStaleIpc(); stale > 0) {
+    report.events.push_back("removed " + std::to_string(stale) +
+                            " semaphore set(s) left by a killed run");
+  }
+  const ArenaLayout layout = ArenaLayout::For(w, ranks);
+  KRG_ASSIGN_OR_RETURN(platform::SharedArena arena,
+                       platform::SharedArena::Create(layout.total));
+  char* base = static_cast<char*>(arena.data());
+  new (base) Control;
+  KRG_RETURN_IF_ERROR(w.Setup(base + layout.work, ranks));
+  SnapshotService snapshots(opts.spmd_checkpoint, base, layout);
+  KRG_RETURN_IF_ERROR(snapshots.Restore());
+  if (snapshots.restored() > 0) {
+    report.events.push_back("resumed from checkpoint set " +
+                            std::to_string(snapshots.restored()));
+  }
+  KRG_ASSIGN_OR_RETURN(platform::SemBarrier barrier,
+                       platform::SemBarrier::Create(ranks));
+  if (opts.on_ipc_created) opts.on_ipc_created(arena.id(), barrier.id());
+
+  std::vector<RankProc> procs(static_cast<std::size_t>(ranks));
+  struct Stop {  // every exit path: no rank outlives the pass
+    std::vector<RankProc>& p;
+    ~Stop() { StopRanks(p); }
+  } stop{procs};
+  const SpmdWorkload& cw = w;
+  for (int r = 0; r < ranks; ++r) {
+    const platform::Node& node = opts.slots[r % opts.slots.size()];
+    KRG_ASSIGN_OR_RETURN(
+        procs[r].child, platform.SpawnWorker(node, [&cw, r, ranks, base,
+                                                    &layout, &barrier](int fd) {
+          return RankWorkerMain(cw, r, ranks, base, layout, barrier, fd);
+        }));
+    procs[r].alive = true;
+    if (opts.on_worker_start) opts.on_worker_start(procs[r].child.pid);
+  }
+  for (std::string& line : platform.ConfirmPlacement(3000)) {
+    report.events.push_back(std::move(line));
+  }
+
+  Status first_error;
+  int reported = 0;
+  std::vector<pollfd> fds(procs.size());
+  char chunk[4096];
+  while (reported < ranks && first_error.ok()) {
+    if (Cancelled(opts)) {
+      barrier.Remove();
+      StopRanks(procs);
+      return Status::Cancelled("interrupted");
+    }
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+      fds[i] = {procs[i].done ? -1 : procs[i].child.fd, POLLIN, 0};
+    }
+    int ready = ::poll(fds.data(), fds.size(), 20);
+    if (ready < 0 && errno != EINTR) {
+      first_error = Status::FromErrno("poll", errno);
+      break;
+    }
+    for (std::size_t i = 0; i < procs.size() && ready > 0; ++i) {
+      if (fds[i].revents == 0) continue;
+      RankProc& p = procs[i];
+      ssize_t n = ::read(p.child.fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        p.got.append(chunk, static_cast<std::size_t>(n));
+        RankReport rep;
+        if (p.got.size() < sizeof rep) continue;
+        std::memcpy(&rep, p.got.data(), sizeof rep);
+        if (p.got.size() < sizeof rep + rep.length) continue;
+        p.done = true;
+        ++reported;
+        if (rep.ok == 0 && first_error.ok()) {
+          first_error = Status::Internal("rank " + std::to_string(i) + ": " +
+                                         p.got.substr(sizeof rep));
+        }
+        continue;
+      }
+      // EOF before a report: the rank died.
+      ::close(p.child.fd);
+      p.child.fd = -1;
+      auto exit = platform::Reap(p.child.pid, true);
+      p.alive = false;
+      const std::string how =
+          exit.ok() && exit->has_value() ? (*exit)->ToString() : "unknown";
+      report.events.push_back("rank " + std::to_string(i) + " (pid " +
+                              std::to_string(p.child.pid) + ") died: " + how);
+      if (first_error.ok()) {
+        first_error = Status::Internal(
+            "rank " + std::to_string(i) + " (pid " +
+            std::to_string(p.child.pid) + ") died (" + how +
+            "); an SPMD run cannot go on without one of its ranks, so the "
+            "others were stopped");
+      }
+    }
+    if (first_error.ok()) {
+      Status s = snapshots.Poll();
+      if (!s.ok()) first_error = s.WithContext("checkpoint");
+    }
+  }
+  if (!first_error.ok()) {
+    barrier.Remove();  // ranks waiting at a barrier give up at once
+    StopRanks(procs);
+    // Ctrl-C reaches the ranks too (one process group): their deaths are
+    // the interrupt's doing, not a failure.
+    if (Cancelled(opts)) return Status::Cancelled("interrupted");
+    return first_error;
+  }
+  for (RankProc& p : procs) {
+    ::close(p.child.fd);
+    p.child.fd = -1;
+    auto exit = platform::Reap(p.child.pid, true);
+    p.alive = false;
+    if (!exit.ok()) return exit.status();
+    if (exit->has_value() && !((*exit)->exited && (*exit)->code == 0)) {
+      return Status::Internal("a rank ended badly after reporting success (" +
+                              (*exit)->ToString() + ")");
+    }
+  }
+  KRG_RETURN_IF_ERROR(w.Finish(base + layout.work, ranks));
+  report.units = static_cast<std::size_t>(ranks);
+  if (snapshots.saved() > 0) {
+    report.events.push_back(std::to_string(snapshots.saved()) +
+                            " checkpoint(s) written");
+  }
+  return report;
+}
+
+}  // namespace krg::internal
