@@ -85,9 +85,10 @@ struct RunRequest {
   RepeatPolicy repeat;
   std::optional<std::filesystem::path> out;
   bool json = false;
+  std::optional<std::string> hostfile;  // mpi: mpirun --hostfile (absolute)
 };
 
-// Adds --engine --threads --size --param --repeat --out --json.
+// Adds --engine --threads --size --param --repeat --out --json --hostfile.
 void AddRunOptions(po::options_description* desc);
 // Reads those options (and the DEMO positional) into `req`.
 Status ReadRunOptions(const po::variables_map& vm, RunRequest* req);

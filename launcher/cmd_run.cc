@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cluster.h"
+#include "mpi_launch.h"
 
 namespace krg::cli {
 namespace {
@@ -39,6 +40,10 @@ std::string Summary(const RunRequest& req, const std::string& platform,
     << (nodes == 1 ? " node" : " nodes");
   if (engine == Engine::kThreads) {
     s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
+  } else if (engine == Engine::kMpi) {
+    s << ", " << m.workers
+      << (m.workers == 1 ? " worker rank" : " worker ranks")
+      << " and a master (rank 0) under mpirun";
   } else {
     s << ", " << m.workers
       << (m.workers == 1 ? " worker process" : " worker processes");
@@ -88,9 +93,11 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   ProgressLine progress(req.demo->name);
   spec.progress = [&progress](const Progress& p) { progress.Update(p); };
   auto layout = platform->Partition(nodes);
-  if (layout.ok() && !layout->note.empty()) Warn(layout->note);
+  if (layout.ok() && !layout->note.empty() && engine != Engine::kMpi) {
+    Warn(layout->note);
+  }
 
-  auto m = Measure(*platform, w, spec);
+  auto m = MeasureEngine(*platform, req, w, spec, *out);
   progress.Clear();
   if (!m.ok()) {
     log << "run failed: " << m.status().ToString() << "\n";
@@ -102,11 +109,12 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
     }
     return Fail(m.status().WithContext(req.demo->name));
   }
+  if (engine == Engine::kMpi && !m->layout_note.empty()) Warn(m->layout_note);
   for (const std::string& e : m->events) {
     log << "event: " << e << "\n";
     if (e.find("did not move") != std::string::npos) Warn(e);
   }
-  Status art = w.WriteArtifacts(*out);
+  Status art = m->artifacts_written ? Status::Ok() : w.WriteArtifacts(*out);
   if (!art.ok()) Warn("artifacts not written: " + art.message());
 
   ResultFile file = NewResultFile(*platform, req.demo->name);
@@ -251,8 +259,8 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     nodes = *n;
   }
   if (req.threads > 1 &&
-      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) ==
-          Engine::kProcs) {
+      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) !=
+          Engine::kThreads) {
     return UsageError("run",
                       "--threads applies to the threads engine: procs "
                       "workers are single-threaded, because Kerrighed never "

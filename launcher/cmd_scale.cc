@@ -11,6 +11,7 @@
 #include "charts.h"
 #include "cli.h"
 #include "cluster.h"
+#include "mpi_launch.h"
 
 namespace krg::cli {
 namespace {
@@ -131,7 +132,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
     ProgressLine progress(req.demo->name + " x" + std::to_string(n));
     spec.progress = [&progress](const Progress& p) { progress.Update(p); };
     if (!req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
-    auto m = Measure(*platform, **w, spec);
+    auto m = MeasureEngine(*platform, req, **w, spec, *out);
     progress.Clear();
     if (!m.ok()) {
       if (m.status().code() == Status::Code::kCancelled) {
@@ -162,7 +163,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
       return Fail(s);
     }
   }
-  (void)(*w)->WriteArtifacts(*out);
+  if (engine != Engine::kMpi) (void)(*w)->WriteArtifacts(*out);  // mpi: rank 0
 
   std::optional<AmdahlFit> fit;
   if (points.size() >= 2) {

@@ -35,6 +35,9 @@ struct RunSpec {
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const Progress&)> progress;
   std::function<void(pid_t)> on_worker_start;
+  // When set, runs the passes instead of the engine's own executor: the mpi
+  // engine's rank 0 passes its master here. Engine::kMpi requires it.
+  Executor* executor = nullptr;
 };
 
 struct Measurement {
@@ -46,6 +49,7 @@ struct Measurement {
   int worker_restarts = 0;
   std::vector<std::string> events;  // deaths, notes
   std::string layout_note;          // e.g. "nodes share CPUs"
+  bool artifacts_written = false;   // mpi: rank 0 already wrote them
 };
 
 // REQUIRES: spec.nodes >= 1
