@@ -25,6 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 constexpr auto kKillGrace = std::chrono::seconds(10);
+constexpr int kOrphanGraceMs = 5000;  // for ranks to die of mpirun's SIGTERM
 
 // Reads what mpirun appended to its log since the last call, line by line.
 class LogTail {
@@ -61,6 +62,7 @@ bool StartsWith(const std::string& s, const char* prefix) {
 struct JobOutput {
   std::optional<json> result;
   std::string text;  // everything else, for the failure message and the log
+  platform::ExitInfo exit;
 };
 
 void OnLine(const std::string& line, const RunSpec& spec,
@@ -277,6 +279,33 @@ std::string OversubscriptionNote(const MpiJob& job, int cpus) {
                            : "");
 }
 
+// Waits for mpirun to end, following its output; on a cancel ends the job.
+Result<JobOutput> WaitForJob(pid_t pid, const RunSpec& spec,
+                             const fs::path& log) {
+  const Clock::time_point start = Clock::now();
+  LogTail tail(log);
+  JobOutput out;
+  auto on_line = [&](const std::string& line) {
+    OnLine(line, spec, start, &out);
+  };
+  for (;;) {
+    auto ended = platform::Reap(pid, /*block=*/false);
+    if (!ended.ok()) return ended.status();
+    tail.Poll(on_line);
+    if (ended->has_value()) {
+      out.exit = **ended;
+      break;
+    }
+    if (spec.cancel != nullptr && spec.cancel->load()) {
+      EndJob(pid);
+      return Status::Cancelled("interrupted");
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  tail.Poll(on_line);
+  return out;
+}
+
 Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec) {
   KRG_RETURN_IF_ERROR(MpiEngineAvailable());
   const fs::path self = platform::ExecutablePath();
@@ -285,41 +314,24 @@ Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec) {
   }
   KRG_ASSIGN_OR_RETURN(fs::path dir, MakeJobDir());
   const fs::path log = dir / "mpirun.log";
+  // When a job aborts, mpirun exits before its ranks are gone: adopt them,
+  // so that nothing outlives this call (ReapAllChildren below).
+  KRG_RETURN_IF_ERROR(platform::AdoptOrphans(true));
   auto pid = platform::StartCommand(
       MpirunArgv(job, self.string(), ::geteuid() == 0), log.string());
-  if (!pid.ok()) return pid.status();
-  const Clock::time_point start = Clock::now();
-  LogTail tail(log);
-  JobOutput out;
-  auto on_line = [&](const std::string& line) {
-    OnLine(line, spec, start, &out);
-  };
-  platform::ExitInfo exit;
-  for (;;) {
-    auto ended = platform::Reap(*pid, /*block=*/false);
-    if (!ended.ok()) return ended.status();
-    tail.Poll(on_line);
-    if (ended->has_value()) {
-      exit = **ended;
-      break;
-    }
-    if (spec.cancel != nullptr && spec.cancel->load()) {
-      EndJob(*pid);
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-      return Status::Cancelled("interrupted");
-    }
-    std::this_thread::sleep_for(kPollInterval);
+  Result<JobOutput> out =
+      pid.ok() ? WaitForJob(*pid, spec, log) : Result<JobOutput>(pid.status());
+  platform::ReapAllChildren(kOrphanGraceMs);
+  (void)platform::AdoptOrphans(false);
+  if (out.ok() && !out->result) {  // keep mpirun's output for the user
+    return Status::Internal(
+        "the mpi job failed: " + DescribeMpiFailure(out->text, out->exit) +
+        " (mpirun's output: " + log.string() + ")");
   }
-  tail.Poll(on_line);
-  if (out.result) {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-    return ReadResult(*out.result);
-  }
-  return Status::Internal(
-      "the mpi job failed: " + DescribeMpiFailure(out.text, exit) +
-      " (mpirun's output: " + log.string() + ")");
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (!out.ok()) return out.status();
+  return ReadResult(*out->result);
 }
 
 Result<Measurement> MeasureEngine(platform::Platform& platform,

@@ -1,12 +1,21 @@
 // Background commands (StartCommand) and thread counts (ThreadCount): what
-// `krgdemo show` needs to start a multi-threaded process and watch it.
+// `krgdemo show` needs to start a multi-threaded process and watch it; and
+// adopting and reaping orphaned descendants (the mpi engine's ranks).
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "krg/platform.h"
@@ -61,6 +70,75 @@ Result<int> ThreadCount(pid_t pid) {
   while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
   ::closedir(dir);
   return n;
+}
+
+}  // namespace krg::platform
+
+namespace krg::platform {
+
+Status AdoptOrphans(bool on) {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0) != 0) {
+    return Status::FromErrno("prctl(PR_SET_CHILD_SUBREAPER)", errno);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Pids whose parent is this process, from /proc/<pid>/stat.
+std::vector<pid_t> Children() {
+  std::vector<pid_t> kids;
+  DIR* dir = ::opendir("/proc");
+  if (dir == nullptr) return kids;
+  const pid_t self = ::getpid();
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
+        ppid == self) {
+      kids.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+    }
+  }
+  ::closedir(dir);
+  return kids;
+}
+
+}  // namespace
+
+int ReapAllChildren(int timeout_ms) {
+  int reaped = 0;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
+    if (r > 0) {
+      ++reaped;
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return reaped;  // ECHILD: none left
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Killing a child may orphan its own children to us: kill until none.
+  const auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    for (pid_t pid : Children()) ::kill(pid, SIGKILL);
+    const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
+    if (r > 0) {
+      ++reaped;
+      continue;
+    }
+    if (r < 0 && errno != EINTR) return reaped;
+    if (std::chrono::steady_clock::now() >= hard) return reaped;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 }  // namespace krg::platform

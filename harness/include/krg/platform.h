@@ -220,6 +220,15 @@ Result<pid_t> StartCommand(const std::vector<std::string>& argv,
 // How many threads process `pid` has now; kNotFound when it is gone.
 Result<int> ThreadCount(pid_t pid);
 
+// While `on`, orphaned descendants of this process become its children
+// (Linux PR_SET_CHILD_SUBREAPER): a launcher that exits before its own
+// children (mpirun, when a job aborts) leaves them to be reaped here.
+Status AdoptOrphans(bool on);
+// Waits up to `timeout_ms` for every child of this process to end, then
+// kills (SIGKILL) and reaps those still running. Returns how many it reaped.
+// REQUIRES: no other child of this process is meant to outlive the call.
+int ReapAllChildren(int timeout_ms);
+
 }  // namespace krg::platform
 
 #endif  // KRG_PLATFORM_H_
