@@ -6,6 +6,7 @@
 #include "build_info.h"
 #include "cli.h"
 #include "cluster.h"
+#include "mpi_launch.h"
 
 namespace krg::cli {
 namespace {
@@ -59,6 +60,10 @@ int InfoCommand(const std::vector<std::string>& args) {
   if (!info.ok()) return Fail(info.status());
   const ToolInfo tool = ThisTool();
   const bool gnuplot = platform::ProgramExists("gnuplot");
+  const Status mpi = MpiEngineAvailable();
+  const std::string mpi_text =
+      mpi.ok() ? "the mpi engine is available (" + MpirunProgram() + ")"
+               : mpi.message();
   if (vm["json"].as<bool>()) {
     nlohmann::json nodes = nlohmann::json::array();
     for (const platform::Node& n : info->nodes) {
@@ -67,22 +72,24 @@ int InfoCommand(const std::vector<std::string>& args) {
                        {"mem_mb", n.mem_mb},
                        {"load", n.load}});
     }
-    nlohmann::json out = {{"platform", info->platform},
-                          {"kernel", info->kernel},
-                          {"cpu_model", info->cpu_model},
-                          {"usable_cpus", info->usable_cpus},
-                          {"mem_mb", info->mem_mb},
-                          {"cpu_load", info->cpu_load},
-                          {"nodes", nodes},
-                          {"kerrighed", KerrighedRecord(*info, {})},
-                          {"krgdemo",
-                           {{"version", tool.version},
-                            {"git", tool.git},
-                            {"build_type", tool.build_type},
-                            {"compiler", tool.compiler},
-                            {"native", KRG_NATIVE_BUILD == 1}}},
-                          {"opencv", CV_VERSION},
-                          {"gnuplot", gnuplot}};
+    nlohmann::json out = {
+        {"platform", info->platform},
+        {"kernel", info->kernel},
+        {"cpu_model", info->cpu_model},
+        {"usable_cpus", info->usable_cpus},
+        {"mem_mb", info->mem_mb},
+        {"cpu_load", info->cpu_load},
+        {"nodes", nodes},
+        {"kerrighed", KerrighedRecord(*info, {})},
+        {"krgdemo",
+         {{"version", tool.version},
+          {"git", tool.git},
+          {"build_type", tool.build_type},
+          {"compiler", tool.compiler},
+          {"native", KRG_NATIVE_BUILD == 1}}},
+        {"opencv", CV_VERSION},
+        {"gnuplot", gnuplot},
+        {"mpi", {{"available", mpi.ok()}, {"detail", mpi_text}}}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -112,6 +119,7 @@ int InfoCommand(const std::vector<std::string>& args) {
               gnuplot ? "found"
                       : "not found (charts are written as .gp "
                         "scripts only)");
+  std::printf("mpi        %s\n", mpi_text.c_str());
   return kExitOk;
 }
 

@@ -272,6 +272,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("run", w.status().message());
+  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
+    return UsageError("run", s.message());
+  }
   if (vm.count("checkpoint-every")) {
     auto every = ParsePositive("--checkpoint-every",
                                vm["checkpoint-every"].as<std::string>(), 86400);

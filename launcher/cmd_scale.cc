@@ -107,6 +107,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
   }
   auto w = req.demo->make(req.config);
   if (!w.ok()) return UsageError("scale", w.status().message());
+  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
+    return UsageError("scale", s.message());
+  }
   auto out = PrepareOutDir(req.out, "scale-" + req.demo->name);
   if (!out.ok()) return Fail(out.status());
   const Engine engine = req.engine.value_or(Engine::kProcs);

@@ -303,6 +303,10 @@ Result<JobOutput> WaitForJob(pid_t pid, const RunSpec& spec,
     std::this_thread::sleep_for(kPollInterval);
   }
   tail.Poll(on_line);
+  // Ctrl-C on a terminal reaches mpirun too, which may end the job first.
+  if (spec.cancel != nullptr && spec.cancel->load()) {
+    return Status::Cancelled("interrupted");
+  }
   return out;
 }
 
@@ -334,15 +338,21 @@ Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec) {
   return ReadResult(*out->result);
 }
 
+Status MpiRuns(std::optional<Engine> engine, const std::string& demo,
+               const Workload& w) {
+  if (engine != Engine::kMpi || w.shape() == Shape::kFarm) return Status::Ok();
+  return Status::InvalidArgument(
+      demo +
+      " does not run on the mpi engine yet (the mpi engine runs the farm "
+      "demos; use --engine procs or threads)");
+}
+
 Result<Measurement> MeasureEngine(platform::Platform& platform,
                                   const RunRequest& req, Workload& w,
                                   const RunSpec& spec,
                                   const fs::path& artifacts_dir) {
   if (spec.engine != Engine::kMpi) return Measure(platform, w, spec);
-  if (w.shape() != Shape::kFarm) {
-    return Status::InvalidArgument(req.demo->name +
-                                   " does not run on the mpi engine yet");
-  }
+  KRG_RETURN_IF_ERROR(MpiRuns(spec.engine, req.demo->name, w));
   MpiJob job;
   job.demo = req.demo->name;
   job.config = req.config;

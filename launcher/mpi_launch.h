@@ -72,6 +72,11 @@ std::string DescribeMpiFailure(const std::string& output,
 // they fit, or when a hostfile decides where ranks go).
 std::string OversubscriptionNote(const MpiJob& job, int cpus);
 
+// Ok unless `engine` is mpi and `w` is not a farm: "poisson does not run on
+// the mpi engine yet" (kInvalidArgument).
+Status MpiRuns(std::optional<Engine> engine, const std::string& demo,
+               const Workload& w);
+
 // Runs `job` under mpirun and returns rank 0's measurement. spec.progress
 // and spec.cancel work as for Measure(); a cancel ends the job (kCancelled).
 Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec);

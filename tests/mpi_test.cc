@@ -133,6 +133,7 @@ struct Background {
   fs::path err;
 };
 
+// In its own process group, as a shell runs a foreground job.
 Background Start(const std::vector<std::string>& args, const fs::path& dir) {
   fs::create_directories(dir);
   Background b;
@@ -147,10 +148,14 @@ Background Start(const std::vector<std::string>& args, const fs::path& dir) {
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, b.err.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   EXPECT_EQ(
-      ::posix_spawn(&b.pid, KRGDEMO_BIN, &fa, nullptr, argv.data(), environ),
-      0);
+      ::posix_spawn(&b.pid, KRGDEMO_BIN, &fa, &attr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   return b;
 }
 
@@ -232,19 +237,31 @@ TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
   fs::remove_all(dir);
 }
 
-TEST(MpiTest, InterruptEndsTheJobAndExits130) {
+// `group`: Ctrl-C on a terminal, which reaches the launcher and mpirun (the
+// ranks have process groups of their own); otherwise the launcher alone.
+void ExpectInterruptEndsTheJob(bool group) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const fs::path dir = TempDir("interrupt");
+  const fs::path dir = TempDir(group ? "ctrl_c" : "sigint");
   Background b = Start(
       {"run", "mandelbrot", "--size", "medium", "--engine", "mpi", "--nodes",
        "2", "--repeat", "500", "--out", (dir / "out").string()},
       dir);
   ASSERT_EQ(WaitForRanks(dir.string(), 3).size(), 3u) << ReadFile(b.err);
-  ASSERT_EQ(::kill(b.pid, SIGINT), 0);
+  ASSERT_EQ(::kill(group ? -b.pid : b.pid, SIGINT), 0);
   EXPECT_EQ(WaitExit(b.pid), 130) << ReadFile(b.err);
+  const std::string err = ReadFile(b.err);
+  EXPECT_NE(err.find("krgdemo: interrupted"), std::string::npos) << err;
   ExpectNoOrphan(dir.string());
   EXPECT_FALSE(fs::exists(dir / "out" / "run.json"));
   fs::remove_all(dir);
+}
+
+TEST(MpiTest, InterruptEndsTheJobAndExits130) {
+  ExpectInterruptEndsTheJob(/*group=*/false);
+}
+
+TEST(MpiTest, CtrlCOnATerminalEndsTheJobAndExits130) {
+  ExpectInterruptEndsTheJob(/*group=*/true);
 }
 
 #endif  // KRG_HAVE_MPI
