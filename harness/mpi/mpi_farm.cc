@@ -7,10 +7,12 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,21 +23,27 @@ namespace {
 constexpr int kTagUnit = 1;
 constexpr int kTagStop = 2;
 constexpr int kTagResult = 3;
-constexpr int kUnitsInFlight = 2;  // per worker rank: hides the round trip
+// Per worker rank: hides the round trip, and rank 0's polling delay.
+constexpr std::size_t kUnitsInFlight = 3;
 
 struct ResultHeader {
   std::uint64_t unit;
   std::uint64_t ok;
 };
 
+struct Sending {
+  MPI_Request request = MPI_REQUEST_NULL;
+  std::string buffer;
+};
+
 // Polls without burning a CPU: a few quick checks, then sleeps that grow
-// from 20 us to 1 ms (a result waits at most that long to be noticed).
+// from 20 us to 250 us (a result waits about that long to be noticed).
 class Backoff {
  public:
   void Wait() {
     if (++polls_ < 64) return;
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
-    if (sleep_us_ < 1000) sleep_us_ *= 2;
+    if (sleep_us_ < 250) sleep_us_ = std::min(250, 2 * sleep_us_);
   }
 
  private:
@@ -98,7 +106,7 @@ Result<ExecReport> FarmMaster::RunFarm(FarmWorkload& w,
   Status failure;
   auto dispatch = [&](int rank) {
     while (!stop_handing_out && next < n &&
-           in_flight[static_cast<std::size_t>(rank)] < kUnitsInFlight) {
+           in_flight[static_cast<std::size_t>(rank)] < int(kUnitsInFlight)) {
       SendIndex(rank, kTagUnit, next++);
       ++in_flight[static_cast<std::size_t>(rank)];
       ++outstanding;
@@ -177,11 +185,15 @@ void StopFarm() {
 }
 
 Status ServeFarm(const FarmWorkload& w) {
-  std::string in, bytes, out;
+  // Results on their way to rank 0. A large one goes by MPI's rendezvous
+  // protocol, which completes only once rank 0 receives it: meanwhile this
+  // rank computes its next unit (std::deque keeps the buffers in place).
+  std::deque<Sending> sending;
+  std::string in, bytes;
   for (;;) {
     const MPI_Status st = Probe(0, MPI_ANY_TAG);
     Receive(st, &in);
-    if (st.MPI_TAG == kTagStop) return Status::Ok();
+    if (st.MPI_TAG == kTagStop) break;
     std::uint64_t unit = 0;
     if (st.MPI_TAG != kTagUnit || in.size() != sizeof unit) {
       return Status::Internal("unexpected message from rank 0 (tag " +
@@ -193,14 +205,19 @@ Status ServeFarm(const FarmWorkload& w) {
                    ? w.RunUnit(static_cast<std::size_t>(unit), &bytes)
                    : Status::Internal("unit index out of range");
     if (!s.ok()) bytes = s.message();
+    if (sending.size() >= kUnitsInFlight) {
+      WaitFor(&sending.front().request);
+      sending.pop_front();
+    }
     const ResultHeader h{unit, s.ok() ? 1u : 0u};
-    out.assign(reinterpret_cast<const char*>(&h), sizeof h);
-    out += bytes;
-    MPI_Request request;
-    MPI_Isend(out.data(), static_cast<int>(out.size()), MPI_BYTE, 0, kTagResult,
-              MPI_COMM_WORLD, &request);
-    WaitFor(&request);
+    Sending& out = sending.emplace_back();
+    out.buffer.assign(reinterpret_cast<const char*>(&h), sizeof h);
+    out.buffer += bytes;
+    MPI_Isend(out.buffer.data(), static_cast<int>(out.buffer.size()), MPI_BYTE,
+              0, kTagResult, MPI_COMM_WORLD, &out.request);
   }
+  for (Sending& out : sending) WaitFor(&out.request);
+  return Status::Ok();
 }
 
 }  // namespace krg::mpi

@@ -45,7 +45,7 @@ class Session {
   int size_ = 1;
 };
 
-// Rank 0's executor: units go to ranks 1..size-1, two in flight per rank.
+// Rank 0's executor: units go to ranks 1..size-1, three in flight per rank.
 // RunFarm returns only once no unit is in flight (after a failure or a
 // cancel too), so the next pass or Stop() finds quiet channels.
 // REQUIRES: a Session exists, this is rank 0 and size >= 2.
