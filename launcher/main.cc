@@ -57,12 +57,10 @@ void Usage(std::FILE* to) {
 
 int main(int argc, char** argv) {
   using namespace krg::cli;
-#ifdef KRG_HAVE_MPI
   // A rank of an mpi engine job: no interrupt flag, mpirun's signals end it.
   if (argc >= 2 && std::strcmp(argv[1], kMpiRankCommand) == 0) {
     return MpiRankMain(argc, argv);
   }
-#endif
   (void)InterruptFlag();  // Ctrl-C stops workers cleanly, exit 130
   if (argc < 2) {
     Usage(stderr);

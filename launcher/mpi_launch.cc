@@ -121,6 +121,14 @@ std::string MpirunProgram() {
   return env != nullptr && *env != '\0' ? env : "mpirun";
 }
 
+#ifndef KRG_HAVE_MPI
+int MpiRankMain(int, char**) {
+  std::fprintf(stderr, "krgdemo: error: %s\n",
+               MpiEngineAvailable().message().c_str());
+  return kExitUsage;
+}
+#endif
+
 Status MpiEngineAvailable() {
 #ifndef KRG_HAVE_MPI
   return Status::InvalidArgument(

@@ -88,8 +88,8 @@ Result<Measurement> MeasureEngine(platform::Platform& platform,
                                   const RunSpec& spec,
                                   const std::filesystem::path& artifacts_dir);
 
-// `krgdemo __mpi-rank REQUEST`: what every rank of the job runs. Only in
-// builds with the mpi engine (launcher/mpi_rank.cc).
+// `krgdemo __mpi-rank REQUEST`: what every rank of the job runs
+// (launcher/mpi_rank.cc; in a build without the mpi engine, an error).
 int MpiRankMain(int argc, char** argv);
 
 }  // namespace krg::cli

@@ -6,6 +6,7 @@
 // that cannot go on prints an error marker and aborts the job.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "cli.h"
@@ -69,12 +70,14 @@ int Master(const MpiJob& job, Workload& w) {
 }  // namespace
 
 int MpiRankMain(int argc, char** argv) {
-  mpi::Session session(&argc, &argv);
-  if (argc != 3) {
-    FailRank(session, Status::InvalidArgument(
-                          "usage: krgdemo __mpi-rank REQUEST (internal: "
-                          "started by --engine mpi)"));
+  if (argc != 3 || std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) {
+    std::fprintf(stderr,
+                 "krgdemo: error: %s is internal: mpirun starts it for "
+                 "--engine mpi (see 'krgdemo run --help')\n",
+                 kMpiRankCommand);
+    return kExitUsage;
   }
+  mpi::Session session(&argc, &argv);
   auto parsed = json::parse(argv[2], nullptr, /*allow_exceptions=*/false);
   auto job = MpiJobFromJson(parsed);
   if (!job.ok()) FailRank(session, job.status());
