@@ -63,9 +63,9 @@ TEST(MpiTest, UnavailableEngineAndMisusedHostfileAreUsageErrors) {
                    {"KRGDEMO_MPIRUN=/nonexistent/mpirun"});
   ExpectUsageError({"run", "mandelbrot", "--hostfile", "/etc/hostname"},
                    "--hostfile applies to the mpi engine");
+#ifdef KRG_HAVE_MPI
   ExpectUsageError({"run", "mandelbrot", "--engine", "mpi", "--threads", "2"},
                    "--threads applies to the threads engine");
-#ifdef KRG_HAVE_MPI
   ExpectUsageError(
       {"run", "mandelbrot", "--engine", "mpi", "--hostfile", "/nonexistent"},
       "--hostfile /nonexistent: cannot read it");
