@@ -331,13 +331,14 @@ Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec) {
   KRG_ASSIGN_OR_RETURN(fs::path dir, MakeJobDir());
   const fs::path log = dir / "mpirun.log";
   // When a job aborts, mpirun exits before its ranks are gone: adopt them,
-  // so that nothing outlives this call (ReapAllChildren below).
+  // so that nothing outlives this call (ReapChildrenExcept below).
+  const std::vector<pid_t> before = platform::ChildPids();
   KRG_RETURN_IF_ERROR(platform::AdoptOrphans(true));
   auto pid = platform::StartCommand(
       MpirunArgv(job, self.string(), ::geteuid() == 0), log.string());
   Result<JobOutput> out =
       pid.ok() ? WaitForJob(*pid, spec, log) : Result<JobOutput>(pid.status());
-  platform::ReapAllChildren(kOrphanGraceMs);
+  platform::ReapChildrenExcept(before, kOrphanGraceMs);
   (void)platform::AdoptOrphans(false);
   if (out.ok() && !out->result) {  // keep mpirun's output for the user
     return Status::Internal(

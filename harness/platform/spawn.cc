@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -83,10 +84,7 @@ Status AdoptOrphans(bool on) {
   return Status::Ok();
 }
 
-namespace {
-
-// Pids whose parent is this process, from /proc/<pid>/stat.
-std::vector<pid_t> Children() {
+std::vector<pid_t> ChildPids() {
   std::vector<pid_t> kids;
   DIR* dir = ::opendir("/proc");
   if (dir == nullptr) return kids;
@@ -109,36 +107,34 @@ std::vector<pid_t> Children() {
   return kids;
 }
 
-}  // namespace
-
-int ReapAllChildren(int timeout_ms) {
+int ReapChildrenExcept(const std::vector<pid_t>& keep, int timeout_ms) {
+  auto others = [&keep] {
+    std::vector<pid_t> kids;
+    for (pid_t pid : ChildPids()) {
+      if (std::find(keep.begin(), keep.end(), pid) == keep.end()) {
+        kids.push_back(pid);
+      }
+    }
+    return kids;
+  };
   int reaped = 0;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
-    if (r > 0) {
-      ++reaped;
-      continue;
+  auto reap = [&reaped](pid_t pid) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) ++reaped;
+  };
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  const auto deadline = now() + std::chrono::milliseconds(timeout_ms);
+  // Then killing: a killed child may orphan its own children to us, and a
+  // process in the kernel may take a moment to die (bounded either way).
+  const auto hard = deadline + std::chrono::seconds(5);
+  for (std::vector<pid_t> kids = others(); !kids.empty(); kids = others()) {
+    if (now() >= hard) break;
+    for (pid_t pid : kids) {
+      if (now() >= deadline) ::kill(pid, SIGKILL);
+      reap(pid);
     }
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return reaped;  // ECHILD: none left
-    if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // Killing a child may orphan its own children to us: kill until none.
-  const auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    for (pid_t pid : Children()) ::kill(pid, SIGKILL);
-    const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
-    if (r > 0) {
-      ++reaped;
-      continue;
-    }
-    if (r < 0 && errno != EINTR) return reaped;
-    if (std::chrono::steady_clock::now() >= hard) return reaped;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  return reaped;
 }
 
 }  // namespace krg::platform

@@ -224,10 +224,12 @@ Result<int> ThreadCount(pid_t pid);
 // (Linux PR_SET_CHILD_SUBREAPER): a launcher that exits before its own
 // children (mpirun, when a job aborts) leaves them to be reaped here.
 Status AdoptOrphans(bool on);
-// Waits up to `timeout_ms` for every child of this process to end, then
-// kills (SIGKILL) and reaps those still running. Returns how many it reaped.
-// REQUIRES: no other child of this process is meant to outlive the call.
-int ReapAllChildren(int timeout_ms);
+// This process's children now (from /proc), zombies included.
+std::vector<pid_t> ChildPids();
+// Waits up to `timeout_ms` for every child of this process that is not in
+// `keep` to end, then kills (SIGKILL) and reaps those still running; bounded.
+// Returns how many it reaped.
+int ReapChildrenExcept(const std::vector<pid_t>& keep, int timeout_ms);
 
 }  // namespace krg::platform
 
