@@ -72,24 +72,23 @@ int InfoCommand(const std::vector<std::string>& args) {
                        {"mem_mb", n.mem_mb},
                        {"load", n.load}});
     }
-    nlohmann::json out = {
-        {"platform", info->platform},
-        {"kernel", info->kernel},
-        {"cpu_model", info->cpu_model},
-        {"usable_cpus", info->usable_cpus},
-        {"mem_mb", info->mem_mb},
-        {"cpu_load", info->cpu_load},
-        {"nodes", nodes},
-        {"kerrighed", KerrighedRecord(*info, {})},
-        {"krgdemo",
-         {{"version", tool.version},
-          {"git", tool.git},
-          {"build_type", tool.build_type},
-          {"compiler", tool.compiler},
-          {"native", KRG_NATIVE_BUILD == 1}}},
-        {"opencv", CV_VERSION},
-        {"gnuplot", gnuplot},
-        {"mpi", {{"available", mpi.ok()}, {"detail", mpi_text}}}};
+    nlohmann::json out = {{"platform", info->platform},
+                          {"kernel", info->kernel},
+                          {"cpu_model", info->cpu_model},
+                          {"usable_cpus", info->usable_cpus},
+                          {"mem_mb", info->mem_mb},
+                          {"cpu_load", info->cpu_load},
+                          {"nodes", nodes},
+                          {"kerrighed", KerrighedRecord(*info, {})},
+                          {"krgdemo",
+                           {{"version", tool.version},
+                            {"git", tool.git},
+                            {"build_type", tool.build_type},
+                            {"compiler", tool.compiler},
+                            {"native", KRG_NATIVE_BUILD == 1}}},
+                          {"opencv", CV_VERSION},
+                          {"gnuplot", gnuplot}};
+    out["mpi"] = {{"available", mpi.ok()}, {"detail", mpi_text}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
