@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cluster.h"
+#include "mpi_launch.h"
 
 namespace krg::cli {
 
@@ -68,10 +69,12 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
 
 void AddRunOptions(po::options_description* desc) {
   desc->add_options()(
-      "engine", po::value<std::string>()->value_name("threads|procs"),
+      "engine", po::value<std::string>()->value_name("threads|procs|mpi"),
       "threads: OpenMP threads in one process (one node); procs: one "
       "single-threaded worker process per node, the shape that spreads over "
-      "a cluster (default: threads for 1 node, procs for more)")(
+      "a cluster; mpi: one MPI rank per node plus a master rank, started by "
+      "mpirun, for a cluster without an SSI (default: threads for 1 node, "
+      "procs for more)")(
       "threads", po::value<std::string>()->value_name("T"),
       "use this to set the thread count of the threads engine (default: "
       "every CPU of the nodes)")(
@@ -93,7 +96,10 @@ void AddRunOptions(po::options_description* desc) {
       "use this to choose the results folder (default: a new timestamped "
       "folder under ./krgdemo-results/)")(
       "json", po::bool_switch(),
-      "print run.json on stdout instead of a summary");
+      "print run.json on stdout instead of a summary")(
+      "hostfile", po::value<std::string>()->value_name("FILE"),
+      "mpi: use this to run the ranks on the hosts of an Open MPI hostfile, "
+      "passed to mpirun (default: this machine, oversubscribed if needed)");
 }
 
 Result<int> ParsePositive(const std::string& option, const std::string& text,
@@ -129,6 +135,20 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
   if (vm.count("engine")) {
     KRG_ASSIGN_OR_RETURN(req->engine,
                          ParseEngine(vm["engine"].as<std::string>()));
+    if (req->engine == Engine::kMpi) KRG_RETURN_IF_ERROR(MpiEngineAvailable());
+  }
+  if (vm.count("hostfile")) {
+    const std::filesystem::path file = vm["hostfile"].as<std::string>();
+    if (req->engine != Engine::kMpi) {
+      return Status::InvalidArgument(
+          "--hostfile applies to the mpi engine (add --engine mpi)");
+    }
+    if (!std::filesystem::is_regular_file(file) ||
+        !std::ifstream(file).good()) {
+      return Status::InvalidArgument("--hostfile " + file.string() +
+                                     ": cannot read it");
+    }
+    req->hostfile = std::filesystem::absolute(file).string();
   }
   if (vm.count("threads")) {
     KRG_ASSIGN_OR_RETURN(

@@ -88,13 +88,14 @@ struct RunRequest {
   std::optional<std::filesystem::path> out;
   bool json = false;
   bool events = false;  // run --events: events.ndjson for the dashboard
+  std::optional<std::string> hostfile;  // mpi: mpirun --hostfile (absolute)
 };
 
 // `krgdemo run` of a service demo (webfarm): the sweep under wrk or
 // serve_only, run.json and charts (cmd_run_service.cc). `bind` is --bind.
 int RunServiceDemo(RunRequest& req, int nodes, const std::string& bind);
 
-// Adds --engine --threads --size --param --repeat --out --json.
+// Adds --engine --threads --size --param --repeat --out --json --hostfile.
 void AddRunOptions(po::options_description* desc);
 // Reads those options (and the DEMO positional) into `req`.
 Status ReadRunOptions(const po::variables_map& vm, RunRequest* req);

@@ -14,6 +14,7 @@
 #include "compare.h"
 #include "krg/metadata.h"
 #include "micro_bench.h"
+#include "mpi_launch.h"
 #include "report.h"
 
 namespace krg::cli {
@@ -149,7 +150,7 @@ std::optional<int> RunOne(BenchState& s, const PlannedRun& p,
   spec.cancel = InterruptFlag();
   ProgressLine progress(e.demo + " x" + std::to_string(p.nodes));
   spec.progress = [&progress](const Progress& pr) { progress.Update(pr); };
-  auto m = Measure(platform, **w, spec);
+  auto m = MeasureEngine(platform, req, **w, spec, {});
   progress.Clear();
   if (!m.ok()) {
     if (m.status().code() == Status::Code::kCancelled) return Interrupted(s);
@@ -226,6 +227,12 @@ int RunSuite(BenchState& s) {
                "results in %s\n",
                s.suite.name.c_str(), plan.size(), todo, s.file.label.c_str(),
                s.out.c_str());
+  for (const PlannedRun& p : plan) {
+    if (p.entry->engine != Engine::kMpi || done.count(p.id)) continue;
+    if (Status why = MpiEngineAvailable(); !why.ok()) {
+      return UsageError("bench", why.message());
+    }
+  }
   auto platform = platform::DetectPlatform();
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (done.count(plan[i].id)) continue;

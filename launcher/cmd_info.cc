@@ -6,6 +6,7 @@
 #include "build_info.h"
 #include "cli.h"
 #include "cluster.h"
+#include "mpi_launch.h"
 #include "scientific/mandelbrot_kernel.h"
 
 namespace krg::cli {
@@ -69,6 +70,10 @@ int InfoCommand(const std::vector<std::string>& args) {
   if (!info.ok()) return Fail(info.status());
   const ToolInfo tool = ThisTool();
   const bool gnuplot = platform::ProgramExists("gnuplot");
+  const Status mpi = MpiEngineAvailable();
+  const std::string mpi_text =
+      mpi.ok() ? "the mpi engine is available (" + MpirunProgram() + ")"
+               : mpi.message();
   if (vm["json"].as<bool>()) {
     nlohmann::json nodes = nlohmann::json::array();
     for (const platform::Node& n : info->nodes) {
@@ -97,6 +102,7 @@ int InfoCommand(const std::vector<std::string>& args) {
                             {"supported", SupportedIsaNames()}}},
                           {"opencv", CV_VERSION},
                           {"gnuplot", gnuplot}};
+    out["mpi"] = {{"available", mpi.ok()}, {"detail", mpi_text}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -129,6 +135,7 @@ int InfoCommand(const std::vector<std::string>& args) {
               gnuplot ? "found"
                       : "not found (charts are written as .gp "
                         "scripts only)");
+  std::printf("mpi        %s\n", mpi_text.c_str());
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cluster.h"
 #include "journal_run.h"
+#include "mpi_launch.h"
 #include "run_events.h"
 
 namespace krg::cli {
@@ -41,6 +42,10 @@ std::string Summary(const RunRequest& req, const std::string& platform,
     << (nodes == 1 ? " node" : " nodes");
   if (engine == Engine::kThreads) {
     s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
+  } else if (engine == Engine::kMpi) {
+    s << ", " << m.workers
+      << (m.workers == 1 ? " worker rank" : " worker ranks")
+      << " and a master (rank 0) under mpirun";
   } else {
     s << ", " << m.workers
       << (m.workers == 1 ? " worker process" : " worker processes");
@@ -115,9 +120,11 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
     };
   }
   auto layout = platform->Partition(nodes);
-  if (layout.ok() && !layout->note.empty()) Warn(layout->note);
+  if (layout.ok() && !layout->note.empty() && engine != Engine::kMpi) {
+    Warn(layout->note);
+  }
 
-  auto m = Measure(*platform, w, spec);
+  auto m = MeasureEngine(*platform, req, w, spec, *out);
   progress.Clear();
   if (!m.ok()) {
     log << "run failed: " << m.status().ToString() << "\n";
@@ -133,11 +140,12 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
     }
     return Fail(m.status().WithContext(req.demo->name));
   }
+  if (engine == Engine::kMpi && !m->layout_note.empty()) Warn(m->layout_note);
   for (const std::string& e : m->events) {
     log << "event: " << e << "\n";
     if (e.find("did not move") != std::string::npos) Warn(e);
   }
-  Status art = w.WriteArtifacts(*out);
+  Status art = m->artifacts_written ? Status::Ok() : w.WriteArtifacts(*out);
   if (!art.ok()) Warn("artifacts not written: " + art.message());
 
   ResultFile file = NewResultFile(*platform, req.demo->name);
@@ -323,8 +331,8 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     return UsageError("run", "--bind applies to the server demos (webfarm)");
   }
   if (req.threads > 1 &&
-      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) ==
-          Engine::kProcs) {
+      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) !=
+          Engine::kThreads) {
     return UsageError("run",
                       "--threads applies to the threads engine: procs "
                       "workers are single-threaded, because Kerrighed never "
@@ -338,6 +346,15 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   if (!w.ok()) return UsageError("run", w.status().message());
   if (vm.count("checkpoint-mode") && !vm.count("checkpoint-every")) {
     return UsageError("run", "--checkpoint-mode needs --checkpoint-every");
+  }
+  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
+    return UsageError("run", s.message());
+  }
+  if (vm.count("checkpoint-every") && req.engine == Engine::kMpi) {
+    return UsageError("run",
+                      "--checkpoint-every does not apply to the mpi engine "
+                      "(an MPI job cannot be resumed rank by rank): use "
+                      "--engine procs or threads");
   }
   if (vm.count("checkpoint-every")) {
     const std::string every_text = vm["checkpoint-every"].as<std::string>();

@@ -11,6 +11,7 @@
 #include "charts.h"
 #include "cli.h"
 #include "cluster.h"
+#include "mpi_launch.h"
 
 namespace krg::cli {
 namespace {
@@ -111,6 +112,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
                                    req.demo->name +
                                    " --nodes N' sweeps 1, 2, 4 ... N nodes");
   }
+  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
+    return UsageError("scale", s.message());
+  }
   auto out = PrepareOutDir(req.out, "scale-" + req.demo->name);
   if (!out.ok()) return Fail(out.status());
   const Engine engine = req.engine.value_or(Engine::kProcs);
@@ -136,7 +140,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
     ProgressLine progress(req.demo->name + " x" + std::to_string(n));
     spec.progress = [&progress](const Progress& p) { progress.Update(p); };
     if (!req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
-    auto m = Measure(*platform, **w, spec);
+    auto m = MeasureEngine(*platform, req, **w, spec, *out);
     progress.Clear();
     if (!m.ok()) {
       if (m.status().code() == Status::Code::kCancelled) {
@@ -167,7 +171,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
       return Fail(s);
     }
   }
-  (void)(*w)->WriteArtifacts(*out);
+  if (engine != Engine::kMpi) (void)(*w)->WriteArtifacts(*out);  // mpi: rank 0
 
   std::optional<AmdahlFit> fit;
   if (points.size() >= 2) {

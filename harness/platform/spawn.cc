@@ -1,18 +1,24 @@
 // Background commands (StartCommand) and thread counts (ThreadCount): what
 // `krgdemo show` needs to start a multi-threaded process and watch it; the
-// processes of a name and this executable's path (the dashboard).
+// processes of a name and this executable's path (the dashboard); and
+// adopting and reaping orphaned descendants (the mpi engine's ranks).
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fork_worker.h"
@@ -130,6 +136,70 @@ Result<double> RunqueueWaitSeconds(pid_t pid) {
     return Status::NotFound("no schedstat for process " + std::to_string(pid));
   }
   return wait_ns / 1e9;
+}
+
+}  // namespace krg::platform
+
+namespace krg::platform {
+
+Status AdoptOrphans(bool on) {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0) != 0) {
+    return Status::FromErrno("prctl(PR_SET_CHILD_SUBREAPER)", errno);
+  }
+  return Status::Ok();
+}
+
+std::vector<pid_t> ChildPids() {
+  std::vector<pid_t> kids;
+  DIR* dir = ::opendir("/proc");
+  if (dir == nullptr) return kids;
+  const pid_t self = ::getpid();
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
+        ppid == self) {
+      kids.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+    }
+  }
+  ::closedir(dir);
+  return kids;
+}
+
+int ReapChildrenExcept(const std::vector<pid_t>& keep, int timeout_ms) {
+  auto others = [&keep] {
+    std::vector<pid_t> kids;
+    for (pid_t pid : ChildPids()) {
+      if (std::find(keep.begin(), keep.end(), pid) == keep.end()) {
+        kids.push_back(pid);
+      }
+    }
+    return kids;
+  };
+  int reaped = 0;
+  auto reap = [&reaped](pid_t pid) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) ++reaped;
+  };
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  const auto deadline = now() + std::chrono::milliseconds(timeout_ms);
+  // Then killing: a killed child may orphan its own children to us, and a
+  // process in the kernel may take a moment to die (bounded either way).
+  const auto hard = deadline + std::chrono::seconds(5);
+  for (std::vector<pid_t> kids = others(); !kids.empty(); kids = others()) {
+    if (now() >= hard) break;
+    for (pid_t pid : kids) {
+      if (now() >= deadline) ::kill(pid, SIGKILL);
+      reap(pid);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return reaped;
 }
 
 }  // namespace krg::platform

@@ -279,7 +279,9 @@ TEST_F(ExecutorTest, FreshProcessPerUnitRunsEveryUnitInItsOwnProcess) {
 TEST(EngineTest, ParsesNamesAndRejectsOthers) {
   EXPECT_EQ(*ParseEngine("threads"), Engine::kThreads);
   EXPECT_EQ(*ParseEngine("procs"), Engine::kProcs);
-  EXPECT_FALSE(ParseEngine("mpi").ok());
+  EXPECT_EQ(*ParseEngine("mpi"), Engine::kMpi);
+  EXPECT_EQ(EngineName(Engine::kMpi), "mpi");
+  EXPECT_FALSE(ParseEngine("openmp").ok());
 }
 
 }  // namespace

@@ -78,13 +78,20 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
     return Status::Unavailable("service workloads do not run in this version");
   }
   KRG_ASSIGN_OR_RETURN(platform::Layout layout, platform.Partition(spec.nodes));
-  std::unique_ptr<Executor> executor = spec.engine == Engine::kThreads
-                                           ? MakeThreadExecutor()
-                                           : MakeProcessExecutor(platform);
+  if (spec.engine == Engine::kMpi && spec.executor == nullptr) {
+    return Status::FailedPrecondition(
+        "the mpi engine runs under mpirun (launcher/mpi_launch.h)");
+  }
+  std::unique_ptr<Executor> own;
+  if (spec.executor == nullptr) {
+    own = spec.engine == Engine::kThreads ? MakeThreadExecutor()
+                                          : MakeProcessExecutor(platform);
+  }
+  Executor* executor = spec.executor != nullptr ? spec.executor : own.get();
   Measurement m;
   m.layout_note = layout.note;
   ExecOptions opts = MakeOptions(spec, layout, &m.threads);
-  m.workers = spec.engine == Engine::kProcs ? int(opts.slots.size()) : 0;
+  m.workers = spec.engine != Engine::kThreads ? int(opts.slots.size()) : 0;
 
   const Clock::time_point start = Clock::now();
   const int warmups = spec.repeat.fixed > 0 ? 0 : spec.repeat.warmups;

@@ -26,7 +26,10 @@
 
 namespace krg {
 
-enum class Engine { kThreads, kProcs };
+// kMpi: ranks started by mpirun, rank 0 the master (harness/mpi/, built only
+// with Open MPI; the launcher runs it: launcher/mpi_launch.h). ParseEngine
+// accepts "mpi" in every build; the launcher says when it is unavailable.
+enum class Engine { kThreads, kProcs, kMpi };
 std::string EngineName(Engine e);
 Result<Engine> ParseEngine(std::string_view name);
 

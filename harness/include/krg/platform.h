@@ -237,6 +237,17 @@ Result<double> CpuSeconds(pid_t pid);
 // /proc/PID/schedstat: how much the machine's other load held it back.
 Result<double> RunqueueWaitSeconds(pid_t pid);
 
+// While `on`, orphaned descendants of this process become its children
+// (Linux PR_SET_CHILD_SUBREAPER): a launcher that exits before its own
+// children (mpirun, when a job aborts) leaves them to be reaped here.
+Status AdoptOrphans(bool on);
+// This process's children now (from /proc), zombies included.
+std::vector<pid_t> ChildPids();
+// Waits up to `timeout_ms` for every child of this process that is not in
+// `keep` to end, then kills (SIGKILL) and reaps those still running; bounded.
+// Returns how many it reaped.
+int ReapChildrenExcept(const std::vector<pid_t>& keep, int timeout_ms);
+
 }  // namespace krg::platform
 
 #endif  // KRG_PLATFORM_H_

@@ -47,6 +47,9 @@ struct RunSpec {
   std::filesystem::path checkpoint_dir;
   double checkpoint_every_s = 1;
   bool resume = false;
+  // When set, runs the passes instead of the engine's own executor: the mpi
+  // engine's rank 0 passes its master here. Engine::kMpi requires it.
+  Executor* executor = nullptr;
 };
 
 struct Measurement {
@@ -58,6 +61,7 @@ struct Measurement {
   int worker_restarts = 0;
   std::vector<std::string> events;  // deaths, notes
   std::string layout_note;          // e.g. "nodes share CPUs"
+  bool artifacts_written = false;   // mpi: rank 0 already wrote them
 };
 
 // REQUIRES: spec.nodes >= 1

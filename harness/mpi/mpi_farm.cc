@@ -1,0 +1,233 @@
+// The mpi engine's farm (see mpi_farm.h).
+//
+// Protocol on MPI_COMM_WORLD. rank 0 -> worker: kTagUnit with a uint64 unit
+// index, or kTagStop. worker -> rank 0: kTagResult with a ResultHeader
+// {unit, ok} followed by the unit's bytes (or the error message when !ok).
+#include "mpi_farm.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace krg {
+class SpmdWorkload;  // the SPMD shape (poisson), from issue 4
+}  // namespace krg
+
+namespace krg::mpi {
+namespace {
+
+constexpr int kTagUnit = 1;
+constexpr int kTagStop = 2;
+constexpr int kTagResult = 3;
+// Per worker rank: hides the round trip, and rank 0's polling delay.
+constexpr std::size_t kUnitsInFlight = 3;
+
+struct ResultHeader {
+  std::uint64_t unit;
+  std::uint64_t ok;
+};
+
+struct Sending {
+  MPI_Request request = MPI_REQUEST_NULL;
+  std::string buffer;
+};
+
+// Polls without burning a CPU: a few quick checks, then sleeps that grow
+// from 20 us to 250 us (a result waits about that long to be noticed).
+class Backoff {
+ public:
+  void Wait() {
+    if (++polls_ < 64) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
+    if (sleep_us_ < 250) sleep_us_ = std::min(250, 2 * sleep_us_);
+  }
+
+ private:
+  int polls_ = 0;
+  int sleep_us_ = 20;
+};
+
+void WaitFor(MPI_Request* request) {
+  Backoff backoff;
+  for (;;) {
+    int done = 0;
+    MPI_Test(request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    backoff.Wait();
+  }
+}
+
+// Waits for a message from `source` with `tag` (either may be MPI_ANY_*).
+MPI_Status Probe(int source, int tag) {
+  Backoff backoff;
+  for (;;) {
+    int found = 0;
+    MPI_Status st;
+    MPI_Iprobe(source, tag, MPI_COMM_WORLD, &found, &st);
+    if (found) return st;
+    backoff.Wait();
+  }
+}
+
+// Receives the probed message `st` into `*buf`.
+void Receive(const MPI_Status& st, std::string* buf) {
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  buf->resize(static_cast<std::size_t>(count));
+  MPI_Recv(buf->data(), count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG,
+           MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+void SendIndex(int rank, int tag, std::uint64_t value) {
+  MPI_Send(&value, 1, MPI_UINT64_T, rank, tag, MPI_COMM_WORLD);
+}
+
+class FarmMaster final : public Executor {
+ public:
+  Engine engine() const override { return Engine::kMpi; }
+  Result<ExecReport> RunFarm(FarmWorkload& w, const ExecOptions& opts) override;
+  // Where Executor has RunSpmd (issue 4's SPMD shape), this overrides it; the
+  // launcher refuses SPMD demos on mpi before any job starts (MpiRuns).
+  Result<ExecReport> RunSpmd(SpmdWorkload&, const ExecOptions&) {
+    return Status::InvalidArgument(
+        "SPMD demos (poisson) do not run on the mpi engine yet");
+  }
+};
+
+Result<ExecReport> FarmMaster::RunFarm(FarmWorkload& w,
+                                       const ExecOptions& opts) {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  KRG_CHECK(size >= 2) << "the mpi farm needs a worker rank";
+  const std::size_t n = w.unit_count();
+  w.BeginPass();
+  std::vector<int> in_flight(static_cast<std::size_t>(size), 0);
+  std::size_t next = 0, done = 0;
+  int outstanding = 0;
+  bool stop_handing_out = false;
+  Status failure;
+  auto dispatch = [&](int rank) {
+    while (!stop_handing_out && next < n &&
+           in_flight[static_cast<std::size_t>(rank)] < int(kUnitsInFlight)) {
+      SendIndex(rank, kTagUnit, next++);
+      ++in_flight[static_cast<std::size_t>(rank)];
+      ++outstanding;
+    }
+  };
+  for (int r = 1; r < size; ++r) dispatch(r);
+  std::string buf;
+  while (outstanding > 0) {  // also after a failure: drain what is in flight
+    const MPI_Status st = Probe(MPI_ANY_SOURCE, kTagResult);
+    Receive(st, &buf);
+    --outstanding;
+    --in_flight[static_cast<std::size_t>(st.MPI_SOURCE)];
+    ResultHeader h{};
+    if (buf.size() < sizeof h) {
+      failure = Status::Internal("malformed result from rank " +
+                                 std::to_string(st.MPI_SOURCE));
+    } else if (failure.ok()) {
+      std::memcpy(&h, buf.data(), sizeof h);
+      const std::string_view bytes(buf.data() + sizeof h,
+                                   buf.size() - sizeof h);
+      const std::size_t unit = static_cast<std::size_t>(h.unit);
+      Status s = h.ok != 0 ? w.Merge(unit, bytes)
+                           : Status::Internal(std::string(bytes));
+      if (s.ok() && opts.on_unit_done) {
+        opts.on_unit_done(unit, st.MPI_SOURCE, bytes);
+      }
+      if (!s.ok()) {
+        failure = s.WithContext("unit " + std::to_string(unit) + " (rank " +
+                                std::to_string(st.MPI_SOURCE) + ")");
+      }
+      ++done;
+      if (opts.progress) opts.progress(done, n);
+    }
+    const bool cancelled = opts.cancel != nullptr && opts.cancel->load();
+    stop_handing_out = !failure.ok() || cancelled;
+    dispatch(st.MPI_SOURCE);
+  }
+  if (opts.cancel != nullptr && opts.cancel->load()) {
+    return Status::Cancelled("interrupted");
+  }
+  if (!failure.ok()) return failure;
+  ExecReport report;
+  report.units = n;
+  return report;
+}
+
+}  // namespace
+
+Session::Session(int* argc, char*** argv) {
+  MPI_Init(argc, argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+Session::~Session() { MPI_Finalize(); }
+
+void Session::Barrier() const {
+  MPI_Request request;
+  MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  WaitFor(&request);
+}
+
+void Session::Abort(int code) const {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+std::unique_ptr<Executor> MakeFarmMaster() {
+  return std::make_unique<FarmMaster>();
+}
+
+void StopFarm() {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  for (int r = 1; r < size; ++r) SendIndex(r, kTagStop, 0);
+}
+
+Status ServeFarm(const FarmWorkload& w) {
+  // Results on their way to rank 0. A large one goes by MPI's rendezvous
+  // protocol, which completes only once rank 0 receives it: meanwhile this
+  // rank computes its next unit (std::deque keeps the buffers in place).
+  std::deque<Sending> sending;
+  std::string in, bytes;
+  for (;;) {
+    const MPI_Status st = Probe(0, MPI_ANY_TAG);
+    Receive(st, &in);
+    if (st.MPI_TAG == kTagStop) break;
+    std::uint64_t unit = 0;
+    if (st.MPI_TAG != kTagUnit || in.size() != sizeof unit) {
+      return Status::Internal("unexpected message from rank 0 (tag " +
+                              std::to_string(st.MPI_TAG) + ")");
+    }
+    std::memcpy(&unit, in.data(), sizeof unit);
+    bytes.clear();
+    Status s = unit < w.unit_count()
+                   ? w.RunUnit(static_cast<std::size_t>(unit), &bytes)
+                   : Status::Internal("unit index out of range");
+    if (!s.ok()) bytes = s.message();
+    if (sending.size() >= kUnitsInFlight) {
+      WaitFor(&sending.front().request);
+      sending.pop_front();
+    }
+    const ResultHeader h{unit, s.ok() ? 1u : 0u};
+    Sending& out = sending.emplace_back();
+    out.buffer.assign(reinterpret_cast<const char*>(&h), sizeof h);
+    out.buffer += bytes;
+    MPI_Isend(out.buffer.data(), static_cast<int>(out.buffer.size()), MPI_BYTE,
+              0, kTagResult, MPI_COMM_WORLD, &out.request);
+  }
+  for (Sending& out : sending) WaitFor(&out.request);
+  return Status::Ok();
+}
+
+}  // namespace krg::mpi

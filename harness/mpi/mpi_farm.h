@@ -1,0 +1,63 @@
+// The `mpi` engine's farm, inside an MPI job (Open MPI): rank 0 is the master
+// (an Executor that hands units out dynamically to ranks 1..size-1 and merges
+// their results), every other rank serves units until rank 0 says stop.
+// Built only when CMake finds MPI (KRG_MPI); the launcher starts the job
+// (launcher/mpi_launch.h) and runs these from `krgdemo __mpi-rank`.
+//
+// Waiting ranks poll with a growing sleep instead of MPI's busy wait, so an
+// idle master or a worker between units leaves its CPU to the others (the
+// ranks of one machine are usually oversubscribed: the master is one more).
+//
+// A rank that dies takes the whole job down (mpirun aborts it): unlike
+// `procs`, MPI cannot replace a worker, so there is no requeueing here.
+//
+// Thread-safety: MPI is initialised for one thread (MPI_THREAD_SINGLE); every
+// call comes from the main thread of the rank.
+#ifndef KRG_MPI_MPI_FARM_H_
+#define KRG_MPI_MPI_FARM_H_
+
+#include <memory>
+#include <string>
+
+#include "krg/executor.h"
+#include "krg/status.h"
+#include "krg/workload.h"
+
+namespace krg::mpi {
+
+// MPI_Init on construction, MPI_Finalize on destruction.
+class Session {
+ public:
+  Session(int* argc, char*** argv);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // Every rank waits here until all arrived (polling, see above).
+  void Barrier() const;
+  // Ends the whole job now with `code` (mpirun kills every rank).
+  [[noreturn]] void Abort(int code) const;
+
+ private:
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+// Rank 0's executor: units go to ranks 1..size-1, three in flight per rank.
+// RunFarm returns only once no unit is in flight (after a failure or a
+// cancel too), so the next pass or Stop() finds quiet channels.
+// REQUIRES: a Session exists, this is rank 0 and size >= 2.
+std::unique_ptr<Executor> MakeFarmMaster();
+
+// Rank 0: tells every other rank to leave ServeFarm().
+void StopFarm();
+
+// Ranks >= 1: computes the units rank 0 sends, until StopFarm().
+// REQUIRES: `w` is the same workload (demo, size, params) as rank 0's.
+Status ServeFarm(const FarmWorkload& w);
+
+}  // namespace krg::mpi
+
+#endif  // KRG_MPI_MPI_FARM_H_
