@@ -21,30 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test_support::ExpectUsageError;
 using test_support::Ran;
 
 Ran Krgdemo(const std::vector<std::string>& args) {
   return test_support::RunKrgdemo(args);
-}
-
-fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("krg_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
-
-// A usage error: exit 2 and exactly one line, "krgdemo: error: ...".
-void ExpectUsageError(const std::vector<std::string>& args,
-                      const std::string& needle) {
-  Ran r = Krgdemo(args);
-  std::string cmd;
-  for (const auto& a : args) cmd += a + " ";
-  EXPECT_EQ(r.code, 2) << cmd << "\n" << r.err;
-  EXPECT_EQ(r.err.rfind("krgdemo: error: ", 0), 0u) << cmd << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << r.err;
-  EXPECT_TRUE(r.out.empty()) << cmd << r.out;
 }
 
 TEST(CliTest, UnknownDemoSuggestsTheClosestName) {
@@ -70,7 +51,7 @@ TEST(CliTest, BadOptionValuesAreUsageErrors) {
 }
 
 TEST(CliTest, UnwritableOutIsAUsageError) {
-  const fs::path dir = TempDir("unwritable");
+  const fs::path dir = test_support::FreshTempDir("cli", "unwritable");
   fs::create_directories(dir);
   std::ofstream(dir / "file") << "x";  // a file where a folder should be
   ExpectUsageError({"run", "mandelbrot", "--size", "test", "--out",
@@ -108,7 +89,7 @@ TEST(CliTest, ListAndInfoSpeakJson) {
 }
 
 TEST(CliTest, RunWritesAVerifiedResultFolder) {
-  const fs::path dir = TempDir("run");
+  const fs::path dir = test_support::FreshTempDir("cli", "run");
   Ran r = Krgdemo({"run", "mandelbrot", "--size", "test", "--nodes", "2",
                    "--repeat", "2", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -135,7 +116,7 @@ TEST(CliTest, RunWritesAVerifiedResultFolder) {
 }
 
 TEST(CliTest, ScaleChartsSpeedupAndKeepsEveryRun) {
-  const fs::path dir = TempDir("scale");
+  const fs::path dir = test_support::FreshTempDir("cli", "scale");
   Ran r = Krgdemo({"scale", "mandelbrot", "--size", "test", "--nodes", "1,2",
                    "--repeat", "1", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -155,7 +136,7 @@ TEST(CliTest, ScaleChartsSpeedupAndKeepsEveryRun) {
 }
 
 TEST(CliTest, ScaleWithoutGnuplotWritesTheScriptAndWarnsOnce) {
-  const fs::path dir = TempDir("nognuplot");
+  const fs::path dir = test_support::FreshTempDir("cli", "nognuplot");
   auto ran = platform::RunCommand(
       {"env", "PATH=/nonexistent", KRGDEMO_BIN, "scale", "mandelbrot", "--size",
        "test", "--nodes", "1,2", "--repeat", "1", "--out", dir.string()});
@@ -171,7 +152,7 @@ TEST(CliTest, ScaleWithoutGnuplotWritesTheScriptAndWarnsOnce) {
 // subreaper, so any worker orphaned by krgdemo would become its child.
 TEST(CliTest, InterruptStopsEveryWorkerAndExits130) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const fs::path dir = TempDir("interrupt");
+  const fs::path dir = test_support::FreshTempDir("cli", "interrupt");
   std::vector<std::string> args = {
       KRGDEMO_BIN, "run",      "mandelbrot", "--size", "large",     "--nodes",
       "2",         "--repeat", "50",         "--out",  dir.string()};

@@ -1,9 +1,13 @@
 // Running the krgdemo binary (KRGDEMO_BIN) as a user would, shared by the
-// tests in tests/: one call that runs it and collects what it printed, and a
+// tests in tests/: one call that runs it and collects what it printed, the
+// usage-error check, fresh temporary folders, and a
 // fixture that points it at a fresh sysroot of the Kerrighed test double.
 #ifndef KRG_TESTS_KRGDEMO_RUNNER_H_
 #define KRG_TESTS_KRGDEMO_RUNNER_H_
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -42,6 +46,31 @@ inline Ran RunKrgdemo(std::vector<std::string> args,
                       const std::vector<std::string>& env = {}) {
   args.insert(args.begin(), KRGDEMO_BIN);
   return RunProgram(args, env);
+}
+
+// A fresh, empty path for one test's output:
+// <gtest temp>/krg_<suite>_<name>_<pid> (removed if it existed; not created).
+inline std::filesystem::path FreshTempDir(const std::string& suite,
+                                          const std::string& name) {
+  std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      ("krg_" + suite + "_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+// A usage error: exit 2, exactly one line "krgdemo: error: ..." that
+// contains `needle`, and nothing on stdout.
+inline void ExpectUsageError(const std::vector<std::string>& args,
+                             const std::string& needle) {
+  Ran r = RunKrgdemo(args);
+  std::string cmd;
+  for (const auto& a : args) cmd += a + " ";
+  EXPECT_EQ(r.code, 2) << cmd << "\n" << r.err;
+  EXPECT_EQ(r.err.rfind("krgdemo: error: ", 0), 0u) << cmd << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << r.err;
+  EXPECT_TRUE(r.out.empty()) << cmd << r.out;
 }
 
 #ifdef KRG_DOUBLE_DIR

@@ -15,27 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test_support::ExpectUsageError;
 using test_support::Ran;
 using test_support::RunKrgdemo;
-
-fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("krg_sci_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
-
-void ExpectUsageError(const std::vector<std::string>& args,
-                      const std::string& needle) {
-  Ran r = RunKrgdemo(args);
-  std::string cmd;
-  for (const auto& a : args) cmd += a + " ";
-  EXPECT_EQ(r.code, 2) << cmd << "\n" << r.err;
-  EXPECT_EQ(r.err.rfind("krgdemo: error: ", 0), 0u) << cmd << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << r.err;
-  EXPECT_TRUE(r.out.empty()) << cmd << r.out;
-}
 
 TEST(ScientificCliTest, BadLinsolveParamsAreUsageErrors) {
   for (const char* bad : {"n=0", "n=-1", "n=abc", "n=20001", "n=", "systems=0",
@@ -61,7 +43,7 @@ TEST(ScientificCliTest, BadMemtiersParamsAreUsageErrors) {
 }
 
 TEST(ScientificCliTest, LinsolveVerifiesWithOneChecksumOnBothEngines) {
-  const fs::path dir = TempDir("linsolve");
+  const fs::path dir = test_support::FreshTempDir("sci", "linsolve");
   std::string checksum;
   for (const char* engine : {"threads", "procs"}) {
     Ran r = RunKrgdemo({"run", "linsolve", "--size", "test", "--repeat", "1",
@@ -82,7 +64,7 @@ TEST(ScientificCliTest, LinsolveVerifiesWithOneChecksumOnBothEngines) {
 }
 
 TEST(ScientificCliTest, MemtiersVerifiesAndCharts) {
-  const fs::path dir = TempDir("memtiers");
+  const fs::path dir = test_support::FreshTempDir("sci", "memtiers");
   Ran r = RunKrgdemo({"run", "memtiers", "--size", "test", "--param", "max=1M",
                       "--repeat", "1", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -101,7 +83,7 @@ TEST(ScientificCliTest, MemtiersVerifiesAndCharts) {
 // verifies, but the double's free memory never moves, so the verdict is
 // honestly "NOT shown" (exit 1), naming the memory that did not leave.
 TEST(ScientificCliTest, RemoteMemoryOnTheDoubleRunsMemtiersPastTheNodesRam) {
-  const fs::path root = TempDir("double");
+  const fs::path root = test_support::FreshTempDir("sci", "double");
   auto made = platform::RunCommand(
       {KRG_DOUBLE_DIR "/make-sysroot", root.string(), "--mem-mb", "16"});
   ASSERT_TRUE(made.ok());
