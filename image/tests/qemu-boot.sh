@@ -26,7 +26,11 @@ cleanup() {
 trap cleanup EXIT
 log="$tmp/serial.log"
 
-args=(-accel tcg -m 2048 -smp 2 -display none -monitor none
+# -cpu Nehalem: a plain x86-64-v2 PC without AVX, so the portable binary's
+# baseline paths run. Not qemu's default qemu64: on that made-up model
+# Debian's OpenBLAS 0.3.21 picks its "Opteron" kernels, which die with SIGILL
+# (a VEX vmovsd) in linsolve; Nehalem, SandyBridge, Haswell and max do not.
+args=(-accel tcg -cpu Nehalem -m 2048 -smp 2 -display none -monitor none
     -serial "file:$log" -no-reboot)
 case "$mode" in
     bios-cd) args+=(-nic none -drive "file=$target,media=cdrom,readonly=on" -boot d) ;;
