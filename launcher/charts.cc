@@ -55,6 +55,46 @@ std::string GnuplotQuote(const std::string& s) {
   return out + "'";
 }
 
+namespace {
+
+// The gnuplot commands that draw `body` into dir/NAME.png and dir/NAME.svg.
+std::string PngAndSvg(const std::filesystem::path& dir, const std::string& name,
+                      const std::string& body) {
+  std::ostringstream gp;
+  gp << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
+     << "set output " << GnuplotQuote((dir / (name + ".png")).string()) << "\n"
+     << body << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
+     << "set output " << GnuplotQuote((dir / (name + ".svg")).string())
+     << "\nreplot\nset output\n";
+  return gp.str();
+}
+
+// Runs gnuplot on `script`; then draws `text_body` with the dumb terminal
+// for the shell. `missing` is the warning when gnuplot is not installed.
+Charts RunGnuplot(const std::filesystem::path& script,
+                  const std::string& missing, const std::string& text_body) {
+  Charts charts;
+  auto files = platform::RunCommand({"gnuplot", script.string()});
+  if (!files.ok()) {
+    charts.warning = missing;
+    return charts;
+  }
+  if (!files->exit.exited || files->exit.code != 0) {
+    charts.warning = "gnuplot failed (" + files->exit.ToString() +
+                     "): " + files->err.substr(0, 200);
+    return charts;
+  }
+  charts.drawn = true;
+  auto text = platform::RunCommand(
+      {"gnuplot"}, "set terminal dumb size 72,22\nset output\n" + text_body);
+  if (text.ok() && text->exit.exited && text->exit.code == 0) {
+    charts.text_chart = text->out;
+  }
+  return charts;
+}
+
+}  // namespace
+
 Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
                                  const std::vector<SpeedupPoint>& points,
                                  const std::optional<AmdahlFit>& fit,
@@ -68,36 +108,15 @@ Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
   }
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "speedup.dat", dat.str()));
   const std::string body = PlotBody(abs / "speedup.dat", points, fit, title);
-  std::ostringstream gp;
-  gp << "# Draws speedup.png and speedup.svg: gnuplot speedup.gp\n"
-     << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
-     << "set output " << GnuplotQuote((abs / "speedup.png").string()) << "\n"
-     << body << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
-     << "set output " << GnuplotQuote((abs / "speedup.svg").string()) << "\n"
-     << "replot\nset output\n";
-  KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "speedup.gp", gp.str()));
-
-  Charts charts;
-  auto files = platform::RunCommand({"gnuplot", (abs / "speedup.gp").string()});
-  if (!files.ok()) {
-    charts.warning =
-        "gnuplot not found: wrote speedup.dat and speedup.gp "
-        "but no chart (install gnuplot-nox, then run "
-        "'gnuplot speedup.gp' in the results folder)";
-    return charts;
-  }
-  if (!files->exit.exited || files->exit.code != 0) {
-    charts.warning = "gnuplot failed (" + files->exit.ToString() +
-                     "): " + files->err.substr(0, 200);
-    return charts;
-  }
-  charts.drawn = true;
-  auto text = platform::RunCommand(
-      {"gnuplot"}, "set terminal dumb size 72,22\nset output\n" + body);
-  if (text.ok() && text->exit.exited && text->exit.code == 0) {
-    charts.text_chart = text->out;
-  }
-  return charts;
+  KRG_RETURN_IF_ERROR(WriteFileAtomic(
+      abs / "speedup.gp",
+      "# Draws speedup.png and speedup.svg: gnuplot speedup.gp\n" +
+          PngAndSvg(abs, "speedup", body)));
+  return RunGnuplot(abs / "speedup.gp",
+                    "gnuplot not found: wrote speedup.dat and speedup.gp "
+                    "but no chart (install gnuplot-nox, then run "
+                    "'gnuplot speedup.gp' in the results folder)",
+                    body);
 }
 
 namespace {
@@ -156,38 +175,13 @@ Result<Charts> DrawServiceCharts(const std::filesystem::path& dir,
   std::ostringstream gp;
   gp << "# Draws service_rps and service_p99 (.png, .svg): gnuplot "
         "service.gp\n";
-  for (const auto& [name, body] :
-       {std::pair<std::string, std::string>{"service_rps", rps},
-        {"service_p99", p99}}) {
-    gp << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
-       << "set output " << GnuplotQuote((abs / (name + ".png")).string())
-       << "\n"
-       << body
-       << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
-       << "set output " << GnuplotQuote((abs / (name + ".svg")).string())
-       << "\nreplot\nset output\n";
-  }
+  gp << PngAndSvg(abs, "service_rps", rps)
+     << PngAndSvg(abs, "service_p99", p99);
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "service.gp", gp.str()));
-  Charts charts;
-  auto files = platform::RunCommand({"gnuplot", (abs / "service.gp").string()});
-  if (!files.ok()) {
-    charts.warning =
-        "gnuplot not found: wrote service.dat and service.gp but no chart "
-        "(install gnuplot-nox)";
-    return charts;
-  }
-  if (!files->exit.exited || files->exit.code != 0) {
-    charts.warning = "gnuplot failed (" + files->exit.ToString() +
-                     "): " + files->err.substr(0, 200);
-    return charts;
-  }
-  charts.drawn = true;
-  auto text = platform::RunCommand(
-      {"gnuplot"}, "set terminal dumb size 72,22\nset output\n" + rps);
-  if (text.ok() && text->exit.exited && text->exit.code == 0) {
-    charts.text_chart = text->out;
-  }
-  return charts;
+  return RunGnuplot(abs / "service.gp",
+                    "gnuplot not found: wrote service.dat and service.gp but "
+                    "no chart (install gnuplot-nox)",
+                    rps);
 }
 
 }  // namespace krg::cli
