@@ -8,8 +8,8 @@
 #include <opencv2/videoio.hpp>
 
 #include "gtest/gtest.h"
-#include "krg/platform.h"
 #include "krg/runner.h"
+#include "test_support.h"
 
 // The cache environment is set up in imgpipe_test.cc (same binary).
 namespace krg::demos {
@@ -22,27 +22,17 @@ Result<std::unique_ptr<Workload>> Make(
   return MakeFramepipe({"test", std::move(params)});
 }
 
-std::string ChecksumOf(Workload& w, Engine engine, int nodes) {
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = nodes;
-  spec.repeat.fixed = 1;
-  auto m = Measure(*platform, w, spec);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) return "";
-  EXPECT_TRUE(m->verification.ok) << m->verification.detail;
-  return m->verification.checksum;
-}
-
 TEST(FramepipeTest, SameChecksumOnEveryEngineAndNodeCount) {
   auto w = Make({{"chunk", "8"}});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
-  const std::string expected = ChecksumOf(**w, Engine::kThreads, 1);
+  const std::string expected =
+      test_support::VerifiedChecksum(**w, Engine::kThreads, 1);
   ASSERT_FALSE(expected.empty());
-  EXPECT_EQ(ChecksumOf(**w, Engine::kThreads, 2), expected);
+  EXPECT_EQ(test_support::VerifiedChecksum(**w, Engine::kThreads, 2), expected);
   for (int nodes : {1, 2, 3}) {
-    EXPECT_EQ(ChecksumOf(**w, Engine::kProcs, nodes), expected) << nodes;
+    EXPECT_EQ(test_support::VerifiedChecksum(**w, Engine::kProcs, nodes),
+              expected)
+        << nodes;
   }
 }
 
@@ -69,7 +59,7 @@ TEST(FramepipeTest, ChunksAreIndependent) {
 TEST(FramepipeTest, WritesTheAnnotatedVideoAndCounts) {
   auto w = Make({{"chunk", "12"}});
   ASSERT_TRUE(w.ok());
-  ChecksumOf(**w, Engine::kProcs, 2);
+  test_support::VerifiedChecksum(**w, Engine::kProcs, 2);
   const fs::path out = fs::path(::testing::TempDir()) /
                        ("krg_framepipe_" + std::to_string(::getpid()));
   fs::create_directories(out);

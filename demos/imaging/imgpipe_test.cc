@@ -10,8 +10,8 @@
 
 #include "gtest/gtest.h"
 #include "imaging/dataset.h"
-#include "krg/platform.h"
 #include "krg/runner.h"
+#include "test_support.h"
 
 namespace krg::demos {
 namespace {
@@ -48,17 +48,6 @@ Result<std::unique_ptr<Workload>> Make(
   return MakeImgpipe({"test", std::move(params)});
 }
 
-Measurement RunOnce(Workload& w, Engine engine, int nodes) {
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = nodes;
-  spec.repeat.fixed = 1;
-  auto m = Measure(*platform, w, spec);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  return m.ok() ? *m : Measurement{};
-}
-
 std::string ManifestText(Workload& w) {
   const fs::path dir = TempDir("manifest");
   EXPECT_TRUE(w.WriteArtifacts(dir).ok());
@@ -72,19 +61,19 @@ std::string ManifestText(Workload& w) {
 TEST(ImgpipeTest, SameManifestOnEveryEngineNodeCountAndForkPerImage) {
   auto w = Make({});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
-  Measurement first = RunOnce(**w, Engine::kThreads, 1);
+  Measurement first = test_support::MeasureOk(**w, Engine::kThreads, 1);
   ASSERT_TRUE(first.verification.ok) << first.verification.detail;
   const std::string manifest = ManifestText(**w);
   EXPECT_NE(manifest.find("\"photo004.png\""), std::string::npos) << manifest;
   for (int nodes : {1, 2, 3}) {
-    Measurement m = RunOnce(**w, Engine::kProcs, nodes);
+    Measurement m = test_support::MeasureOk(**w, Engine::kProcs, nodes);
     EXPECT_EQ(m.verification.checksum, first.verification.checksum) << nodes;
     EXPECT_EQ(ManifestText(**w), manifest) << "procs x" << nodes;
   }
   auto forked = Make({{"fork_per_image", "1"}});
   ASSERT_TRUE(forked.ok());
   for (Engine e : {Engine::kProcs, Engine::kThreads}) {  // threads ignore it
-    Measurement m = RunOnce(**forked, e, 2);
+    Measurement m = test_support::MeasureOk(**forked, e, 2);
     EXPECT_TRUE(m.verification.ok) << m.verification.detail;
     EXPECT_EQ(m.verification.checksum, first.verification.checksum);
     EXPECT_EQ(ManifestText(**forked), manifest);
@@ -102,7 +91,7 @@ TEST(ImgpipeTest, ForkPerImageAsksForAFreshProcessPerUnit) {
 TEST(ImgpipeTest, WritesImagesAndVerifiesAgainstAPreviousManifest) {
   auto w = Make({});
   ASSERT_TRUE(w.ok());
-  RunOnce(**w, Engine::kThreads, 1);
+  test_support::MeasureOk(**w, Engine::kThreads, 1);
   const fs::path out = TempDir("out");
   ASSERT_TRUE((*w)->WriteArtifacts(out).ok());
   EXPECT_EQ(std::distance(fs::directory_iterator(out / "images"),
@@ -117,13 +106,13 @@ TEST(ImgpipeTest, WritesImagesAndVerifiesAgainstAPreviousManifest) {
   const std::string manifest = (out / "manifest.json").string();
   auto again = Make({{"verify", manifest}});
   ASSERT_TRUE(again.ok());
-  Measurement m = RunOnce(**again, Engine::kProcs, 2);
+  Measurement m = test_support::MeasureOk(**again, Engine::kProcs, 2);
   EXPECT_TRUE(m.verification.ok) << m.verification.detail;
 
   // Another pipeline's outputs do not match that manifest.
   auto other = Make({{"verify", manifest}, {"long_side", "512"}});
   ASSERT_TRUE(other.ok());
-  m = RunOnce(**other, Engine::kThreads, 1);
+  m = test_support::MeasureOk(**other, Engine::kThreads, 1);
   EXPECT_FALSE(m.verification.ok);
   // (The 320x320 photo is smaller than both, so its output is unchanged.)
   EXPECT_NE(m.verification.detail.find("4 of 5 outputs differ"),
@@ -160,7 +149,7 @@ TEST(ImgpipeTest, BadInputsAreSkippedByNameWhileTheOthersAreProcessed) {
     auto w = Make({{"input", in.string()}});
     ASSERT_TRUE(w.ok()) << w.status().ToString();
     ASSERT_EQ(static_cast<FarmWorkload&>(**w).unit_count(), 6u);
-    Measurement m = RunOnce(**w, engine, 2);
+    Measurement m = test_support::MeasureOk(**w, engine, 2);
     const std::string& d = m.verification.detail;
     EXPECT_FALSE(m.verification.ok);
     EXPECT_NE(d.find("4 of 6 images skipped"), std::string::npos) << d;
@@ -193,8 +182,8 @@ TEST(ImgpipeTest, ReducedDecodingKeepsTheTargetSize) {
   auto fast = Make({{"long_side", "320"}});
   auto full = Make({{"long_side", "320"}, {"reduced_decode", "0"}});
   ASSERT_TRUE(fast.ok() && full.ok());
-  RunOnce(**fast, Engine::kThreads, 1);
-  RunOnce(**full, Engine::kThreads, 1);
+  test_support::MeasureOk(**fast, Engine::kThreads, 1);
+  test_support::MeasureOk(**full, Engine::kThreads, 1);
   auto a = nlohmann::json::parse(ManifestText(**fast));
   auto b = nlohmann::json::parse(ManifestText(**full));
   ASSERT_EQ(a["images"].size(), 5u);
@@ -208,7 +197,7 @@ TEST(ImgpipeTest, ReducedDecodingKeepsTheTargetSize) {
 TEST(ImgpipeTest, ResizeOnlyWritesJpeg) {
   auto w = Make({{"stages", "decode,resize,encode"}, {"format", "jpg"}});
   ASSERT_TRUE(w.ok());
-  Measurement m = RunOnce(**w, Engine::kProcs, 2);
+  Measurement m = test_support::MeasureOk(**w, Engine::kProcs, 2);
   EXPECT_TRUE(m.verification.ok) << m.verification.detail;
   EXPECT_NE(ManifestText(**w).find("photo000.jpg"), std::string::npos);
 }

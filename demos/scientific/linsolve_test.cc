@@ -4,9 +4,9 @@
 #include <set>
 
 #include "gtest/gtest.h"
-#include "krg/platform.h"
 #include "krg/runner.h"
 #include "scientific/linsolve_kernel.h"
+#include "test_support.h"
 
 namespace krg::demos {
 namespace {
@@ -17,17 +17,6 @@ std::unique_ptr<Workload> Make(std::map<std::string, std::string> params) {
   auto w = MakeLinsolve({"test", std::move(params)});
   EXPECT_TRUE(w.ok()) << w.status().ToString();
   return w.ok() ? std::move(w).value() : nullptr;
-}
-
-Verification RunOn(Workload& w, Engine engine, int nodes) {
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = nodes;
-  spec.repeat.fixed = 1;
-  auto m = Measure(*platform, w, spec);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  return m.ok() ? m->verification : Verification{};
 }
 
 TEST(LinsolveKernelTest, ResidualIsSmallAndTheExactSolutionIsRecovered) {
@@ -69,13 +58,14 @@ TEST(LinsolveKernelTest, MatricesComeFromTheSeedAlone) {
 TEST(LinsolveTest, SameChecksumOnThreadsAndProcsAndEveryNodeCount) {
   auto w = Make({});
   ASSERT_NE(w, nullptr);
-  const Verification first = RunOn(*w, Engine::kThreads, 1);
+  const Verification first =
+      test_support::MeasureOk(*w, Engine::kThreads, 1).verification;
   ASSERT_TRUE(first.ok) << first.detail;
   EXPECT_NE(first.detail.find("6 systems of order 96"), std::string::npos)
       << first.detail;
   for (int nodes : {1, 2, 3}) {
     for (Engine e : {Engine::kThreads, Engine::kProcs}) {
-      const Verification v = RunOn(*w, e, nodes);
+      const Verification v = test_support::MeasureOk(*w, e, nodes).verification;
       EXPECT_TRUE(v.ok) << EngineName(e) << " x" << nodes << ": " << v.detail;
       EXPECT_EQ(v.checksum, first.checksum) << EngineName(e) << " x" << nodes;
     }
@@ -83,7 +73,9 @@ TEST(LinsolveTest, SameChecksumOnThreadsAndProcsAndEveryNodeCount) {
   // Another seed or order is another answer.
   auto other = Make({{"seed", "2"}});
   ASSERT_NE(other, nullptr);
-  EXPECT_NE(RunOn(*other, Engine::kThreads, 1).checksum, first.checksum);
+  EXPECT_NE(test_support::MeasureOk(*other, Engine::kThreads, 1)
+                .verification.checksum,
+            first.checksum);
 }
 
 TEST(LinsolveTest, ACorruptedUnitDoesNotVerify) {

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "krg/platform.h"
 #include "krg/runner.h"
+#include "test_support.h"
 
 namespace krg::demos {
 namespace {
@@ -20,29 +21,19 @@ std::unique_ptr<Workload> Make(std::map<std::string, std::string> params,
   return w.ok() ? std::move(w).value() : nullptr;
 }
 
-std::string ChecksumOf(Workload& w, Engine engine, int nodes) {
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = nodes;
-  spec.repeat.fixed = 1;
-  auto m = Measure(*platform, w, spec);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) return "";
-  EXPECT_TRUE(m->verification.ok) << m->verification.detail;
-  return m->verification.checksum;
-}
-
 TEST(MandelbrotTest, SameChecksumOnEveryEngineAndNodeCount) {
   for (const char* variant : {"smooth", "classic"}) {
     auto w = Make({{"variant", variant}});
     ASSERT_NE(w, nullptr);
-    const std::string expected = ChecksumOf(*w, Engine::kThreads, 1);
+    const std::string expected =
+        test_support::VerifiedChecksum(*w, Engine::kThreads, 1);
     ASSERT_FALSE(expected.empty());
     for (int nodes : {1, 2, 3}) {
-      EXPECT_EQ(ChecksumOf(*w, Engine::kThreads, nodes), expected)
+      EXPECT_EQ(test_support::VerifiedChecksum(*w, Engine::kThreads, nodes),
+                expected)
           << variant << " threads x" << nodes;
-      EXPECT_EQ(ChecksumOf(*w, Engine::kProcs, nodes), expected)
+      EXPECT_EQ(test_support::VerifiedChecksum(*w, Engine::kProcs, nodes),
+                expected)
           << variant << " procs x" << nodes;
     }
   }
@@ -53,8 +44,8 @@ TEST(MandelbrotTest, ParamsChangeTheAnswerAndBadOnesAreUsageErrors) {
   auto b = Make({{"width", "64"}, {"height", "48"}, {"max_iter", "50"}});
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  EXPECT_NE(ChecksumOf(*a, Engine::kThreads, 1),
-            ChecksumOf(*b, Engine::kThreads, 1));
+  EXPECT_NE(test_support::VerifiedChecksum(*a, Engine::kThreads, 1),
+            test_support::VerifiedChecksum(*b, Engine::kThreads, 1));
   for (auto bad : std::vector<std::map<std::string, std::string>>{
            {{"colour", "red"}},
            {{"width", "0"}},
@@ -73,7 +64,8 @@ TEST(MandelbrotTest, WritesAPngAndAPbm) {
   std::filesystem::create_directories(dir);
   for (const char* variant : {"smooth", "classic"}) {
     auto w = Make({{"variant", variant}});
-    ASSERT_FALSE(ChecksumOf(*w, Engine::kThreads, 1).empty());
+    ASSERT_FALSE(
+        test_support::VerifiedChecksum(*w, Engine::kThreads, 1).empty());
     ASSERT_TRUE(w->WriteArtifacts(dir).ok());
   }
   std::ifstream png(dir / "mandelbrot.png", std::ios::binary);

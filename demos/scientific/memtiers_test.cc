@@ -11,6 +11,7 @@
 #include "krg/platform.h"
 #include "krg/runner.h"
 #include "scientific/memtiers_kernel.h"
+#include "test_support.h"
 
 namespace krg::demos {
 namespace {
@@ -62,19 +63,10 @@ TEST(MemtiersKernelTest, LargeSetsChaseASpreadSample) {
   EXPECT_EQ(want.steps, mt::kMaxChaseNodes);
 }
 
-Result<Measurement> RunOn(Workload& w, Engine engine, int nodes) {
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = nodes;
-  spec.repeat.fixed = 1;
-  return Measure(*platform, w, spec);
-}
-
 TEST(MemtiersTest, SweepVerifiesWithTheSameChecksumOnBothEngines) {
   auto w = MakeMemtiers({"test", {{"max", "2M"}}});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
-  auto threads = RunOn(**w, Engine::kThreads, 1);
+  auto threads = test_support::MeasureOnce(**w, Engine::kThreads, 1);
   ASSERT_TRUE(threads.ok()) << threads.status().ToString();
   EXPECT_TRUE(threads->verification.ok) << threads->verification.detail;
   // 4 KiB .. 2 MiB, one size per doubling: 10 sizes.
@@ -82,14 +74,14 @@ TEST(MemtiersTest, SweepVerifiesWithTheSameChecksumOnBothEngines) {
   EXPECT_NE(threads->verification.detail.find("10 sizes, 3.94 KiB to 2 MiB"),
             std::string::npos)
       << threads->verification.detail;
-  auto procs = RunOn(**w, Engine::kProcs, 2);
+  auto procs = test_support::MeasureOnce(**w, Engine::kProcs, 2);
   ASSERT_TRUE(procs.ok()) << procs.status().ToString();
   EXPECT_TRUE(procs->verification.ok) << procs->verification.detail;
   EXPECT_EQ(procs->verification.checksum, threads->verification.checksum);
   // Another range is another answer.
   auto other = MakeMemtiers({"test", {{"max", "1M"}}});
   ASSERT_TRUE(other.ok());
-  auto m = RunOn(**other, Engine::kThreads, 1);
+  auto m = test_support::MeasureOnce(**other, Engine::kThreads, 1);
   ASSERT_TRUE(m.ok());
   EXPECT_NE(m->verification.checksum, threads->verification.checksum);
 }
@@ -119,7 +111,7 @@ TEST(MemtiersTest, ACorruptedChecksumDoesNotVerify) {
 TEST(MemtiersTest, WritesTheDataAndAChart) {
   auto w = MakeMemtiers({"test", {{"max", "256K"}}});
   ASSERT_TRUE(w.ok());
-  auto m = RunOn(**w, Engine::kThreads, 1);
+  auto m = test_support::MeasureOnce(**w, Engine::kThreads, 1);
   ASSERT_TRUE(m.ok());
   const auto dir = std::filesystem::path(::testing::TempDir()) /
                    ("krg_memtiers_" + std::to_string(::getpid()));
