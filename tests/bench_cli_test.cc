@@ -27,9 +27,7 @@ using nlohmann::json;
 
 using test_support::Ran;
 
-Ran Krgdemo(const std::vector<std::string>& args) {
-  return test_support::RunKrgdemo(args);
-}
+using test_support::RunKrgdemo;
 
 class BenchCliTest : public ::testing::Test {
  protected:
@@ -110,16 +108,16 @@ void ExpectOneError(const Ran& r, int code, const std::string& needle) {
 TEST_F(BenchCliTest, ComparePlantedSlowdownFailsCiOnlyWhenAsked) {
   const std::string a = WriteResult("a.json", 1.0, 1);
   const std::string b = WriteResult("b.json", 1.2, 2, {"smooth"});
-  Ran r = Krgdemo({"compare", a, b});
+  Ran r = RunKrgdemo({"compare", a, b});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("REGRESSION"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\033["), std::string::npos);  // not a tty: no colour
   EXPECT_NE(r.out.find("1 only in A"), std::string::npos) << r.out;
-  ExpectOneError(Krgdemo({"compare", a, b, "--fail-on-regression"}), 1,
+  ExpectOneError(RunKrgdemo({"compare", a, b, "--fail-on-regression"}), 1,
                  "regressed");
   // Same distribution, other draws: nothing to flag, CI passes.
   const std::string a2 = WriteResult("a2.json", 1.0, 3);
-  Ran same = Krgdemo({"compare", a, a2, "--fail-on-regression"});
+  Ran same = RunKrgdemo({"compare", a, a2, "--fail-on-regression"});
   EXPECT_EQ(same.code, 0) << same.out << same.err;
   EXPECT_EQ(same.out.find("REGRESSION"), std::string::npos) << same.out;
 }
@@ -127,11 +125,11 @@ TEST_F(BenchCliTest, ComparePlantedSlowdownFailsCiOnlyWhenAsked) {
 TEST_F(BenchCliTest, CompareWritesEveryFormat) {
   const std::string a = WriteResult("a.json", 1.0, 1);
   const std::string b = WriteResult("b.json", 0.8, 2);
-  Ran md = Krgdemo({"compare", a, b, "--format", "markdown"});
+  Ran md = RunKrgdemo({"compare", a, b, "--format", "markdown"});
   EXPECT_NE(md.out.find("| **improvement** |"), std::string::npos) << md.out;
-  Ran csv = Krgdemo({"compare", a, b, "--format", "csv"});
+  Ran csv = RunKrgdemo({"compare", a, b, "--format", "csv"});
   EXPECT_EQ(csv.out.rfind("run,demo,size,params", 0), 0u) << csv.out;
-  Ran html = Krgdemo(
+  Ran html = RunKrgdemo(
       {"compare", a, b, a, "--format", "html", "--out", Path("r.html")});
   ASSERT_EQ(html.code, 0) << html.err;
   std::ifstream in(Path("r.html"));
@@ -168,51 +166,52 @@ TEST_F(BenchCliTest, UnusableFilesAreOneErrorLineAndExit1) {
   };
   for (const auto& [path, needle] : cases) {
     SCOPED_TRACE(path);
-    ExpectOneError(Krgdemo({"compare", good, path}), 1, needle);
+    ExpectOneError(RunKrgdemo({"compare", good, path}), 1, needle);
   }
 }
 
 TEST_F(BenchCliTest, CompareUsageErrors) {
   const std::string a = WriteResult("a.json", 1.0, 1);
-  ExpectOneError(Krgdemo({"compare", a}), 2, "two result files");
-  ExpectOneError(Krgdemo({"compare", a, a, "--format", "pdf"}), 2, "--format");
-  ExpectOneError(Krgdemo({"compare", a, a, "--threshold", "x"}), 2,
+  ExpectOneError(RunKrgdemo({"compare", a}), 2, "two result files");
+  ExpectOneError(RunKrgdemo({"compare", a, a, "--format", "pdf"}), 2,
+                 "--format");
+  ExpectOneError(RunKrgdemo({"compare", a, a, "--threshold", "x"}), 2,
                  "--threshold");
-  ExpectOneError(Krgdemo({"compare", a, a, "--test", "z"}), 2, "--test");
-  Ran help = Krgdemo({"compare", "--help"});
+  ExpectOneError(RunKrgdemo({"compare", a, a, "--test", "z"}), 2, "--test");
+  Ran help = RunKrgdemo({"compare", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--fail-on-regression"), std::string::npos);
 }
 
 TEST_F(BenchCliTest, BenchUsageErrors) {
-  ExpectOneError(Krgdemo({"bench", "--suite", "nightly", "--label", "x",
-                          "--out", Path("o.json")}),
+  ExpectOneError(RunKrgdemo({"bench", "--suite", "nightly", "--label", "x",
+                             "--out", Path("o.json")}),
                  2, "unknown suite 'nightly'; suites: default, quick");
-  ExpectOneError(Krgdemo({"bench", "--out", Path("o.json")}), 2, "--label");
-  ExpectOneError(Krgdemo({"bench", "--label", "x"}), 2, "--out");
+  ExpectOneError(RunKrgdemo({"bench", "--out", Path("o.json")}), 2, "--label");
+  ExpectOneError(RunKrgdemo({"bench", "--label", "x"}), 2, "--out");
   const std::string exists = WriteText("exists.json", "{}");
-  ExpectOneError(Krgdemo({"bench", "--label", "x", "--out", exists}), 2,
+  ExpectOneError(RunKrgdemo({"bench", "--label", "x", "--out", exists}), 2,
                  "--resume");
   const std::string bad =
       WriteText("bad.json", R"({"schema": "krgdemo.suite/1", "runs": [{"demo":
       "mandelbrot", "size": "test", "engine": "procs", "nodes": [1],
       "iterations": 3}]})");
   ExpectOneError(
-      Krgdemo({"bench", "--suite", bad, "--label", "x", "--out", Path("o")}), 2,
-      "unknown key 'runs[0].iterations'");
-  ExpectOneError(Krgdemo({"bench", "--resume", exists, "--label", "x"}), 2,
+      RunKrgdemo({"bench", "--suite", bad, "--label", "x", "--out", Path("o")}),
+      2, "unknown key 'runs[0].iterations'");
+  ExpectOneError(RunKrgdemo({"bench", "--resume", exists, "--label", "x"}), 2,
                  "drop --suite");
-  ExpectOneError(Krgdemo({"bench", "--resume", WriteResult("r.json", 1, 1)}), 1,
-                 "nothing to resume");
+  ExpectOneError(RunKrgdemo({"bench", "--resume", WriteResult("r.json", 1, 1)}),
+                 1, "nothing to resume");
   EXPECT_FALSE(fs::exists(Path("o.json")));
-  Ran help = Krgdemo({"bench", "--help"});
+  Ran help = RunKrgdemo({"bench", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--resume FILE.json"), std::string::npos);
 }
 
 TEST_F(BenchCliTest, BenchWritesMetadataAndComparesWithItself) {
   const std::string out = Path("r1.json");
-  Ran r = Krgdemo(
+  Ran r = RunKrgdemo(
       {"bench", "--suite", TinySuite(), "--label", "rel-1", "--out", out});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("[3/3] mandelbrot small variant=classic procs x2"),
@@ -231,7 +230,7 @@ TEST_F(BenchCliTest, BenchWritesMetadataAndComparesWithItself) {
   EXPECT_FALSE(meta["build"]["cxx_flags"].is_null());
   EXPECT_EQ(file->extensions["bench"]["complete"], true);
   // Two samples a side: compare says so instead of flagging.
-  Ran c = Krgdemo({"compare", out, out});
+  Ran c = RunKrgdemo({"compare", out, out});
   EXPECT_EQ(c.code, 0) << c.err;
   EXPECT_NE(c.out.find("few samples"), std::string::npos) << c.out;
 }
@@ -305,7 +304,7 @@ TEST_F(BenchCliTest, ResumeAfterInterruptKeepsFinishedRuns) {
   ASSERT_LT(cut->runs.size(), 3u);
   EXPECT_EQ(cut->extensions["bench"]["complete"], false);
 
-  Ran r = Krgdemo({"bench", "--resume", out});
+  Ran r = RunKrgdemo({"bench", "--resume", out});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find("[1/3]"), std::string::npos) << r.out;  // not re-run
   EXPECT_NE(r.out.find("[3/3]"), std::string::npos) << r.out;
@@ -314,7 +313,7 @@ TEST_F(BenchCliTest, ResumeAfterInterruptKeepsFinishedRuns) {
   ASSERT_EQ(done->runs.size(), 3u);
   EXPECT_EQ(done->runs[0].samples_s, cut->runs[0].samples_s);
   EXPECT_EQ(done->extensions["bench"]["complete"], true);
-  Ran again = Krgdemo({"bench", "--resume", out});
+  Ran again = RunKrgdemo({"bench", "--resume", out});
   EXPECT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(again.out.find("[3/3]"), std::string::npos);
 }

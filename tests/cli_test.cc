@@ -24,9 +24,7 @@ namespace fs = std::filesystem;
 using test_support::ExpectUsageError;
 using test_support::Ran;
 
-Ran Krgdemo(const std::vector<std::string>& args) {
-  return test_support::RunKrgdemo(args);
-}
+using test_support::RunKrgdemo;
 
 TEST(CliTest, UnknownDemoSuggestsTheClosestName) {
   ExpectUsageError({"run", "mandelbrt"},
@@ -62,26 +60,26 @@ TEST(CliTest, UnwritableOutIsAUsageError) {
 
 TEST(CliTest, EveryCommandHasHelp) {
   for (const char* cmd : {"list", "info", "run", "scale"}) {
-    Ran r = Krgdemo({cmd, "--help"});
+    Ran r = RunKrgdemo({cmd, "--help"});
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_NE(r.out.find("Usage: krgdemo "), std::string::npos) << cmd;
   }
-  Ran run = Krgdemo({"run", "--help"});
+  Ran run = RunKrgdemo({"run", "--help"});
   for (const char* opt : {"--nodes N", "--engine threads|procs", "--repeat R",
                           "--out DIR", "variant=smooth|classic"}) {
     EXPECT_NE(run.out.find(opt), std::string::npos) << opt;
   }
-  EXPECT_EQ(Krgdemo({"--help"}).code, 0);
-  EXPECT_EQ(Krgdemo({}).code, 2);
+  EXPECT_EQ(RunKrgdemo({"--help"}).code, 0);
+  EXPECT_EQ(RunKrgdemo({}).code, 2);
 }
 
 TEST(CliTest, ListAndInfoSpeakJson) {
-  Ran list = Krgdemo({"list", "--json"});
+  Ran list = RunKrgdemo({"list", "--json"});
   ASSERT_EQ(list.code, 0);
   auto demos = nlohmann::json::parse(list.out);
   ASSERT_TRUE(demos.is_array());
   EXPECT_EQ(demos[0]["name"], "mandelbrot");
-  Ran info = Krgdemo({"info", "--json"});
+  Ran info = RunKrgdemo({"info", "--json"});
   ASSERT_EQ(info.code, 0);
   auto j = nlohmann::json::parse(info.out);
   EXPECT_EQ(j["platform"], "linux");
@@ -90,8 +88,8 @@ TEST(CliTest, ListAndInfoSpeakJson) {
 
 TEST(CliTest, RunWritesAVerifiedResultFolder) {
   const fs::path dir = test_support::FreshTempDir("cli", "run");
-  Ran r = Krgdemo({"run", "mandelbrot", "--size", "test", "--nodes", "2",
-                   "--repeat", "2", "--out", dir.string()});
+  Ran r = RunKrgdemo({"run", "mandelbrot", "--size", "test", "--nodes", "2",
+                      "--repeat", "2", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("verified  yes"), std::string::npos) << r.out;
   auto file = ReadResultFile(dir / "run.json");
@@ -106,8 +104,8 @@ TEST(CliTest, RunWritesAVerifiedResultFolder) {
   EXPECT_TRUE(fs::exists(dir / "mandelbrot.png"));
   EXPECT_TRUE(fs::exists(dir / "krgdemo.log"));
 
-  Ran threads = Krgdemo({"run", "mandelbrot", "--size", "test", "--repeat", "1",
-                         "--json", "--out", (dir / "t").string()});
+  Ran threads = RunKrgdemo({"run", "mandelbrot", "--size", "test", "--repeat",
+                            "1", "--json", "--out", (dir / "t").string()});
   ASSERT_EQ(threads.code, 0) << threads.err;
   auto j = nlohmann::json::parse(threads.out);
   EXPECT_EQ(j["runs"][0]["engine"], "threads");
@@ -117,8 +115,8 @@ TEST(CliTest, RunWritesAVerifiedResultFolder) {
 
 TEST(CliTest, ScaleChartsSpeedupAndKeepsEveryRun) {
   const fs::path dir = test_support::FreshTempDir("cli", "scale");
-  Ran r = Krgdemo({"scale", "mandelbrot", "--size", "test", "--nodes", "1,2",
-                   "--repeat", "1", "--out", dir.string()});
+  Ran r = RunKrgdemo({"scale", "mandelbrot", "--size", "test", "--nodes", "1,2",
+                      "--repeat", "1", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("Amdahl fit"), std::string::npos) << r.out;
   auto file = ReadResultFile(dir / "run.json");
