@@ -297,6 +297,36 @@ class ControlTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertBad("/api/stop", {}, "no run", status=409)
 
+    def test_only_this_users_krgdemo_processes_are_shown(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to start a process as another user")
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)
+            fake = os.path.join(tmp, "krgdemo")  # comm is "krgdemo"
+            with open("/bin/sleep", "rb") as src, open(fake, "wb") as dst:
+                dst.write(src.read())
+            os.chmod(fake, 0o755)
+            mine = subprocess.Popen([fake, "60"])
+            theirs = subprocess.Popen(
+                ["setpriv", "--reuid=65534", "--regid=65534",
+                 "--clear-groups", fake, "60"])
+            try:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    _, s = self.d.json("/api/state")
+                    pids = {p["pid"] for p in s["procs"]}
+                    if mine.pid in pids:
+                        break
+                    time.sleep(0.1)
+                self.assertIn(mine.pid, pids)
+                self.assertNotIn(theirs.pid, pids)
+                self.assertBad("/api/migrate", {"pid": theirs.pid, "node": 0},
+                               "not a krgdemo process")
+            finally:
+                for p in (mine, theirs):
+                    p.kill()
+                    p.wait()
+
     def test_a_run_started_migrated_and_stopped_from_the_api(self):
         # large takes seconds on 2 loaded cores: time to migrate and stop.
         status, r = self.d.json("/api/run", "POST", {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,12 +82,15 @@ std::vector<pid_t> ProcessesNamed(const std::string& comm) {
   DIR* dir = ::opendir("/proc");
   if (dir == nullptr) return pids;
   const pid_t self = ::getpid();
+  const uid_t uid = ::geteuid();
   while (dirent* e = ::readdir(dir)) {
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || *end != '\0' || pid == self) continue;
-    std::string name =
-        ReadSmallFile("/proc/" + std::string(e->d_name) + "/comm");
+    struct stat st {};
+    const std::string proc = "/proc/" + std::string(e->d_name);
+    if (::stat(proc.c_str(), &st) != 0 || st.st_uid != uid) continue;
+    std::string name = ReadSmallFile(proc + "/comm");
     while (!name.empty() && name.back() == '\n') name.pop_back();
     if (name == comm) pids.push_back(static_cast<pid_t>(pid));
   }

@@ -222,8 +222,9 @@ Result<pid_t> StartCommand(const std::vector<std::string>& argv,
                            const std::string& output = "/dev/null");
 // How many threads process `pid` has now; kNotFound when it is gone.
 Result<int> ThreadCount(pid_t pid);
-// The processes whose name (/proc/PID/comm, the real /proc: on Kerrighed it
-// is cluster-wide) is `comm`, in pid order; this process is left out.
+// The processes of this user (owner = effective uid) whose name
+// (/proc/PID/comm, the real /proc: on Kerrighed it is cluster-wide) is
+// `comm`, in pid order; this process is left out.
 std::vector<pid_t> ProcessesNamed(const std::string& comm);
 // The path of this process's executable (/proc/self/exe).
 Result<std::string> SelfExecutable();
