@@ -334,9 +334,10 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) !=
           Engine::kThreads) {
     return UsageError("run",
-                      "--threads applies to the threads engine: procs "
-                      "workers are single-threaded, because Kerrighed never "
-                      "migrates a multi-threaded process");
+                      "--threads applies to the threads engine: procs and "
+                      "mpi workers are single-threaded (Kerrighed never "
+                      "migrates a multi-threaded process; under mpi the "
+                      "ranks are the parallelism)");
   }
   ClusterRequest cluster;
   if (Status s = ReadClusterOptions(vm, &cluster); !s.ok()) {
