@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <type_traits>
@@ -83,6 +84,27 @@ Result<std::string> StringField(const nlohmann::json& j, const char* key,
                                    "\" must be a string");
   }
   return j[key].get<std::string>();
+}
+
+// j["params"]: an object of string values (the run's --param KEY=VALUE), or
+// nothing.
+Result<std::map<std::string, std::string>> ParamsField(
+    const nlohmann::json& j) {
+  std::map<std::string, std::string> params;
+  if (!j.contains("params")) return params;
+  const nlohmann::json& p = j["params"];
+  if (!p.is_object()) {
+    return Status::InvalidArgument(
+        "\"params\" must be an object of strings, e.g. {\"variant\": "
+        "\"classic\"}");
+  }
+  for (const auto& [key, value] : p.items()) {
+    if (!value.is_string()) {
+      return Status::InvalidArgument("\"params\"." + key + " must be a string");
+    }
+    params[key] = value.get<std::string>();
+  }
+  return params;
 }
 
 // j[key] when j is an object that has it, else `fallback` (never throws).
@@ -363,8 +385,10 @@ void Dashboard::Tick(int tick) {
 nlohmann::json Dashboard::Catalog() const {
   nlohmann::json demos = nlohmann::json::array();
   for (const demos::Demo& d : demos::AllDemos()) {
-    demos.push_back(
-        {{"name", d.name}, {"domain", d.domain}, {"summary", d.summary}});
+    demos.push_back({{"name", d.name},
+                     {"domain", d.domain},
+                     {"summary", d.summary},
+                     {"params_help", d.params_help}});
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const platform::Node& n : layout_.nodes) ids.push_back(n.id);
@@ -467,6 +491,12 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
       demos::kSizes.end()) {
     return Error(400, "\"size\" must be test, small, medium or large");
   }
+  auto params = ParamsField(request);
+  if (!params.ok()) return Error(400, params.status().message());
+  // The demo checks its own params (unknown keys, bad values) as `run` would.
+  if (auto w = demo->make({*size, *params}); !w.ok()) {
+    return Error(400, w.status().message());
+  }
   auto exe = platform::SelfExecutable();
   if (!exe.ok()) return Error(500, exe.status().message());
 
@@ -482,10 +512,13 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   }
   auto out = PrepareOutDir(dir, demo->name);
   if (!out.ok()) return Error(500, out.status().message());
-  const std::vector<std::string> argv = {
+  std::vector<std::string> argv = {
       *exe,       "run",   demo->name,    "--nodes", std::to_string(*nodes),
       "--engine", *engine, "--size",      *size,     "--repeat",
       "1",        "--out", out->string(), "--events"};
+  for (const auto& [key, value] : *params) {
+    argv.insert(argv.end(), {"--param", key + "=" + value});
+  }
   auto pid = platform::StartCommand(argv, (*out / "output.txt").string());
   if (!pid.ok()) return Error(500, pid.status().message());
   child_ = *pid;

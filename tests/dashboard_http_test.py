@@ -213,6 +213,8 @@ class ReadOnlyTest(unittest.TestCase):
         status, c = self.d.json("/api/catalog")
         self.assertEqual(status, 200)
         self.assertIn("mandelbrot", [d["name"] for d in c["demos"]])
+        mandelbrot = [d for d in c["demos"] if d["name"] == "mandelbrot"][0]
+        self.assertIn("variant", mandelbrot["params_help"])
         self.assertEqual(c["node_ids"], [0, 1])
         self.assertEqual(c["sizes"], ["test", "small", "medium", "large"])
         self.assertFalse(c["control"])
@@ -280,6 +282,13 @@ class ControlTest(unittest.TestCase):
                                     "size": "huge"}, "test, small")
         self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": 2,
                                     "pad": "x" * 70000}, "64 KiB", status=413)
+        for params, message in [
+                ("variant=classic", "must be an object"),
+                ({"variant": 1}, "\"params\".variant must be a string"),
+                ({"nope": "1"}, "unknown --param 'nope' for mandelbrot"),
+                ({"variant": "blue"}, "expected one of smooth, classic")]:
+            self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": 2,
+                                        "params": params}, message)
 
     def test_bad_migrate_and_stop_requests(self):
         self.assertBad("/api/migrate", {"node": 0}, "missing \"pid\"")
@@ -398,7 +407,8 @@ class ControlTest(unittest.TestCase):
         deadline = time.monotonic() + 30
         while True:
             status, r = self.d.json("/api/run", "POST", {
-                "demo": "mandelbrot", "nodes": 2, "size": "test"})
+                "demo": "mandelbrot", "nodes": 2, "size": "test",
+                "params": {"variant": "classic", "n": "160"}})
             if status != 409 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
@@ -415,7 +425,11 @@ class ControlTest(unittest.TestCase):
         self.assertEqual(s["child"]["exit"]["code"], 0)
         self.assertTrue(s["run"]["end"]["verified"])
         self.assertEqual(s["run"]["done"], s["run"]["start"]["units"])
-        self.assertTrue(os.path.exists(os.path.join(r["dir"], "run.json")))
+        with open(os.path.join(r["dir"], "run.json")) as f:
+            run = json.load(f)["runs"][0]
+        self.assertEqual(run["params"], {"variant": "classic", "n": "160"})
+        self.assertTrue(os.path.exists(os.path.join(r["dir"],
+                                                    "mandelbrot.pbm")))
 
 
 class CommandLineTest(unittest.TestCase):

@@ -434,6 +434,13 @@ async function loadCatalog() {
     demo.appendChild(o);
   }
   demo.value = c.demos.some((d) => d.name === 'mandelbrot') ? 'mandelbrot' : c.demos[0].name;
+  // The params field's tooltip lists the chosen demo's --param keys.
+  const showParamsHelp = () => {
+    const d = c.demos.find((x) => x.name === demo.value);
+    $('f-params').title = d && d.params_help ? d.params_help : 'this demo takes no params';
+  };
+  demo.addEventListener('change', showParamsHelp);
+  showParamsHelp();
   const size = $('f-size');
   size.replaceChildren();
   for (const s of c.sizes) {
@@ -452,8 +459,17 @@ function setupControl() {
   $('control').addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!view.control) return;
+    const params = {};
+    for (const word of $('f-params').value.trim().split(/\s+/).filter((w) => w)) {
+      const eq = word.indexOf('=');
+      if (eq <= 0) {
+        say(`Params are key=value words separated by spaces: '${word}' is not`, true);
+        return;
+      }
+      params[word.slice(0, eq)] = word.slice(eq + 1);
+    }
     const body = { demo: $('f-demo').value, nodes: Number($('f-nodes').value),
-      engine: $('f-engine').value, size: $('f-size').value };
+      engine: $('f-engine').value, size: $('f-size').value, params };
     const r = await post('/api/run', body);
     if (r.ok) say(`Started ${body.demo} (pid ${r.body.pid}); results in ${r.body.dir}`);
   });
