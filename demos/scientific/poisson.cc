@@ -274,9 +274,8 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
     ++here;
     KRG_RETURN_IF_ERROR(rank.Barrier());
     if (snap) {
-      char* slab = static_cast<char*>(rank.SnapshotSlab());
       for (int k = 0; k < 3; ++k)
-        std::memcpy(slab + k * bytes, vecs[k] + first, bytes);
+        rank.SnapshotCopy(k * bytes, vecs[k] + first, bytes);
       if (me == 0) {
         rank.SnapshotScalars(
             std::string_view(reinterpret_cast<const char*>(&s), sizeof s));

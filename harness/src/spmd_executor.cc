@@ -1,6 +1,8 @@
 // The SPMD pass (executor.h RunSpmd) on both engines.
 //
-// The arena is [control block][workload area][one snapshot slab per rank].
+// The arena is [control block][workload area][one snapshot slab per rank]
+// [one Seal per rank: the CRC-32C a rank computed while copying its slab, so
+// that the master need not read the slabs to checksum them].
 // The control block carries the checkpoint handshake between rank 0 and the
 // master (want -> published), which the master serves while ranks compute:
 // it writes a published set out through the SpmdCheckpointSink and only then
@@ -32,6 +34,7 @@
 #include <new>
 #include <thread>
 
+#include "krg/checkpoint.h"
 #include "krg/shared_arena.h"
 
 namespace krg::internal {
@@ -57,10 +60,19 @@ struct Control {
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 
+// What a rank's SnapshotCopy calls did to its slab since the master last
+// wrote one out: `copied` bytes in order from byte 0, with CRC-32C `crc`.
+struct Seal {
+  std::uint64_t copied;
+  std::uint32_t crc;
+  std::uint32_t in_order;
+};
+
 struct ArenaLayout {
   std::size_t work = 0;               // offset of the workload's area
   std::vector<std::size_t> snap;      // offset of each rank's snapshot slab
   std::vector<std::size_t> snap_len;  // its length
+  std::size_t seals = 0;              // offset of the Seal array
   std::size_t total = 0;
 
   static ArenaLayout For(const SpmdWorkload& w, int ranks) {
@@ -72,6 +84,8 @@ struct ArenaLayout {
       l.snap_len.push_back(w.SnapshotBytes(r, ranks));
       at += RoundUp(l.snap_len.back());
     }
+    l.seals = at;
+    at += RoundUp(sizeof(Seal) * static_cast<std::size_t>(ranks));
     l.total = at;
     return l;
   }
@@ -90,6 +104,20 @@ class RankBase : public SpmdRank {
     return control()->want.load(std::memory_order_acquire) != 0;
   }
   void* SnapshotSlab() override { return base_ + layout_.snap[rank_]; }
+  void SnapshotCopy(std::size_t at, const void* src,
+                    std::size_t len) override {
+    KRG_CHECK(at + len <= layout_.snap_len[rank_]) << at << "+" << len;
+    Seal& seal = reinterpret_cast<Seal*>(base_ + layout_.seals)[rank_];
+    if (at == 0) seal = Seal{0, 0, 1};
+    char* dst = base_ + layout_.snap[rank_] + at;
+    if (seal.in_order != 0 && at == seal.copied) {
+      seal.crc = Crc32cCopy(dst, src, len, seal.crc);
+      seal.copied += len;
+    } else {
+      seal.in_order = 0;
+      std::memcpy(dst, src, len);
+    }
+  }
   void SnapshotScalars(std::string_view bytes) override {
     KRG_CHECK(rank_ == 0 && bytes.size() <= kMaxScalars) << bytes.size();
     std::memcpy(control()->scalars, bytes.data(), bytes.size());
@@ -159,11 +187,21 @@ class SnapshotService {
     const std::uint64_t pub = c->published.load(std::memory_order_acquire);
     if (pub > written_) {
       std::vector<std::string_view> slabs;
+      std::vector<std::optional<std::uint32_t>> crcs;
+      Seal* seals = reinterpret_cast<Seal*>(base_ + layout_.seals);
       for (std::size_t r = 0; r < layout_.snap.size(); ++r) {
         slabs.emplace_back(base_ + layout_.snap[r], layout_.snap_len[r]);
+        const Seal& seal = seals[r];
+        crcs.push_back(seal.in_order != 0 && seal.copied == layout_.snap_len[r]
+                           ? std::optional<std::uint32_t>(seal.crc)
+                           : std::nullopt);
       }
-      KRG_RETURN_IF_ERROR(
-          sink_->Save(pub, slabs, std::string_view(c->scalars, c->scalar_len)));
+      const Status saved = sink_->Save(
+          pub, slabs, std::string_view(c->scalars, c->scalar_len), crcs);
+      // A seal counts for one set only: a later set copied otherwise must
+      // not carry this CRC.
+      for (std::size_t r = 0; r < layout_.snap.size(); ++r) seals[r] = Seal{};
+      KRG_RETURN_IF_ERROR(saved);
       written_ = pub;
       ++saved_;
       next_due_ = Clock::now() + Every();

@@ -48,9 +48,12 @@ class SpmdCheckpointSink {
   // Seconds between snapshots.
   virtual double every_s() const = 0;
   // Saves a snapshot durably (the previous one stays valid until it is).
-  virtual Status Save(std::uint64_t seq,
-                      const std::vector<std::string_view>& slabs,
-                      std::string_view scalars) = 0;
+  // crcs[r], when given, is the CRC-32C of slabs[r] (the ranks computed it
+  // while copying their slabs); the sink computes missing ones itself.
+  virtual Status Save(
+      std::uint64_t seq, const std::vector<std::string_view>& slabs,
+      std::string_view scalars,
+      const std::vector<std::optional<std::uint32_t>>& crcs = {}) = 0;
   // The snapshot to resume from; nullopt when there is none. An error names
   // a corrupt or truncated file.
   virtual Result<std::optional<SpmdSnapshot>> Load() = 0;
