@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "krg/checksum.h"
@@ -33,6 +36,10 @@ double MinusG2(double t) { return t * (t + 3) * std::exp(t); }
 // barrier and the others read after it, and rank 0's results.
 struct Shared {
   std::atomic<int> snap{0};
+  // Rank 0's progress, for the master's progress line: iterations done and
+  // the relative residual after them.
+  std::atomic<long> at_k{0};
+  std::atomic<double> at_rel{0};
   long iterations = 0;  // in total, counting a resumed run's earlier ones
   long iterations_here = 0;
   int converged = 0;
@@ -103,9 +110,8 @@ class Poisson final : public SpmdWorkload {
     return {double(pr_.Unknowns()) * double(iterations_) / 1e6, "MDOF-iter/s"};
   }
   Verification Verify() override;
-  Status WriteArtifacts(const std::filesystem::path&) override {
-    return Status::Ok();
-  }
+  Status WriteArtifacts(const std::filesystem::path& dir) override;
+  std::string ProgressNote(const void* arena) const override;
   std::vector<Metric> Metrics() const override { return metrics_; }
 
  private:
@@ -272,6 +278,10 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
     pk::UpdateP(first, count, beta, v.r, di, v.p);
     ++s.k;
     ++here;
+    if (me == 0) {
+      v.sh->at_rel.store(std::sqrt(s.rr / s.bb), std::memory_order_relaxed);
+      v.sh->at_k.store(s.k, std::memory_order_relaxed);
+    }
     KRG_RETURN_IF_ERROR(rank.Barrier());
     if (snap) {
       for (int k = 0; k < 3; ++k)
@@ -299,6 +309,68 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
     v.sh->loop_s = loop_s;
     v.sh->rr = s.rr;
     v.sh->bb = s.bb;
+  }
+  return Status::Ok();
+}
+
+std::string Poisson::ProgressNote(const void* arena) const {
+  const View v = Map(const_cast<void*>(arena));
+  const long k = v.sh->at_k.load(std::memory_order_relaxed);
+  if (k == 0) return {};
+  char line[96];
+  std::snprintf(line, sizeof line, "iteration %ld · residual %.1e (to %.0e)",
+                k, v.sh->at_rel.load(std::memory_order_relaxed), pr_.tol);
+  return line;
+}
+
+// poisson.png: u on the grid (3-D: its middle z-slice), y upwards, one pixel
+// per grid point up to kPictureSide per side (larger grids are averaged over
+// f x f blocks, f = ceil(n / kPictureSide): n / f pixels per side), colour
+// mapped (viridis) from the smallest value shown (dark blue) to the largest
+// (yellow).
+constexpr long kPictureSide = 2048;
+
+Status Poisson::WriteArtifacts(const std::filesystem::path& dir) {
+  const long n = pr_.n;
+  if (x_.size() != static_cast<std::size_t>(pr_.Unknowns())) {
+    return Status::Ok();  // no pass has finished
+  }
+  const long f = (n + kPictureSide - 1) / kPictureSide, side = n / f;
+  const double* u = x_.data() + (pr_.dim == 3 ? (n / 2) * n * n : 0);
+  std::vector<double> avg(static_cast<std::size_t>(side * side));
+  double lo = 1e300, hi = -1e300;
+  for (long by = 0; by < side; ++by) {
+    for (long bx = 0; bx < side; ++bx) {
+      double sum = 0;
+      for (long y = by * f; y < (by + 1) * f; ++y) {
+        for (long x = bx * f; x < (bx + 1) * f; ++x) sum += u[y * n + x];
+      }
+      const double a = sum / double(f * f);
+      avg[by * side + bx] = a;
+      if (std::isfinite(a)) {
+        lo = std::min(lo, a);
+        hi = std::max(hi, a);
+      }
+    }
+  }
+  const double scale =
+      hi > lo && std::isfinite(hi - lo) ? 255.0 / (hi - lo) : 0;
+  cv::Mat grey(static_cast<int>(side), static_cast<int>(side), CV_8UC1);
+  for (long by = 0; by < side; ++by) {
+    auto* row = grey.ptr<unsigned char>(static_cast<int>(side - 1 - by));
+    for (long bx = 0; bx < side; ++bx) {
+      const double a = avg[by * side + bx];
+      row[bx] = static_cast<unsigned char>(
+          std::lround(std::isfinite(a) ? (a - lo) * scale : 0));
+    }
+  }
+  const std::string path = (dir / "poisson.png").string();
+  try {
+    cv::Mat img;
+    cv::applyColorMap(grey, img, cv::COLORMAP_VIRIDIS);
+    if (!cv::imwrite(path, img)) return Status::IoError("cannot write " + path);
+  } catch (const cv::Exception& e) {
+    return Status::IoError("cannot write " + path + ": " + e.what());
   }
   return Status::Ok();
 }

@@ -300,6 +300,27 @@ bool Cancelled(const ExecOptions& opts) {
   return opts.cancel != nullptr && opts.cancel->load();
 }
 
+// Passes the workload's progress note on, at most ten times a second.
+class NoteTicker {
+ public:
+  NoteTicker(const SpmdWorkload& w, const ExecOptions& opts, const void* arena)
+      : w_(w), opts_(opts), arena_(arena) {}
+  void Tick() {
+    if (!opts_.progress_note) return;
+    const Clock::time_point now = Clock::now();
+    if (now < next_) return;
+    next_ = now + std::chrono::milliseconds(100);
+    const std::string note = w_.ProgressNote(arena_);
+    if (!note.empty()) opts_.progress_note(note);
+  }
+
+ private:
+  const SpmdWorkload& w_;
+  const ExecOptions& opts_;
+  const void* arena_;
+  Clock::time_point next_{};
+};
+
 }  // namespace
 
 Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
@@ -348,7 +369,9 @@ Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
   });
   Status service;
   bool cancelled = false;
+  NoteTicker notes(w, opts, buffer.p + layout.work);
   while (!finished.load()) {
+    notes.Tick();
     if (!cancelled && Cancelled(opts)) {
       cancelled = true;
       barrier.Abort();
@@ -472,7 +495,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
   int reported = 0;
   std::vector<pollfd> fds(procs.size());
   char chunk[4096];
+  NoteTicker notes(w, opts, base + layout.work);
   while (reported < ranks && first_error.ok()) {
+    notes.Tick();
     if (Cancelled(opts)) {
       barrier.Remove();
       StopRanks(procs);

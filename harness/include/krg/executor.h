@@ -68,6 +68,9 @@ struct ExecOptions {
   int max_unit_attempts = 3;
   // Called on the calling thread, often (the callee rate-limits).
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // SPMD: the workload's ProgressNote(), on the calling thread, about ten
+  // times a second while the ranks run.
+  std::function<void(const std::string& note)> progress_note;
   // Called on the calling thread right after unit `unit` was merged, with the
   // id of the node that computed it (threads: the first slot's node, or 0)
   // and the unit's bytes (checkpoint journal, dashboard).

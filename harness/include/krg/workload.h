@@ -169,6 +169,13 @@ class SpmdWorkload : public Workload {
   // After every rank returned ok, on the calling thread: read the answer
   // out of the arena (it is unmapped afterwards).
   virtual Status Finish(const void* arena, int ranks) = 0;
+  // How the pass is going, for a progress line, read by the master from the
+  // arena while the ranks run (e.g. "iteration 120 · residual 3.1e-04");
+  // empty: nothing to say yet. Must tolerate a racing rank (atomics).
+  virtual std::string ProgressNote(const void* arena) const {
+    (void)arena;
+    return {};
+  }
 };
 
 }  // namespace krg
