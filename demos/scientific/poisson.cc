@@ -318,8 +318,8 @@ std::string Poisson::ProgressNote(const void* arena) const {
   const long k = v.sh->at_k.load(std::memory_order_relaxed);
   if (k == 0) return {};
   char line[96];
-  std::snprintf(line, sizeof line, "iteration %ld · residual %.1e (to %.0e)",
-                k, v.sh->at_rel.load(std::memory_order_relaxed), pr_.tol);
+  std::snprintf(line, sizeof line, "iteration %ld · residual %.1e (to %.0e)", k,
+                v.sh->at_rel.load(std::memory_order_relaxed), pr_.tol);
   return line;
 }
 

@@ -104,7 +104,8 @@ TEST(PoissonTest, WritesThePictureOfTheSolution) {
     EXPECT_EQ(img.rows, c.side) << c.n;
     EXPECT_EQ(img.channels(), 3);
     if (c.maxiter.empty()) {
-      EXPECT_NE(img.at<cv::Vec3b>(0, 0), img.at<cv::Vec3b>(c.side / 2, c.side / 2))
+      EXPECT_NE(img.at<cv::Vec3b>(0, 0),
+                img.at<cv::Vec3b>(c.side / 2, c.side / 2))
           << c.n;
     }
   }

@@ -68,7 +68,7 @@ std::uint32_t MultModP(std::uint32_t a, std::uint32_t b) {
 std::uint32_t XPow8n(std::uint64_t n) {
   std::uint32_t x2k = 1u << 30;  // x^1, squared up to x^(2^k)
   for (int k = 0; k < 3; ++k) x2k = MultModP(x2k, x2k);  // x^8
-  std::uint32_t p = 1u << 31;                             // x^0
+  std::uint32_t p = 1u << 31;                            // x^0
   for (; n != 0; n >>= 1) {
     if ((n & 1) != 0) p = MultModP(x2k, p);
     x2k = MultModP(x2k, x2k);
@@ -523,12 +523,12 @@ Status SpmdCheckpointStore::Save(
   if (ec) return Status::IoError("cannot create " + tmp.string());
   const auto count = static_cast<std::uint32_t>(slabs.size());
   for (std::uint32_t r = 0; r < count; ++r) {
-    KRG_RETURN_IF_ERROR(WriteSlab(
-        tmp / ("rank-" + std::to_string(r) + ".slab"), seq, r, count, slabs[r],
-        r < crcs.size() ? crcs[r] : std::nullopt));
+    KRG_RETURN_IF_ERROR(WriteSlab(tmp / ("rank-" + std::to_string(r) + ".slab"),
+                                  seq, r, count, slabs[r],
+                                  r < crcs.size() ? crcs[r] : std::nullopt));
   }
-  KRG_RETURN_IF_ERROR(WriteSlab(tmp / "scalars.bin", seq, count, count,
-                                scalars, std::nullopt));
+  KRG_RETURN_IF_ERROR(
+      WriteSlab(tmp / "scalars.bin", seq, count, count, scalars, std::nullopt));
   SyncDir(tmp);
   const fs::path set = dir_ / name;
   fs::remove_all(set, ec);

@@ -61,8 +61,7 @@ TEST(Crc32cTest, LongBuffersMatchTheReference) {
     EXPECT_EQ(Crc32c(part.data(), part.size()), ReferenceCrc32c(part)) << len;
     // In two calls, continuing the first.
     const std::uint32_t head = Crc32c(part.data(), 777);
-    EXPECT_EQ(Crc32c(part.data() + 777, len - 777, head),
-              ReferenceCrc32c(part))
+    EXPECT_EQ(Crc32c(part.data() + 777, len - 777, head), ReferenceCrc32c(part))
         << len;
     // Copying: the same CRC, the same bytes, at an odd destination.
     std::string dst(len + 3, 'z');
@@ -161,10 +160,8 @@ TEST(SpmdCheckpointStoreTest, LatestSetComesBack) {
   char* big = static_cast<char*>(std::aligned_alloc(4096, 4 * 4096));
   for (std::size_t i = 0; i < n; ++i) big[i] = static_cast<char>(i * 7);
   const std::string_view bytes(big, n);
-  ASSERT_TRUE(store
-                  .Save(3, {bytes, bytes}, "s3",
-                        {Crc32c(big, n), std::nullopt})
-                  .ok());
+  ASSERT_TRUE(
+      store.Save(3, {bytes, bytes}, "s3", {Crc32c(big, n), std::nullopt}).ok());
   auto third = store.Load();
   std::free(big);
   ASSERT_TRUE(third.ok()) << third.status().ToString();

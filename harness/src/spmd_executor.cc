@@ -104,8 +104,7 @@ class RankBase : public SpmdRank {
     return control()->want.load(std::memory_order_acquire) != 0;
   }
   void* SnapshotSlab() override { return base_ + layout_.snap[rank_]; }
-  void SnapshotCopy(std::size_t at, const void* src,
-                    std::size_t len) override {
+  void SnapshotCopy(std::size_t at, const void* src, std::size_t len) override {
     KRG_CHECK(at + len <= layout_.snap_len[rank_]) << at << "+" << len;
     Seal& seal = reinterpret_cast<Seal*>(base_ + layout_.seals)[rank_];
     if (at == 0) seal = Seal{0, 0, 1};

@@ -12,9 +12,9 @@
 // - SpmdCheckpointStore (spmd.manifest + set-N/): each snapshot is a new set
 //   of files (one slab per rank and the solver scalars, each a 4096-byte
 //   header block with a CRC32C, then the bytes), fsynced, then switched to by
-//   atomically replacing the manifest; older sets are removed afterwards. A set the manifest does not
-//   name is never read; a named one that fails a check is an error naming
-//   the file.
+//   atomically replacing the manifest; older sets are removed afterwards. A set
+//   the manifest does not name is never read; a named one that fails a check is
+//   an error naming the file.
 //
 // Thread-safety: one object per run. FarmJournal::Append is called by the
 // executor under its own serialisation; SpmdCheckpointStore from the
@@ -93,10 +93,10 @@ class SpmdCheckpointStore final : public SpmdCheckpointSink {
   double every_s() const override { return every_s_; }
   // A slab's file is written by direct I/O when the slab is block-aligned
   // (the executor's are) and the file system allows it.
-  Status Save(std::uint64_t seq, const std::vector<std::string_view>& slabs,
-              std::string_view scalars,
-              const std::vector<std::optional<std::uint32_t>>& crcs =
-                  {}) override;
+  Status Save(
+      std::uint64_t seq, const std::vector<std::string_view>& slabs,
+      std::string_view scalars,
+      const std::vector<std::optional<std::uint32_t>>& crcs = {}) override;
   Result<std::optional<SpmdSnapshot>> Load() override;
   int saved() const { return saved_; }
 

@@ -136,8 +136,7 @@ class SpmdRank {
   // that fills its slab by these calls in order, from byte 0 to the end,
   // lets the executor checksum the slab on the way (every rank its own, at
   // once, instead of the master alone afterwards). Default: memcpy.
-  virtual void SnapshotCopy(std::size_t at, const void* src,
-                            std::size_t len) {
+  virtual void SnapshotCopy(std::size_t at, const void* src, std::size_t len) {
     std::memcpy(static_cast<char*>(SnapshotSlab()) + at, src, len);
   }
   // REQUIRES: bytes.size() <= SpmdWorkload::kMaxScalarBytes
