@@ -222,6 +222,9 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
   for (long l = 0; l < lines; ++l)
     patterns.push_back(pk::FindPattern(csr, l, len));
   csr.pattern = patterns.data();
+  const std::vector<double> by_entry =
+      pk::RegularValues(csr, lines, len, &csr.by_entry_stride);
+  csr.by_entry = by_entry.data();
   const std::size_t bytes = 8 * static_cast<std::size_t>(count);
   double* vecs[3] = {v.x, v.r, v.p};
   Scalars s;
