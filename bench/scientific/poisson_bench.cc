@@ -1,7 +1,9 @@
 // The poisson demo's CG kernels on one thread over the 2-D 1000 x 1000 grid
 // (a million unknowns, the SciPy comparison's matrix): SpMV (with its fused
-// dot product), one whole CG iteration, and the STREAM triad on 3 x 128 MiB
-// that the SpMV bandwidth is held against (bytes/s in each line).
+// dot product; _RowValues reading the values in Eigen's row-by-row layout
+// instead of the demo's by-entry copy), one whole CG iteration, and the
+// STREAM triad on 3 x 128 MiB that the SpMV bandwidth is held against
+// (bytes/s in each line).
 //
 //   build/bench/poisson_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
