@@ -448,30 +448,26 @@ Status WriteSlab(const fs::path& path, std::uint64_t seq, std::uint32_t index,
           : 0;
   const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
   int fd = direct > 0 ? ::open(path.c_str(), flags | O_DIRECT, 0644) : -1;
-  bool is_direct = fd >= 0;
+  const bool is_direct = fd >= 0;
   if (fd < 0) fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return Status::FromErrno("cannot write " + path.string(), errno);
-  Status s = PwriteAll(fd, block.p, kBlock, 0, path);
   std::size_t done = 0;
-  if (s.ok() && is_direct) {
-    // A file system may refuse direct I/O only at the first write.
-    ssize_t n = ::pwrite(fd, bytes.data(), direct, kBlock);
-    if (n < 0 && errno != EINVAL && errno != EINTR) {
-      s = Status::FromErrno("cannot write " + path.string(), errno);
-    }
-    done = n > 0 ? static_cast<std::size_t>(n) / kBlock * kBlock : 0;
-    if (done > 0) {
-      // Direct writes go on in whole blocks; a short one ends them.
-      while (s.ok() && done < direct) {
-        n = ::pwrite(fd, bytes.data() + done, direct - done,
-                     static_cast<off_t>(kBlock + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || n % kBlock != 0) break;
-        done += static_cast<std::size_t>(n);
-      }
+  if (is_direct) {
+    // Whole blocks by direct I/O while it works. Any failure (a file system
+    // or a kind of memory that refuses it) hands the rest to the ordinary
+    // writes below, which report a real I/O error themselves.
+    while (done < direct) {
+      const ssize_t n = ::pwrite(fd, bytes.data() + done, direct - done,
+                                 static_cast<off_t>(kBlock + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+      if (n % static_cast<ssize_t>(kBlock) != 0) break;
     }
     (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_DIRECT);
   }
+  // The header block, the tail, and everything direct I/O did not take.
+  Status s = PwriteAll(fd, block.p, kBlock, 0, path);
   if (s.ok()) {
     s = PwriteAll(fd, bytes.data() + done, bytes.size() - done,
                   static_cast<off_t>(kBlock + done), path);
