@@ -5,9 +5,10 @@
 // that the master need not read the slabs to checksum them].
 // The control block carries the checkpoint handshake between rank 0 and the
 // master (want -> published), which the master serves while ranks compute:
-// it writes a published set out through the SpmdCheckpointSink and only then
-// allows the next one, so the snapshot slabs are never overwritten while
-// being written. The master never computes a rank.
+// its writer thread (SCHED_BATCH, nice 19) writes a published set out through
+// the SpmdCheckpointSink and only then does the master allow the next one, so
+// the snapshot slabs are never overwritten while being written. The master
+// never computes a rank.
 //
 // threads: ranks are the threads of one OpenMP team, started from a helper
 // thread so that the calling thread stays the master; the barrier is a
@@ -21,7 +22,10 @@
 
 #include <omp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -180,9 +184,22 @@ class SnapshotService {
     return Status::Ok();
   }
 
+  // Hands a published set to the writer thread, collects what it wrote, and
+  // raises `want` when the next set is due (never while one is being
+  // written: the snapshot slabs are not overwritten under the writer).
   Status Poll() {
     if (sink_ == nullptr) return Status::Ok();
     Control* c = control();
+    if (writing_) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!job_done_) return Status::Ok();
+      writing_ = false;
+      KRG_RETURN_IF_ERROR(job_status_);
+      written_ = job_seq_;
+      ++saved_;
+      next_due_ = Clock::now() + Every();
+      return Status::Ok();
+    }
     const std::uint64_t pub = c->published.load(std::memory_order_acquire);
     if (pub > written_) {
       std::vector<std::string_view> slabs;
@@ -194,16 +211,20 @@ class SnapshotService {
         crcs.push_back(seal.in_order != 0 && seal.copied == layout_.snap_len[r]
                            ? std::optional<std::uint32_t>(seal.crc)
                            : std::nullopt);
+        // A seal counts for one set only: a later set copied otherwise must
+        // not carry this CRC.
+        seals[r] = Seal{};
       }
-      const Status saved = sink_->Save(
-          pub, slabs, std::string_view(c->scalars, c->scalar_len), crcs);
-      // A seal counts for one set only: a later set copied otherwise must
-      // not carry this CRC.
-      for (std::size_t r = 0; r < layout_.snap.size(); ++r) seals[r] = Seal{};
-      KRG_RETURN_IF_ERROR(saved);
-      written_ = pub;
-      ++saved_;
-      next_due_ = Clock::now() + Every();
+      StartWriter();
+      std::lock_guard<std::mutex> lock(mu_);
+      job_seq_ = pub;
+      job_slabs_ = std::move(slabs);
+      job_crcs_ = std::move(crcs);
+      job_scalars_.assign(c->scalars, c->scalar_len);
+      job_done_ = false;
+      job_ready_ = true;
+      writing_ = true;
+      cv_.notify_all();
     } else if (c->want.load() == 0 && Clock::now() >= next_due_) {
       c->want.store(1, std::memory_order_release);
     }
@@ -212,7 +233,43 @@ class SnapshotService {
   int saved() const { return saved_; }
   std::uint64_t restored() const { return restored_; }
 
+  // Waits for a set being written (its slabs are in the arena, which goes
+  // away after this object).
+  ~SnapshotService() {
+    if (!writer_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      cv_.notify_all();
+    }
+    writer_.join();
+  }
+
  private:
+  // The writer: a thread of the master that writes sets out while the ranks
+  // compute, as SCHED_BATCH at nice 19, so that waking up to write never
+  // preempts a rank and it takes a core from the ranks only when one is
+  // idle (or hardly at all under load; the ranks never wait for it).
+  void StartWriter() {
+    if (writer_.joinable()) return;
+    writer_ = std::thread([this] {
+      sched_param param{};
+      (void)::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param);
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
+      std::unique_lock<std::mutex> lock(mu_);
+      for (;;) {
+        cv_.wait(lock, [&] { return job_ready_ || stop_; });
+        if (!job_ready_) return;  // stop_, nothing left to write
+        job_ready_ = false;
+        lock.unlock();
+        Status st = sink_->Save(job_seq_, job_slabs_,
+                                std::string_view(job_scalars_), job_crcs_);
+        lock.lock();
+        job_status_ = std::move(st);
+        job_done_ = true;
+      }
+    });
+  }
   Control* control() const { return reinterpret_cast<Control*>(base_); }
   Clock::duration Every() const {
     return std::chrono::duration_cast<Clock::duration>(
@@ -225,6 +282,18 @@ class SnapshotService {
   std::uint64_t restored_ = 0;
   int saved_ = 0;
   Clock::time_point next_due_;
+  // The writer thread and its one job (guarded by mu_; writing_ is the
+  // master's own).
+  std::thread writer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool writing_ = false;
+  bool job_ready_ = false, job_done_ = false, stop_ = false;
+  std::uint64_t job_seq_ = 0;
+  std::vector<std::string_view> job_slabs_;
+  std::vector<std::optional<std::uint32_t>> job_crcs_;
+  std::string job_scalars_;
+  Status job_status_;
 };
 
 // A barrier for threads that a failing rank or the master can abort.

@@ -41,7 +41,8 @@ struct SpmdSnapshot {
 };
 
 // Where an SPMD run's checkpoints go and come back from (checkpoint.h).
-// Called on the executor's calling thread only.
+// Called from one thread at a time: Load on the executor's calling thread,
+// Save on the master's writer thread, while the ranks compute.
 class SpmdCheckpointSink {
  public:
   virtual ~SpmdCheckpointSink() = default;
