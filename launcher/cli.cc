@@ -268,8 +268,13 @@ void ProgressLine::Update(const Progress& p) {
   shown_ = true;
   const std::string pass =
       p.pass == 0 ? "warm-up" : "pass " + std::to_string(p.pass);
-  std::fprintf(stderr, "\r\033[K  %s · %s · %zu/%zu units · %.1f s",
-               label_.c_str(), pass.c_str(), p.done, p.total, p.elapsed_s);
+  if (!p.note.empty()) {
+    std::fprintf(stderr, "\r\033[K  %s · %s · %s · %.1f s", label_.c_str(),
+                 pass.c_str(), p.note.c_str(), p.elapsed_s);
+  } else {
+    std::fprintf(stderr, "\r\033[K  %s · %s · %zu/%zu units · %.1f s",
+                 label_.c_str(), pass.c_str(), p.done, p.total, p.elapsed_s);
+  }
   std::fflush(stderr);
 }
 

@@ -11,6 +11,10 @@
 // residual allows). Dot products are summed per grid line in a fixed order,
 // so the answer (checksum) and iteration count are the same for every
 // engine and rank count, and after a resume from a checkpoint.
+//
+// Artifacts: poisson.png, u colour-mapped (3-D: the middle z-slice). While
+// it runs, rank 0 publishes the iteration and residual for the progress
+// line (ProgressNote).
 #ifndef KRG_DEMOS_SCIENTIFIC_POISSON_H_
 #define KRG_DEMOS_SCIENTIFIC_POISSON_H_
 

@@ -1,5 +1,7 @@
 #include "scientific/poisson_kernel.h"
 
+#include <algorithm>
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define KRG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -22,6 +24,35 @@ inline void RegularRows(const double* val, const double* p, const long* off,
     double s = 0;
     for (int k = 0; k < K; ++k) s += val[K * j + k] * pk[k][j];
     q[j] = s;
+  }
+}
+
+// The same with the values by entry (val[k * count + j]): contiguous loads,
+// so the loop over j vectorises; the same operations in the same order.
+template <int K>
+inline void RegularRowsByEntry(const double* val, const double* p,
+                               const long* off, long g0, long count,
+                               double* q) {
+  const double* pk[K];
+  const double* vk[K];
+  for (int k = 0; k < K; ++k) {
+    pk[k] = p + g0 + off[k];
+    vk[k] = val + k * count;
+  }
+  for (long j = 0; j < count; ++j) {
+    double s = 0;
+    for (int k = 0; k < K; ++k) s += vk[k][j] * pk[k][j];
+    q[j] = s;
+  }
+}
+
+template <int K>
+inline void Regular(bool by_entry, const double* val, const double* p,
+                    const long* off, long g0, long count, double* q) {
+  if (by_entry) {
+    RegularRowsByEntry<K>(val, p, off, g0, count, q);
+  } else {
+    RegularRows<K>(val, p, off, g0, count, q);
   }
 }
 
@@ -93,6 +124,24 @@ LinePattern FindPattern(const Csr& a, long l, long len) {
   return pat;
 }
 
+std::vector<double> RegularValues(const Csr& a, long lines, long len,
+                                  long* stride) {
+  const long inner = len > 2 ? len - 2 : 0;
+  int kmax = 0;
+  for (long l = 0; l < lines; ++l) kmax = std::max(kmax, a.pattern[l].k);
+  *stride = inner * kmax;
+  std::vector<double> v(static_cast<std::size_t>(lines * *stride));
+  for (long l = 0; l < lines; ++l) {
+    const LinePattern& pat = a.pattern[l];
+    double* out = v.data() + l * *stride;
+    for (long j = 0; j < inner && pat.k > 0; ++j) {
+      const double* row = a.val + a.outer[l * len + 1 + j];
+      for (int e = 0; e < pat.k; ++e) out[e * inner + j] = row[e];
+    }
+  }
+  return v;
+}
+
 KRG_CLONES void SpmvDot(const Csr& a, long lines, long len, const double* p,
                         double* q, double* part) {
   for (long l = 0; l < lines; ++l) {
@@ -103,24 +152,26 @@ KRG_CLONES void SpmvDot(const Csr& a, long lines, long len, const double* p,
       GenericRows(a, lo, hi, p, ql);
     } else {
       GenericRows(a, lo, lo + 1, p, ql);
-      const double* v = a.val + a.outer[lo + 1];
       const long g0 = a.row0 + lo + 1, count = len - 2;
+      const bool by = a.by_entry != nullptr;
+      const double* v =
+          by ? a.by_entry + l * a.by_entry_stride : a.val + a.outer[lo + 1];
       double* qo = ql + lo + 1;
       switch (pat->k) {
         case 3:
-          RegularRows<3>(v, p, pat->off, g0, count, qo);
+          Regular<3>(by, v, p, pat->off, g0, count, qo);
           break;
         case 4:
-          RegularRows<4>(v, p, pat->off, g0, count, qo);
+          Regular<4>(by, v, p, pat->off, g0, count, qo);
           break;
         case 5:
-          RegularRows<5>(v, p, pat->off, g0, count, qo);
+          Regular<5>(by, v, p, pat->off, g0, count, qo);
           break;
         case 6:
-          RegularRows<6>(v, p, pat->off, g0, count, qo);
+          Regular<6>(by, v, p, pat->off, g0, count, qo);
           break;
         case 7:
-          RegularRows<7>(v, p, pat->off, g0, count, qo);
+          Regular<7>(by, v, p, pat->off, g0, count, qo);
           break;
         default:
           GenericRows(a, lo + 1, hi - 1, p, ql);

@@ -13,6 +13,7 @@
 
 #include <Eigen/SparseCore>
 #include <cstddef>
+#include <vector>
 
 namespace krg::demos::poisson {
 
@@ -33,6 +34,12 @@ struct Csr {
   const double* val;
   long row0;
   const LinePattern* pattern = nullptr;
+  // With `pattern`: the values of the inner rows of the regular lines by
+  // stencil entry (RegularValues), so that the SpMV reads each entry's
+  // values contiguously and vectorises (Eigen's rows interleave them, a
+  // stride the compiler leaves scalar). nullptr: read them from `val`.
+  const double* by_entry = nullptr;
+  long by_entry_stride = 0;  // values per line in by_entry
 };
 
 using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
@@ -49,6 +56,13 @@ inline Csr CsrOf(const RowMatrix& a, long row0) {
 
 // The pattern of line `l` of `a` (rows [l*len, (l+1)*len)).
 LinePattern FindPattern(const Csr& a, long l, long len);
+
+// The values of `a`'s regular lines (a.pattern, lines [0, lines) of `len`
+// rows), for Csr::by_entry: line l's inner rows at l * *stride, entry e's
+// values for rows 1..len-2 at e*(len-2) in that.
+// REQUIRES: a.pattern
+std::vector<double> RegularValues(const Csr& a, long lines, long len,
+                                  long* stride);
 
 // Lines [0, lines) of `len` rows each, starting at local row 0:
 // q = A p on those rows, part[l] = sum over line l of p*q.

@@ -2,6 +2,12 @@
 // 3-D), and bad parameters rejected as usage errors.
 #include "scientific/poisson.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
 #include "gtest/gtest.h"
 #include "krg/runner.h"
 
@@ -60,6 +66,49 @@ TEST(PoissonTest, JacobiConvergesToo) {
   const Outcome a = RunOnce(cfg, Engine::kThreads, 2);
   const Outcome b = RunOnce(cfg, Engine::kProcs, 2);
   EXPECT_EQ(a.checksum, b.checksum);
+}
+
+// poisson.png: one pixel per grid point (3-D: the middle slice), in colour;
+// grids over 2048 per side are averaged over f x f blocks. The solution is
+// zero on the boundary and largest inside, so the corners and the centre
+// differ.
+TEST(PoissonTest, WritesThePictureOfTheSolution) {
+  struct Case {
+    std::string dim, n, maxiter;
+    int side;
+  };
+  for (const Case& c : {Case{"2", "48", "", 48}, Case{"3", "12", "", 12},
+                        Case{"2", "2100", "1", 1050}}) {
+    DemoConfig cfg;
+    cfg.size = "test";
+    cfg.params["dim"] = c.dim;
+    cfg.params["n"] = c.n;
+    cfg.params["stream"] = "0";
+    if (!c.maxiter.empty()) cfg.params["maxiter"] = c.maxiter;
+    auto w = MakePoisson(cfg);
+    ASSERT_TRUE(w.ok());
+    auto platform = platform::MakeLinuxPlatform();
+    RunSpec spec;
+    spec.repeat.fixed = 1;
+    spec.threads = 2;
+    ASSERT_TRUE(Measure(*platform, **w, spec).ok());
+    const std::filesystem::path dir =
+        std::filesystem::path(::testing::TempDir()) /
+        ("krg_poisson_png_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    ASSERT_TRUE((*w)->WriteArtifacts(dir).ok());
+    const cv::Mat img = cv::imread((dir / "poisson.png").string());
+    std::filesystem::remove_all(dir);
+    ASSERT_FALSE(img.empty()) << c.n;
+    EXPECT_EQ(img.cols, c.side) << c.n;
+    EXPECT_EQ(img.rows, c.side) << c.n;
+    EXPECT_EQ(img.channels(), 3);
+    if (c.maxiter.empty()) {
+      EXPECT_NE(img.at<cv::Vec3b>(0, 0),
+                img.at<cv::Vec3b>(c.side / 2, c.side / 2))
+          << c.n;
+    }
+  }
 }
 
 TEST(PoissonTest, TooFewIterationsDoesNotVerify) {

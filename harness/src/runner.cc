@@ -101,7 +101,10 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
   while (pass < 0 || spec.repeat.WantMore(m.samples_s, Since(start))) {
     const int shown = pass < 0 ? 0 : pass + 1;
     opts.progress = [&](std::size_t done, std::size_t total) {
-      if (spec.progress) spec.progress({shown, done, total, Since(start)});
+      if (spec.progress) spec.progress({shown, done, total, Since(start), {}});
+    };
+    opts.progress_note = [&](const std::string& note) {
+      if (spec.progress) spec.progress({shown, 0, 0, Since(start), note});
     };
     if (spec.on_unit_done) {
       opts.on_unit_done = [&](std::size_t unit, int node,

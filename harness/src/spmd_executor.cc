@@ -1,11 +1,14 @@
 // The SPMD pass (executor.h RunSpmd) on both engines.
 //
-// The arena is [control block][workload area][one snapshot slab per rank].
+// The arena is [control block][workload area][one snapshot slab per rank]
+// [one Seal per rank: the CRC-32C a rank computed while copying its slab, so
+// that the master need not read the slabs to checksum them].
 // The control block carries the checkpoint handshake between rank 0 and the
 // master (want -> published), which the master serves while ranks compute:
-// it writes a published set out through the SpmdCheckpointSink and only then
-// allows the next one, so the snapshot slabs are never overwritten while
-// being written. The master never computes a rank.
+// its writer thread (SCHED_BATCH, nice 19) writes a published set out through
+// the SpmdCheckpointSink and only then does the master allow the next one, so
+// the snapshot slabs are never overwritten while being written. The master
+// never computes a rank.
 //
 // threads: ranks are the threads of one OpenMP team, started from a helper
 // thread so that the calling thread stays the master; the barrier is a
@@ -19,7 +22,10 @@
 
 #include <omp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,6 +38,7 @@
 #include <new>
 #include <thread>
 
+#include "krg/checkpoint.h"
 #include "krg/shared_arena.h"
 
 namespace krg::internal {
@@ -57,10 +64,19 @@ struct Control {
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 
+// What a rank's SnapshotCopy calls did to its slab since the master last
+// wrote one out: `copied` bytes in order from byte 0, with CRC-32C `crc`.
+struct Seal {
+  std::uint64_t copied;
+  std::uint32_t crc;
+  std::uint32_t in_order;
+};
+
 struct ArenaLayout {
   std::size_t work = 0;               // offset of the workload's area
   std::vector<std::size_t> snap;      // offset of each rank's snapshot slab
   std::vector<std::size_t> snap_len;  // its length
+  std::size_t seals = 0;              // offset of the Seal array
   std::size_t total = 0;
 
   static ArenaLayout For(const SpmdWorkload& w, int ranks) {
@@ -72,6 +88,8 @@ struct ArenaLayout {
       l.snap_len.push_back(w.SnapshotBytes(r, ranks));
       at += RoundUp(l.snap_len.back());
     }
+    l.seals = at;
+    at += RoundUp(sizeof(Seal) * static_cast<std::size_t>(ranks));
     l.total = at;
     return l;
   }
@@ -90,6 +108,19 @@ class RankBase : public SpmdRank {
     return control()->want.load(std::memory_order_acquire) != 0;
   }
   void* SnapshotSlab() override { return base_ + layout_.snap[rank_]; }
+  void SnapshotCopy(std::size_t at, const void* src, std::size_t len) override {
+    KRG_CHECK(at + len <= layout_.snap_len[rank_]) << at << "+" << len;
+    Seal& seal = reinterpret_cast<Seal*>(base_ + layout_.seals)[rank_];
+    if (at == 0) seal = Seal{0, 0, 1};
+    char* dst = base_ + layout_.snap[rank_] + at;
+    if (seal.in_order != 0 && at == seal.copied) {
+      seal.crc = Crc32cCopy(dst, src, len, seal.crc);
+      seal.copied += len;
+    } else {
+      seal.in_order = 0;
+      std::memcpy(dst, src, len);
+    }
+  }
   void SnapshotScalars(std::string_view bytes) override {
     KRG_CHECK(rank_ == 0 && bytes.size() <= kMaxScalars) << bytes.size();
     std::memcpy(control()->scalars, bytes.data(), bytes.size());
@@ -153,20 +184,47 @@ class SnapshotService {
     return Status::Ok();
   }
 
+  // Hands a published set to the writer thread, collects what it wrote, and
+  // raises `want` when the next set is due (never while one is being
+  // written: the snapshot slabs are not overwritten under the writer).
   Status Poll() {
     if (sink_ == nullptr) return Status::Ok();
     Control* c = control();
+    if (writing_) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!job_done_) return Status::Ok();
+      writing_ = false;
+      KRG_RETURN_IF_ERROR(job_status_);
+      written_ = job_seq_;
+      ++saved_;
+      next_due_ = Clock::now() + Every();
+      return Status::Ok();
+    }
     const std::uint64_t pub = c->published.load(std::memory_order_acquire);
     if (pub > written_) {
       std::vector<std::string_view> slabs;
+      std::vector<std::optional<std::uint32_t>> crcs;
+      Seal* seals = reinterpret_cast<Seal*>(base_ + layout_.seals);
       for (std::size_t r = 0; r < layout_.snap.size(); ++r) {
         slabs.emplace_back(base_ + layout_.snap[r], layout_.snap_len[r]);
+        const Seal& seal = seals[r];
+        crcs.push_back(seal.in_order != 0 && seal.copied == layout_.snap_len[r]
+                           ? std::optional<std::uint32_t>(seal.crc)
+                           : std::nullopt);
+        // A seal counts for one set only: a later set copied otherwise must
+        // not carry this CRC.
+        seals[r] = Seal{};
       }
-      KRG_RETURN_IF_ERROR(
-          sink_->Save(pub, slabs, std::string_view(c->scalars, c->scalar_len)));
-      written_ = pub;
-      ++saved_;
-      next_due_ = Clock::now() + Every();
+      StartWriter();
+      std::lock_guard<std::mutex> lock(mu_);
+      job_seq_ = pub;
+      job_slabs_ = std::move(slabs);
+      job_crcs_ = std::move(crcs);
+      job_scalars_.assign(c->scalars, c->scalar_len);
+      job_done_ = false;
+      job_ready_ = true;
+      writing_ = true;
+      cv_.notify_all();
     } else if (c->want.load() == 0 && Clock::now() >= next_due_) {
       c->want.store(1, std::memory_order_release);
     }
@@ -175,7 +233,43 @@ class SnapshotService {
   int saved() const { return saved_; }
   std::uint64_t restored() const { return restored_; }
 
+  // Waits for a set being written (its slabs are in the arena, which goes
+  // away after this object).
+  ~SnapshotService() {
+    if (!writer_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      cv_.notify_all();
+    }
+    writer_.join();
+  }
+
  private:
+  // The writer: a thread of the master that writes sets out while the ranks
+  // compute, as SCHED_BATCH at nice 19, so that waking up to write never
+  // preempts a rank and it takes a core from the ranks only when one is
+  // idle (or hardly at all under load; the ranks never wait for it).
+  void StartWriter() {
+    if (writer_.joinable()) return;
+    writer_ = std::thread([this] {
+      sched_param param{};
+      (void)::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param);
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
+      std::unique_lock<std::mutex> lock(mu_);
+      for (;;) {
+        cv_.wait(lock, [&] { return job_ready_ || stop_; });
+        if (!job_ready_) return;  // stop_, nothing left to write
+        job_ready_ = false;
+        lock.unlock();
+        Status st = sink_->Save(job_seq_, job_slabs_,
+                                std::string_view(job_scalars_), job_crcs_);
+        lock.lock();
+        job_status_ = std::move(st);
+        job_done_ = true;
+      }
+    });
+  }
   Control* control() const { return reinterpret_cast<Control*>(base_); }
   Clock::duration Every() const {
     return std::chrono::duration_cast<Clock::duration>(
@@ -188,6 +282,18 @@ class SnapshotService {
   std::uint64_t restored_ = 0;
   int saved_ = 0;
   Clock::time_point next_due_;
+  // The writer thread and its one job (guarded by mu_; writing_ is the
+  // master's own).
+  std::thread writer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool writing_ = false;
+  bool job_ready_ = false, job_done_ = false, stop_ = false;
+  std::uint64_t job_seq_ = 0;
+  std::vector<std::string_view> job_slabs_;
+  std::vector<std::optional<std::uint32_t>> job_crcs_;
+  std::string job_scalars_;
+  Status job_status_;
 };
 
 // A barrier for threads that a failing rank or the master can abort.
@@ -262,6 +368,27 @@ bool Cancelled(const ExecOptions& opts) {
   return opts.cancel != nullptr && opts.cancel->load();
 }
 
+// Passes the workload's progress note on, at most ten times a second.
+class NoteTicker {
+ public:
+  NoteTicker(const SpmdWorkload& w, const ExecOptions& opts, const void* arena)
+      : w_(w), opts_(opts), arena_(arena) {}
+  void Tick() {
+    if (!opts_.progress_note) return;
+    const Clock::time_point now = Clock::now();
+    if (now < next_) return;
+    next_ = now + std::chrono::milliseconds(100);
+    const std::string note = w_.ProgressNote(arena_);
+    if (!note.empty()) opts_.progress_note(note);
+  }
+
+ private:
+  const SpmdWorkload& w_;
+  const ExecOptions& opts_;
+  const void* arena_;
+  Clock::time_point next_{};
+};
+
 }  // namespace
 
 Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
@@ -310,7 +437,9 @@ Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
   });
   Status service;
   bool cancelled = false;
+  NoteTicker notes(w, opts, buffer.p + layout.work);
   while (!finished.load()) {
+    notes.Tick();
     if (!cancelled && Cancelled(opts)) {
       cancelled = true;
       barrier.Abort();
@@ -344,7 +473,15 @@ struct RankReport {
 
 int RankWorkerMain(const SpmdWorkload& w, int rank, int ranks, char* base,
                    const ArenaLayout& layout,
-                   const platform::SemBarrier& barrier, int fd) {
+                   const platform::SemBarrier& barrier, int fd,
+                   bool checkpoints) {
+  // A run with checkpoints touches its snapshot slab now, before the
+  // workload starts its clock, rather than page by page in its first set
+  // (and the pages come from this rank's node, where it will copy them).
+  // Not when resuming: the slab holds the set to start from.
+  if (checkpoints && reinterpret_cast<const Control*>(base)->restored == 0) {
+    std::memset(base + layout.snap[rank], 0, layout.snap_len[rank]);
+  }
   ProcRank me(rank, ranks, base, layout, &barrier);
   Status s = w.RunRank(me);
   const std::string msg = s.ok() ? "" : s.ToString();
@@ -416,12 +553,15 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
     ~Stop() { StopRanks(p); }
   } stop{procs};
   const SpmdWorkload& cw = w;
+  const bool checkpoints = opts.spmd_checkpoint != nullptr;
   for (int r = 0; r < ranks; ++r) {
     const platform::Node& node = opts.slots[r % opts.slots.size()];
     KRG_ASSIGN_OR_RETURN(
-        procs[r].child, platform.SpawnWorker(node, [&cw, r, ranks, base,
-                                                    &layout, &barrier](int fd) {
-          return RankWorkerMain(cw, r, ranks, base, layout, barrier, fd);
+        procs[r].child,
+        platform.SpawnWorker(node, [&cw, r, ranks, base, &layout, &barrier,
+                                    checkpoints](int fd) {
+          return RankWorkerMain(cw, r, ranks, base, layout, barrier, fd,
+                                checkpoints);
         }));
     procs[r].alive = true;
     if (opts.on_worker_start) opts.on_worker_start(procs[r].child.pid);
@@ -434,7 +574,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
   int reported = 0;
   std::vector<pollfd> fds(procs.size());
   char chunk[4096];
+  NoteTicker notes(w, opts, base + layout.work);
   while (reported < ranks && first_error.ok()) {
+    notes.Tick();
     if (Cancelled(opts)) {
       barrier.Remove();
       StopRanks(procs);

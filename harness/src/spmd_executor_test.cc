@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "krg/checkpoint.h"
 #include "krg/executor.h"
 #include "krg/platform.h"
 #include "krg/shared_arena.h"
@@ -73,6 +74,78 @@ class SumWorkload final : public SpmdWorkload {
   long total = 0;
 };
 
+// One checkpoint set: rank 0 fills its slab by SnapshotCopy in order (the
+// executor hands its CRC to the sink), rank 1 out of order (the sink must
+// compute it), then the ranks go on until the master has written the set.
+class SnapWorkload final : public SpmdWorkload {
+ public:
+  static constexpr std::size_t kSlab = 3 * 4096 + 24;
+  std::size_t ArenaBytes(int) const override { return 64; }
+  std::size_t SnapshotBytes(int, int) const override { return kSlab; }
+  Status Setup(void* arena, int) override {
+    std::memset(arena, 0, 64);
+    return Status::Ok();
+  }
+  static std::string Bytes(int rank) {
+    std::string b(kSlab, '\0');
+    for (std::size_t i = 0; i < kSlab; ++i) b[i] = char(i * 31 + rank);
+    return b;
+  }
+  Status RunRank(SpmdRank& rank) const override {
+    auto* flag = static_cast<std::atomic<int>*>(rank.arena());
+    const std::string mine = Bytes(rank.rank());
+    bool done = false;
+    for (int round = 0; round < 250; ++round) {
+      if (rank.rank() == 0 && !done && rank.SnapshotWanted()) flag->store(1);
+      KRG_RETURN_IF_ERROR(rank.Barrier());
+      if (flag->load() == 1 && !done) {
+        const std::size_t half = kSlab / 2;
+        if (rank.rank() == 1) {
+          rank.SnapshotCopy(half, mine.data() + half, kSlab - half);
+          rank.SnapshotCopy(0, mine.data(), half);
+        } else {
+          rank.SnapshotCopy(0, mine.data(), 100);
+          rank.SnapshotCopy(100, mine.data() + 100, kSlab - 100);
+        }
+        done = true;
+        KRG_RETURN_IF_ERROR(rank.Barrier());
+        if (rank.rank() == 0) {
+          flag->store(2);
+          rank.PublishSnapshot();
+        }
+      }
+      KRG_RETURN_IF_ERROR(rank.Barrier());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return Status::Ok();
+  }
+  Status Finish(const void*, int) override { return Status::Ok(); }
+  WorkAmount work() const override { return {1, "pass"}; }
+  Verification Verify() override { return {true, "", ""}; }
+  Status WriteArtifacts(const std::filesystem::path&) override {
+    return Status::Ok();
+  }
+};
+
+class RecordingSink final : public SpmdCheckpointSink {
+ public:
+  double every_s() const override { return 0.01; }
+  Status Save(std::uint64_t, const std::vector<std::string_view>& slabs,
+              std::string_view,
+              const std::vector<std::optional<std::uint32_t>>& c) override {
+    if (saved.empty()) {
+      for (auto s : slabs) saved.emplace_back(s);
+      crcs = c;
+    }
+    return Status::Ok();
+  }
+  Result<std::optional<SpmdSnapshot>> Load() override {
+    return std::optional<SpmdSnapshot>();
+  }
+  std::vector<std::string> saved;
+  std::vector<std::optional<std::uint32_t>> crcs;
+};
+
 long Expected(int ranks, int rounds) {
   long t = 0;
   for (int r = 0; r < ranks; ++r)
@@ -121,6 +194,28 @@ TEST_F(SpmdExecutorTest, ThreadsAndProcsAgreeForOneTwoThreeRanks) {
           << EngineName(engine) << " " << ranks;
       if (engine == Engine::kProcs) ExpectGone(ids);
     }
+  }
+}
+
+TEST_F(SpmdExecutorTest, RanksChecksumSlabsTheyCopyInOrder) {
+  for (Engine engine : {Engine::kThreads, Engine::kProcs}) {
+    SnapWorkload w;
+    RecordingSink sink;
+    Ids ids;
+    ExecOptions o = Options(2, &ids);
+    o.spmd_checkpoint = &sink;
+    auto ex = engine == Engine::kThreads ? MakeThreadExecutor()
+                                         : MakeProcessExecutor(*platform_);
+    auto r = ex->RunSpmd(w, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(sink.saved.size(), 2u) << EngineName(engine);
+    EXPECT_EQ(sink.saved[0], SnapWorkload::Bytes(0));
+    EXPECT_EQ(sink.saved[1], SnapWorkload::Bytes(1));
+    ASSERT_EQ(sink.crcs.size(), 2u);
+    ASSERT_TRUE(sink.crcs[0].has_value()) << EngineName(engine);
+    EXPECT_EQ(*sink.crcs[0],
+              Crc32c(sink.saved[0].data(), sink.saved[0].size()));
+    EXPECT_FALSE(sink.crcs[1].has_value()) << EngineName(engine);
   }
 }
 

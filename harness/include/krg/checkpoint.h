@@ -10,11 +10,11 @@
 //   a journal shorter than its commit, or a committed record that fails its
 //   CRC, is corruption: an error naming the file, never a wrong answer.
 // - SpmdCheckpointStore (spmd.manifest + set-N/): each snapshot is a new set
-//   of files (one slab per rank and the solver scalars, each with a header
-//   and a CRC32C), fsynced, then switched to by atomically replacing the
-//   manifest; older sets are removed afterwards. A set the manifest does not
-//   name is never read; a named one that fails a check is an error naming
-//   the file.
+//   of files (one slab per rank and the solver scalars, each a 4096-byte
+//   header block with a CRC32C, then the bytes), fsynced, then switched to by
+//   atomically replacing the manifest; older sets are removed afterwards. A set
+//   the manifest does not name is never read; a named one that fails a check is
+//   an error naming the file.
 //
 // Thread-safety: one object per run. FarmJournal::Append is called by the
 // executor under its own serialisation; SpmdCheckpointStore from the
@@ -28,8 +28,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "krg/executor.h"
 #include "krg/status.h"
@@ -39,6 +41,11 @@ namespace krg {
 // CRC-32C (Castagnoli), as iSCSI and ext4 use it; `crc` continues a previous
 // value (0 to start).
 std::uint32_t Crc32c(const void* data, std::size_t len, std::uint32_t crc = 0);
+// Copies `len` bytes from `src` to `dst` (non-overlapping) and returns the
+// CRC-32C of them, continuing `crc`, reading `src` from memory once. The
+// stores bypass the caches: for data the CPU will not read again soon.
+std::uint32_t Crc32cCopy(void* dst, const void* src, std::size_t len,
+                         std::uint32_t crc = 0);
 
 class FarmJournal {
  public:
@@ -84,8 +91,12 @@ class SpmdCheckpointStore final : public SpmdCheckpointSink {
   SpmdCheckpointStore(std::filesystem::path dir, double every_s, bool resume)
       : dir_(std::move(dir)), every_s_(every_s), resume_(resume) {}
   double every_s() const override { return every_s_; }
-  Status Save(std::uint64_t seq, const std::vector<std::string_view>& slabs,
-              std::string_view scalars) override;
+  // A slab's file is written by direct I/O when the slab is block-aligned
+  // (the executor's are) and the file system allows it.
+  Status Save(
+      std::uint64_t seq, const std::vector<std::string_view>& slabs,
+      std::string_view scalars,
+      const std::vector<std::optional<std::uint32_t>>& crcs = {}) override;
   Result<std::optional<SpmdSnapshot>> Load() override;
   int saved() const { return saved_; }
 

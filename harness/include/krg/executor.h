@@ -41,16 +41,20 @@ struct SpmdSnapshot {
 };
 
 // Where an SPMD run's checkpoints go and come back from (checkpoint.h).
-// Called on the executor's calling thread only.
+// Called from one thread at a time: Load on the executor's calling thread,
+// Save on the master's writer thread, while the ranks compute.
 class SpmdCheckpointSink {
  public:
   virtual ~SpmdCheckpointSink() = default;
   // Seconds between snapshots.
   virtual double every_s() const = 0;
   // Saves a snapshot durably (the previous one stays valid until it is).
-  virtual Status Save(std::uint64_t seq,
-                      const std::vector<std::string_view>& slabs,
-                      std::string_view scalars) = 0;
+  // crcs[r], when given, is the CRC-32C of slabs[r] (the ranks computed it
+  // while copying their slabs); the sink computes missing ones itself.
+  virtual Status Save(
+      std::uint64_t seq, const std::vector<std::string_view>& slabs,
+      std::string_view scalars,
+      const std::vector<std::optional<std::uint32_t>>& crcs = {}) = 0;
   // The snapshot to resume from; nullopt when there is none. An error names
   // a corrupt or truncated file.
   virtual Result<std::optional<SpmdSnapshot>> Load() = 0;
@@ -65,6 +69,9 @@ struct ExecOptions {
   int max_unit_attempts = 3;
   // Called on the calling thread, often (the callee rate-limits).
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // SPMD: the workload's ProgressNote(), on the calling thread, about ten
+  // times a second while the ranks run.
+  std::function<void(const std::string& note)> progress_note;
   // Called on the calling thread right after unit `unit` was merged, with the
   // id of the node that computed it (threads: the first slot's node, or 0)
   // and the unit's bytes (checkpoint journal, dashboard).

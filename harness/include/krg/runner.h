@@ -27,6 +27,9 @@ struct Progress {
   std::size_t done = 0;  // units finished in this pass
   std::size_t total = 0;
   double elapsed_s = 0;  // since Measure() began
+  // SPMD: what the workload says instead of units (ProgressNote), e.g.
+  // "iteration 120 · residual 3.1e-04"; done and total are then 0.
+  std::string note;
 };
 
 struct RunSpec {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -110,7 +111,8 @@ class FarmWorkload : public Workload {
 //
 // Checkpoints (when the run has them): rank 0 asks SnapshotWanted() at a
 // point where the solver state is consistent and tells the other ranks
-// through the arena; then every rank copies its state into SnapshotSlab(),
+// through the arena; then every rank copies its state into SnapshotSlab()
+// (preferably by SnapshotCopy()),
 // rank 0 sets SnapshotScalars(), all meet at a barrier, and rank 0 calls
 // PublishSnapshot(): the executor writes that set to disk while the ranks
 // compute on. A resumed run starts with Restored() true and the last set in
@@ -130,6 +132,13 @@ class SpmdRank {
   virtual bool SnapshotWanted() = 0;
   // This rank's snapshot area: SpmdWorkload::SnapshotBytes(rank, ranks).
   virtual void* SnapshotSlab() = 0;
+  // Copies `len` bytes from `src` into SnapshotSlab() at byte `at`. A rank
+  // that fills its slab by these calls in order, from byte 0 to the end,
+  // lets the executor checksum the slab on the way (every rank its own, at
+  // once, instead of the master alone afterwards). Default: memcpy.
+  virtual void SnapshotCopy(std::size_t at, const void* src, std::size_t len) {
+    std::memcpy(static_cast<char*>(SnapshotSlab()) + at, src, len);
+  }
   // REQUIRES: bytes.size() <= SpmdWorkload::kMaxScalarBytes
   virtual void SnapshotScalars(std::string_view bytes) = 0;
   virtual void PublishSnapshot() = 0;
@@ -159,6 +168,13 @@ class SpmdWorkload : public Workload {
   // After every rank returned ok, on the calling thread: read the answer
   // out of the arena (it is unmapped afterwards).
   virtual Status Finish(const void* arena, int ranks) = 0;
+  // How the pass is going, for a progress line, read by the master from the
+  // arena while the ranks run (e.g. "iteration 120 · residual 3.1e-04");
+  // empty: nothing to say yet. Must tolerate a racing rank (atomics).
+  virtual std::string ProgressNote(const void* arena) const {
+    (void)arena;
+    return {};
+  }
 };
 
 }  // namespace krg
