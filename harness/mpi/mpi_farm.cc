@@ -17,16 +17,19 @@
 #include <thread>
 #include <vector>
 
-namespace krg {
-class SpmdWorkload;  // the SPMD shape (poisson), from issue 4
-}  // namespace krg
+#include "mpi_spmd.h"
+#include "mpi_wait.h"
 
 namespace krg::mpi {
 namespace {
 
-constexpr int kTagUnit = 1;
-constexpr int kTagStop = 2;
-constexpr int kTagResult = 3;
+using internal::kTagResult;
+using internal::kTagStop;
+using internal::kTagUnit;
+using internal::Probe;
+using internal::Receive;
+using internal::WaitFor;
+
 // Per worker rank: hides the round trip, and rank 0's polling delay.
 constexpr std::size_t kUnitsInFlight = 3;
 
@@ -40,52 +43,6 @@ struct Sending {
   std::string buffer;
 };
 
-// Polls without burning a CPU: a few quick checks, then sleeps that grow
-// from 20 us to 250 us (a result waits about that long to be noticed).
-class Backoff {
- public:
-  void Wait() {
-    if (++polls_ < 64) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
-    if (sleep_us_ < 250) sleep_us_ = std::min(250, 2 * sleep_us_);
-  }
-
- private:
-  int polls_ = 0;
-  int sleep_us_ = 20;
-};
-
-void WaitFor(MPI_Request* request) {
-  Backoff backoff;
-  for (;;) {
-    int done = 0;
-    MPI_Test(request, &done, MPI_STATUS_IGNORE);
-    if (done) return;
-    backoff.Wait();
-  }
-}
-
-// Waits for a message from `source` with `tag` (either may be MPI_ANY_*).
-MPI_Status Probe(int source, int tag) {
-  Backoff backoff;
-  for (;;) {
-    int found = 0;
-    MPI_Status st;
-    MPI_Iprobe(source, tag, MPI_COMM_WORLD, &found, &st);
-    if (found) return st;
-    backoff.Wait();
-  }
-}
-
-// Receives the probed message `st` into `*buf`.
-void Receive(const MPI_Status& st, std::string* buf) {
-  int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
-  buf->resize(static_cast<std::size_t>(count));
-  MPI_Recv(buf->data(), count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG,
-           MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-}
-
 void SendIndex(int rank, int tag, std::uint64_t value) {
   MPI_Send(&value, 1, MPI_UINT64_T, rank, tag, MPI_COMM_WORLD);
 }
@@ -94,11 +51,10 @@ class FarmMaster final : public Executor {
  public:
   Engine engine() const override { return Engine::kMpi; }
   Result<ExecReport> RunFarm(FarmWorkload& w, const ExecOptions& opts) override;
-  // Where Executor has RunSpmd (issue 4's SPMD shape), this overrides it; the
-  // launcher refuses SPMD demos on mpi before any job starts (MpiRuns).
-  Result<ExecReport> RunSpmd(SpmdWorkload&, const ExecOptions&) {
-    return Status::InvalidArgument(
-        "SPMD demos (poisson) do not run on the mpi engine yet");
+  // The SPMD pass: the ranks compute, this rank collects (mpi_spmd.h).
+  Result<ExecReport> RunSpmd(SpmdWorkload& w,
+                             const ExecOptions& opts) override {
+    return RunSpmdMaster(w, opts);
   }
 };
 
@@ -188,7 +144,7 @@ std::unique_ptr<Executor> MakeFarmMaster() {
   return std::make_unique<FarmMaster>();
 }
 
-void StopFarm() {
+void StopWorkers() {
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   for (int r = 1; r < size; ++r) SendIndex(r, kTagStop, 0);
