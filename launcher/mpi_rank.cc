@@ -104,10 +104,9 @@ int MpiRankMain(int argc, char** argv) {
     FailRank(session, s);
   }
   if (session.rank() == 0) return Master(*job, **w);
-  Status served =
-      (*w)->shape() == Shape::kFarm
-          ? mpi::ServeFarm(static_cast<FarmWorkload&>(**w))
-          : mpi::ServeSpmd(static_cast<SpmdWorkload&>(**w));
+  Status served = (*w)->shape() == Shape::kFarm
+                      ? mpi::ServeFarm(static_cast<FarmWorkload&>(**w))
+                      : mpi::ServeSpmd(static_cast<SpmdWorkload&>(**w));
   if (!served.ok()) FailRank(session, served);
   return 0;
 }

@@ -23,6 +23,7 @@
 namespace krg::mpi {
 namespace {
 
+using internal::Backoff;
 using internal::kTagResult;
 using internal::kTagStop;
 using internal::kTagUnit;
@@ -46,6 +47,31 @@ struct Sending {
 void SendIndex(int rank, int tag, std::uint64_t value) {
   MPI_Send(&value, 1, MPI_UINT64_T, rank, tag, MPI_COMM_WORLD);
 }
+
+// How long rank 0 may sleep between polls: a quarter of the mean time
+// between results (each worker still has two units queued when it sends
+// one), within 20 us..1 ms. Long units then cost rank 0 few wake-ups, each
+// of which would preempt a worker sharing its CPU; short units are still
+// handed out promptly.
+class Pace {
+ public:
+  Backoff NextWait() const {
+    const int cap = static_cast<int>(mean_us_ / 4);
+    return Backoff(std::chrono::microseconds(20), std::clamp(cap, 20, 1000));
+  }
+  void Result() {
+    const auto now = std::chrono::steady_clock::now();
+    const double us =
+        std::chrono::duration<double, std::micro>(now - last_).count();
+    last_ = now;
+    mean_us_ = 0.8 * mean_us_ + 0.2 * us;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ =
+      std::chrono::steady_clock::now();
+  double mean_us_ = 1000;  // 250 us until results arrive
+};
 
 class FarmMaster final : public Executor {
  public:
@@ -80,8 +106,10 @@ Result<ExecReport> FarmMaster::RunFarm(FarmWorkload& w,
   };
   for (int r = 1; r < size; ++r) dispatch(r);
   std::string buf;
+  Pace pace;
   while (outstanding > 0) {  // also after a failure: drain what is in flight
-    const MPI_Status st = Probe(MPI_ANY_SOURCE, kTagResult);
+    const MPI_Status st = Probe(MPI_ANY_SOURCE, kTagResult, pace.NextWait());
+    pace.Result();
     Receive(st, &buf);
     --outstanding;
     --in_flight[static_cast<std::size_t>(st.MPI_SOURCE)];

@@ -91,8 +91,8 @@ Result<std::vector<ArenaRange>> RangesOf(const SpmdWorkload& w, int rank,
   }
   for (const ArenaRange& r : *ranges) {
     KRG_CHECK(r.offset <= arena && r.bytes <= arena - r.offset)
-        << "result range " << r.offset << "+" << r.bytes << " of rank "
-        << rank << " outside the " << arena << "-byte arena";
+        << "result range " << r.offset << "+" << r.bytes << " of rank " << rank
+        << " outside the " << arena << "-byte arena";
   }
   return *std::move(ranges);
 }
@@ -177,7 +177,7 @@ Status MpiRank::AllGather(std::span<double* const> arrays,
 }
 
 Status MpiRank::ExchangeHalo(double* v, std::span<const long> bounds,
-                            long width) {
+                             long width) {
   KRG_CHECK(bounds.size() == static_cast<std::size_t>(ranks_) + 1);
   const long lo = bounds[rank_], hi = bounds[rank_ + 1];
   requests_.clear();

@@ -56,7 +56,8 @@ class Backoff {
 };
 
 // Waits until every request completes.
-inline void WaitAll(std::span<MPI_Request> requests, Backoff backoff = Backoff()) {
+inline void WaitAll(std::span<MPI_Request> requests,
+                    Backoff backoff = Backoff()) {
   for (;;) {
     int done = 0;
     MPI_Testall(static_cast<int>(requests.size()), requests.data(), &done,
