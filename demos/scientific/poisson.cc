@@ -100,8 +100,8 @@ class Poisson final : public SpmdWorkload {
   }
   Status RunRank(SpmdRank& rank) const override;
   Status Finish(const void* arena, int ranks) override;
-  std::optional<std::vector<ArenaRange>> ResultRanges(
-      int rank, int ranks) const override;
+  std::optional<std::vector<ArenaRange>> ResultRanges(int rank,
+                                                      int ranks) const override;
 
   WorkAmount work() const override {
     return {double(pr_.Unknowns()) * double(iterations_) / 1e6, "MDOF-iter/s"};
@@ -167,10 +167,9 @@ std::optional<std::vector<SpmdWorkload::ArenaRange>> Poisson::ResultRanges(
   long first, count;
   Slab(rank, ranks, &first, &count);
   const std::size_t x = Pad(sizeof(Shared)), spmv = offsetof(Shared, spmv_s);
-  std::vector<ArenaRange> r = {
-      {x + 8 * static_cast<std::size_t>(first),
-       8 * static_cast<std::size_t>(count)},
-      {spmv + 8 * static_cast<std::size_t>(rank), 8}};
+  std::vector<ArenaRange> r = {{x + 8 * static_cast<std::size_t>(first),
+                                8 * static_cast<std::size_t>(count)},
+                               {spmv + 8 * static_cast<std::size_t>(rank), 8}};
   if (rank == 0) r.push_back({0, spmv});
   return r;
 }
