@@ -2,9 +2,10 @@
 // --nodes N) is one MPI job: krgdemo re-executes itself under mpirun as
 // `krgdemo __mpi-rank REQUEST` with N + 1 ranks; rank 0 is the master (it
 // runs Measure() with the master executor of harness/mpi/ and writes the
-// demo's artifacts), ranks 1..N compute (farm units, or the SPMD ranks). Rank 0 prints its measurement on
-// stdout as one marker line, which this side reads back from mpirun's
-// output, so `run`, `scale` and `bench` record mpi points like any other.
+// demo's artifacts), ranks 1..N compute (farm units, or the SPMD ranks). Rank 0
+// prints its measurement on stdout as one marker line, which this side reads
+// back from mpirun's output, so `run`, `scale` and `bench` record mpi points
+// like any other.
 //
 // Failures: a rank that dies makes mpirun abort the job; this side turns
 // mpirun's banner into one line ("rank 1 on node vm was killed by signal 9").

@@ -199,8 +199,8 @@ class SpmdWorkload : public Workload {
     std::size_t offset = 0;
     std::size_t bytes = 0;
   };
-  virtual std::optional<std::vector<ArenaRange>> ResultRanges(
-      int rank, int ranks) const {
+  virtual std::optional<std::vector<ArenaRange>> ResultRanges(int rank,
+                                                              int ranks) const {
     (void)rank;
     (void)ranks;
     return std::nullopt;
