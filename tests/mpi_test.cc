@@ -166,14 +166,19 @@ TEST(MpiTest, ScaleAndBenchRecordTheEngine) {
   std::ofstream(dir / "suite.json") << R"({"schema": "krgdemo.suite/1",
     "description": "mpi", "repeat": {"warmups": 0},
     "runs": [{"demo": "mandelbrot", "size": "test", "engine": "mpi",
+              "nodes": [2], "repeat": 1},
+             {"demo": "poisson", "size": "test", "engine": "mpi",
               "nodes": [2], "repeat": 1}]})";
   r = RunKrgdemo({"bench", "--suite", (dir / "suite.json").string(), "--label",
                   "mpi", "--out", (dir / "bench.json").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   file = json::parse(ReadFile(dir / "bench.json"));
-  ASSERT_EQ(file["runs"].size(), 1u);
-  EXPECT_EQ(file["runs"][0]["engine"], "mpi");
-  EXPECT_TRUE(file["runs"][0]["verified"].get<bool>());
+  ASSERT_EQ(file["runs"].size(), 2u);
+  for (const json& run : file["runs"]) {
+    EXPECT_EQ(run["engine"], "mpi") << run["demo"];
+    EXPECT_TRUE(run["verified"].get<bool>()) << run["demo"];
+    EXPECT_GT(run["throughput"]["value"].get<double>(), 0) << run["demo"];
+  }
   fs::remove_all(dir);
 }
 

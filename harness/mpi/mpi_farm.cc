@@ -14,7 +14,6 @@
 #include <cstring>
 #include <deque>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "mpi_spmd.h"
