@@ -272,6 +272,20 @@ void ExpectNoOrphan(const std::string& tag) {
   EXPECT_TRUE(Ranks(tag).empty());
 }
 
+// A failed job keeps mpirun's output for the user and names it in the
+// error; the test removes that folder.
+void RemoveJobDir(const std::string& err) {
+  const std::string key = "(mpirun's output: ";
+  const auto at = err.find(key);
+  if (at == std::string::npos) return;
+  const auto end = err.find("/mpirun.log)", at);
+  if (end == std::string::npos) return;
+  const fs::path dir = err.substr(at + key.size(), end - at - key.size());
+  if (dir.filename().string().rfind("krgdemo-mpi-", 0) == 0) {
+    fs::remove_all(dir);
+  }
+}
+
 TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   const fs::path dir = TempDir("killed");
@@ -289,6 +303,7 @@ TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
   EXPECT_NE(err.find("rank 1 on node"), std::string::npos) << err;
   EXPECT_NE(err.find("killed by signal 9"), std::string::npos) << err;
   ExpectNoOrphan(dir.string());
+  RemoveJobDir(err);
   fs::remove_all(dir);
 }
 
@@ -311,6 +326,7 @@ TEST(MpiTest, AKilledPoissonRankFailsTheRunWithOneLineAndNoOrphan) {
   EXPECT_NE(err.find("rank 2 on node"), std::string::npos) << err;
   EXPECT_NE(err.find("killed by signal 9"), std::string::npos) << err;
   ExpectNoOrphan(dir.string());
+  RemoveJobDir(err);
   fs::remove_all(dir);
 }
 
