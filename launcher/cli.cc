@@ -73,8 +73,8 @@ void AddRunOptions(po::options_description* desc) {
       "threads: OpenMP threads in one process (one node); procs: one "
       "single-threaded worker process per node, the shape that spreads over "
       "a cluster; mpi: one MPI rank per node plus a master rank, started by "
-      "mpirun, for a cluster without an SSI (default: threads for 1 node, "
-      "procs for more)")(
+      "mpirun, for a cluster without an SSI (farm demos and poisson) "
+      "(default: threads for 1 node, procs for more)")(
       "threads", po::value<std::string>()->value_name("T"),
       "use this to set the thread count of the threads engine (default: "
       "every CPU of the nodes)")(

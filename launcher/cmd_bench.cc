@@ -158,7 +158,7 @@ std::optional<int> RunOne(BenchState& s, const PlannedRun& p,
                                 " nodes"));
     return kExitFailed;
   }
-  const WorkAmount work = (*w)->work();
+  const WorkAmount work = m->work;
   RunRecord rec =
       MakeRunRecord(req, e.engine, p.nodes, *m, work.amount, work.unit);
   s.verified = s.verified && rec.verified;

@@ -149,7 +149,7 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   if (!art.ok()) Warn("artifacts not written: " + art.message());
 
   ResultFile file = NewResultFile(*platform, req.demo->name);
-  const WorkAmount work = w.work();
+  const WorkAmount work = m->work;
   RunRecord rec = MakeRunRecord(req, engine, nodes, *m, work.amount, work.unit);
   rec.caps = caps->effective;
   if (file.system.kerrighed.is_object()) {
@@ -158,7 +158,7 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   }
   file.runs.push_back(rec);
   std::string metrics_text;
-  for (const Workload::Metric& metric : w.Metrics()) {
+  for (const Workload::Metric& metric : m->metrics) {
     file.extensions["metrics"][metric.name] = {{"value", metric.value},
                                                {"unit", metric.unit}};
     char line[160];

@@ -157,7 +157,7 @@ int ScaleCommand(const std::vector<std::string>& args) {
       Warn(m->layout_note);
       shared_noted = true;
     }
-    const WorkAmount work = (*w)->work();
+    const WorkAmount work = m->work;
     RunRecord rec = MakeRunRecord(req, engine, n, *m, work.amount, work.unit);
     rec.caps = caps->effective;
     if (first_checksum.empty()) first_checksum = rec.checksum;

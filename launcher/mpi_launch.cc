@@ -205,6 +205,10 @@ Result<MpiJob> MpiJobFromJson(const json& j) {
 }
 
 json MeasurementToJson(const Measurement& m) {
+  json metrics = json::array();
+  for (const Workload::Metric& x : m.metrics) {
+    metrics.push_back({{"name", x.name}, {"value", x.value}, {"unit", x.unit}});
+  }
   return {{"samples_s", m.samples_s},
           {"verification",
            {{"ok", m.verification.ok},
@@ -214,7 +218,9 @@ json MeasurementToJson(const Measurement& m) {
           {"workers", m.workers},
           {"worker_restarts", m.worker_restarts},
           {"events", m.events},
-          {"artifacts_written", m.artifacts_written}};
+          {"artifacts_written", m.artifacts_written},
+          {"work", {{"amount", m.work.amount}, {"unit", m.work.unit}}},
+          {"metrics", metrics}};
 }
 
 Result<Measurement> MeasurementFromJson(const json& j) {
@@ -230,6 +236,13 @@ Result<Measurement> MeasurementFromJson(const json& j) {
     m.worker_restarts = j.at("worker_restarts").get<int>();
     m.events = j.at("events").get<std::vector<std::string>>();
     m.artifacts_written = j.at("artifacts_written").get<bool>();
+    m.work.amount = j.at("work").at("amount").get<double>();
+    m.work.unit = j.at("work").at("unit").get<std::string>();
+    for (const json& x : j.at("metrics")) {
+      m.metrics.push_back({x.at("name").get<std::string>(),
+                           x.at("value").get<double>(),
+                           x.at("unit").get<std::string>()});
+    }
   } catch (const json::exception& e) {
     return Status::Internal(std::string("bad measurement from rank 0: ") +
                             e.what());
@@ -354,10 +367,14 @@ Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec) {
 Status MpiRuns(std::optional<Engine> engine, const std::string& demo,
                const Workload& w) {
   if (engine != Engine::kMpi || w.shape() == Shape::kFarm) return Status::Ok();
+  if (w.shape() == Shape::kSpmd &&
+      static_cast<const SpmdWorkload&>(w).ResultRanges(0, 1).has_value()) {
+    return Status::Ok();
+  }
   return Status::InvalidArgument(
       demo +
-      " does not run on the mpi engine yet (the mpi engine runs the farm "
-      "demos; use --engine procs or threads)");
+      " does not run on the mpi engine (it runs the farm demos and poisson; "
+      "use --engine procs or threads)");
 }
 
 Result<Measurement> MeasureEngine(platform::Platform& platform,

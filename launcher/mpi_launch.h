@@ -1,10 +1,11 @@
 // The launcher's side of the `mpi` engine. One measured point (a demo at
 // --nodes N) is one MPI job: krgdemo re-executes itself under mpirun as
 // `krgdemo __mpi-rank REQUEST` with N + 1 ranks; rank 0 is the master (it
-// runs Measure() with the farm master of harness/mpi/ and writes the demo's
-// artifacts), ranks 1..N compute units. Rank 0 prints its measurement on
-// stdout as one marker line, which this side reads back from mpirun's
-// output, so `run`, `scale` and `bench` record mpi points like any other.
+// runs Measure() with the master executor of harness/mpi/ and writes the
+// demo's artifacts), ranks 1..N compute (farm units, or the SPMD ranks). Rank 0
+// prints its measurement on stdout as one marker line, which this side reads
+// back from mpirun's output, so `run`, `scale` and `bench` record mpi points
+// like any other.
 //
 // Failures: a rank that dies makes mpirun abort the job; this side turns
 // mpirun's banner into one line ("rank 1 on node vm was killed by signal 9").
@@ -72,8 +73,9 @@ std::string DescribeMpiFailure(const std::string& output,
 // they fit, or when a hostfile decides where ranks go).
 std::string OversubscriptionNote(const MpiJob& job, int cpus);
 
-// Ok unless `engine` is mpi and `w` is not a farm: "poisson does not run on
-// the mpi engine yet" (kInvalidArgument).
+// Ok unless `engine` is mpi and `w` is neither a farm nor an SPMD workload
+// with SpmdWorkload::ResultRanges (poisson has them): "DEMO does not run
+// on the mpi engine" (kInvalidArgument).
 Status MpiRuns(std::optional<Engine> engine, const std::string& demo,
                const Workload& w);
 
@@ -82,7 +84,7 @@ Status MpiRuns(std::optional<Engine> engine, const std::string& demo,
 Result<Measurement> MeasureOnMpi(const MpiJob& job, const RunSpec& spec);
 
 // Measure() for threads and procs; MeasureOnMpi() for mpi (the workload
-// must be a farm). `artifacts_dir`: where rank 0 writes the artifacts.
+// must pass MpiRuns). `artifacts_dir`: where rank 0 writes the artifacts.
 Result<Measurement> MeasureEngine(platform::Platform& platform,
                                   const RunRequest& req, Workload& w,
                                   const RunSpec& spec,

@@ -64,6 +64,8 @@ TEST(MpiLaunchTest, MeasurementSurvivesTheTripFromRankZero) {
   m.workers = 2;
   m.events = {"one"};
   m.artifacts_written = true;
+  m.work = {12.5, "MDOF-iter/s"};  // poisson's depends on rank 0's pass
+  m.metrics = {{"iterations", 190, "iterations"}};
   auto back = MeasurementFromJson(MeasurementToJson(m));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->samples_s, m.samples_s);
@@ -73,6 +75,11 @@ TEST(MpiLaunchTest, MeasurementSurvivesTheTripFromRankZero) {
   EXPECT_EQ(back->workers, 2);
   EXPECT_EQ(back->events, m.events);
   EXPECT_TRUE(back->artifacts_written);
+  EXPECT_DOUBLE_EQ(back->work.amount, 12.5);
+  EXPECT_EQ(back->work.unit, "MDOF-iter/s");
+  ASSERT_EQ(back->metrics.size(), 1u);
+  EXPECT_EQ(back->metrics[0].name, "iterations");
+  EXPECT_DOUBLE_EQ(back->metrics[0].value, 190);
   nlohmann::json empty = MeasurementToJson(m);
   empty["samples_s"] = nlohmann::json::array();
   EXPECT_FALSE(MeasurementFromJson(empty).ok());

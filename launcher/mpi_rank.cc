@@ -1,9 +1,10 @@
 // `krgdemo __mpi-rank REQUEST`: one rank of an mpi engine job (started by
 // MeasureOnMpi, mpi_launch.h). Every rank builds the same workload from the
-// request; rank 0 measures it with the farm master (the same Measure(),
-// Merge and Verify as the other engines), writes the artifacts and prints
-// its measurement as one marker line; the other ranks serve units. A rank
-// that cannot go on prints an error marker and aborts the job.
+// request; rank 0 measures it with the master executor (the same Measure(),
+// Merge or Finish, and Verify as the other engines), writes the artifacts
+// and prints its measurement as one marker line; the other ranks serve
+// units (farm) or are the SPMD ranks. A rank that cannot go on prints an
+// error marker and aborts the job.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "mpi_farm.h"
 #include "mpi_launch.h"
+#include "mpi_spmd.h"
 
 namespace krg::cli {
 namespace {
@@ -30,7 +32,8 @@ void PrintMarker(const char* marker, const std::string& text) {
   session.Abort(1);
 }
 
-// Rank 0: measures, stops the workers, writes artifacts, prints the result.
+// Rank 0: measures (a farm or SPMD passes, through the same master
+// executor), stops the workers, writes artifacts, prints the result.
 int Master(const MpiJob& job, Workload& w) {
   auto master = mpi::MakeFarmMaster();
   RunSpec spec;
@@ -51,7 +54,7 @@ int Master(const MpiJob& job, Workload& w) {
   };
   auto platform = platform::DetectPlatform();
   auto m = Measure(*platform, w, spec);
-  mpi::StopFarm();
+  mpi::StopWorkers();
   if (!m.ok()) {
     PrintMarker(kMpiResultMarker, json{{"error", m.status().message()}}.dump());
     return 0;
@@ -97,13 +100,13 @@ int MpiRankMain(int argc, char** argv) {
   session.Barrier();
   if (session.rank() != 0) w = demo->make(job->config);
   if (!w.ok()) FailRank(session, w.status());
-  if ((*w)->shape() != Shape::kFarm) {
-    FailRank(session, Status::InvalidArgument(
-                          job->demo + " does not run on the mpi engine yet"));
+  if (Status s = MpiRuns(Engine::kMpi, job->demo, **w); !s.ok()) {
+    FailRank(session, s);
   }
-  auto& farm = static_cast<FarmWorkload&>(**w);
-  if (session.rank() == 0) return Master(*job, farm);
-  Status served = mpi::ServeFarm(farm);
+  if (session.rank() == 0) return Master(*job, **w);
+  Status served = (*w)->shape() == Shape::kFarm
+                      ? mpi::ServeFarm(static_cast<FarmWorkload&>(**w))
+                      : mpi::ServeSpmd(static_cast<SpmdWorkload&>(**w));
   if (!served.ok()) FailRank(session, served);
   return 0;
 }

@@ -69,6 +69,9 @@ TEST(MpiTest, UnavailableEngineAndMisusedHostfileAreUsageErrors) {
   ExpectUsageError(
       {"run", "mandelbrot", "--engine", "mpi", "--hostfile", "/nonexistent"},
       "--hostfile /nonexistent: cannot read it");
+  ExpectUsageError({"run", "poisson", "--engine", "mpi", "--nodes", "2",
+                    "--checkpoint-every", "1"},
+                   "--checkpoint-every does not apply to the mpi engine");
 #endif
 }
 
@@ -101,6 +104,53 @@ TEST(MpiTest, FarmDemosGiveTheSameChecksumsAsProcs) {
   fs::remove_all(dir);
 }
 
+// Issue 9: poisson's CG on MPI ranks (halo exchange, gathered per-line
+// partial sums) gives the bits and the iteration count of threads and
+// procs, for 1, 2 and 3 ranks, in 2-D and 3-D.
+TEST(MpiTest, PoissonGivesTheSameAnswerAndIterationsOnEveryEngine) {
+  const fs::path dir = TempDir("poisson");
+  for (const char* dim : {"2", "3"}) {
+    std::string want_checksum;
+    double want_iterations = -1;
+    for (const char* engine : {"threads", "procs", "mpi"}) {
+      for (const char* nodes : {"1", "2", "3"}) {
+        const fs::path out = dir / (std::string(dim) + engine + nodes);
+        std::vector<std::string> args = {
+            "run",      "poisson",   "--size",
+            "test",     "--param",   std::string("dim=") + dim,
+            "--engine", engine,      "--nodes",
+            nodes,      "--repeat",  "1",
+            "--out",    out.string()};
+        // threads: one rank per thread (by default, every CPU).
+        if (std::string(engine) == "threads") {
+          args.insert(args.end(), {"--threads", nodes});
+        }
+        Ran r = RunKrgdemo(args);
+        const std::string what =
+            std::string("dim ") + dim + " " + engine + " x" + nodes;
+        ASSERT_EQ(r.code, 0) << what << "\n" << r.err;
+        json file = json::parse(ReadFile(out / "run.json"));
+        const json& run = file["runs"][0];
+        EXPECT_EQ(run["engine"], engine) << what;
+        EXPECT_TRUE(run["verified"].get<bool>()) << what;
+        const double iterations =
+            file["metrics"]["iterations"]["value"].get<double>();
+        EXPECT_EQ(file["metrics"]["ranks"]["value"].get<double>(),
+                  std::stod(nodes))
+            << what;
+        EXPECT_GT(run["throughput"]["value"].get<double>(), 0) << what;
+        if (want_checksum.empty()) {
+          want_checksum = run["checksum"];
+          want_iterations = iterations;
+        }
+        EXPECT_EQ(run["checksum"], want_checksum) << what;
+        EXPECT_EQ(iterations, want_iterations) << what;
+      }
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(MpiTest, ScaleAndBenchRecordTheEngine) {
   const fs::path dir = TempDir("scale");
   Ran r = RunKrgdemo({"scale", "mandelbrot", "--size", "test", "--engine",
@@ -116,14 +166,19 @@ TEST(MpiTest, ScaleAndBenchRecordTheEngine) {
   std::ofstream(dir / "suite.json") << R"({"schema": "krgdemo.suite/1",
     "description": "mpi", "repeat": {"warmups": 0},
     "runs": [{"demo": "mandelbrot", "size": "test", "engine": "mpi",
+              "nodes": [2], "repeat": 1},
+             {"demo": "poisson", "size": "test", "engine": "mpi",
               "nodes": [2], "repeat": 1}]})";
   r = RunKrgdemo({"bench", "--suite", (dir / "suite.json").string(), "--label",
                   "mpi", "--out", (dir / "bench.json").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   file = json::parse(ReadFile(dir / "bench.json"));
-  ASSERT_EQ(file["runs"].size(), 1u);
-  EXPECT_EQ(file["runs"][0]["engine"], "mpi");
-  EXPECT_TRUE(file["runs"][0]["verified"].get<bool>());
+  ASSERT_EQ(file["runs"].size(), 2u);
+  for (const json& run : file["runs"]) {
+    EXPECT_EQ(run["engine"], "mpi") << run["demo"];
+    EXPECT_TRUE(run["verified"].get<bool>()) << run["demo"];
+    EXPECT_GT(run["throughput"]["value"].get<double>(), 0) << run["demo"];
+  }
   fs::remove_all(dir);
 }
 
@@ -217,6 +272,20 @@ void ExpectNoOrphan(const std::string& tag) {
   EXPECT_TRUE(Ranks(tag).empty());
 }
 
+// A failed job keeps mpirun's output for the user and names it in the
+// error; the test removes that folder.
+void RemoveJobDir(const std::string& err) {
+  const std::string key = "(mpirun's output: ";
+  const auto at = err.find(key);
+  if (at == std::string::npos) return;
+  const auto end = err.find("/mpirun.log)", at);
+  if (end == std::string::npos) return;
+  const fs::path dir = err.substr(at + key.size(), end - at - key.size());
+  if (dir.filename().string().rfind("krgdemo-mpi-", 0) == 0) {
+    fs::remove_all(dir);
+  }
+}
+
 TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   const fs::path dir = TempDir("killed");
@@ -234,6 +303,30 @@ TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
   EXPECT_NE(err.find("rank 1 on node"), std::string::npos) << err;
   EXPECT_NE(err.find("killed by signal 9"), std::string::npos) << err;
   ExpectNoOrphan(dir.string());
+  RemoveJobDir(err);
+  fs::remove_all(dir);
+}
+
+// An SPMD rank killed mid-solve: the others are inside collectives waiting
+// for it; mpirun must end them all, and the run fail with one line.
+TEST(MpiTest, AKilledPoissonRankFailsTheRunWithOneLineAndNoOrphan) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  const fs::path dir = TempDir("killed_poisson");
+  Background b =
+      Start({"run", "poisson", "--size", "small", "--engine", "mpi", "--nodes",
+             "2", "--repeat", "500", "--out", (dir / "out").string()},
+            dir);
+  std::map<int, pid_t> ranks = WaitForRanks(dir.string(), 3);
+  ASSERT_EQ(ranks.size(), 3u) << ReadFile(b.err);
+  ASSERT_EQ(::kill(ranks[2], SIGKILL), 0);
+  EXPECT_EQ(WaitExit(b.pid), 1);
+  const std::string err = ReadFile(b.err);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(err.rfind("krgdemo: error: poisson: ", 0), 0u) << err;
+  EXPECT_NE(err.find("rank 2 on node"), std::string::npos) << err;
+  EXPECT_NE(err.find("killed by signal 9"), std::string::npos) << err;
+  ExpectNoOrphan(dir.string());
+  RemoveJobDir(err);
   fs::remove_all(dir);
 }
 

@@ -4,10 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <vector>
 
 #include "krg/checksum.h"
@@ -106,6 +108,8 @@ class Poisson final : public SpmdWorkload {
   }
   Status RunRank(SpmdRank& rank) const override;
   Status Finish(const void* arena, int ranks) override;
+  std::optional<std::vector<ArenaRange>> ResultRanges(int rank,
+                                                      int ranks) const override;
 
   WorkAmount work() const override {
     return {double(pr_.Unknowns()) * double(iterations_) / 1e6, "MDOF-iter/s"};
@@ -163,6 +167,20 @@ class Poisson final : public SpmdWorkload {
   std::vector<Metric> metrics_;
 };
 
+// The mpi engine: rank r's slab of x and its spmv_s entry; rank 0 also the
+// rest of Shared (at the arena's start, x after it: see Map()).
+std::optional<std::vector<SpmdWorkload::ArenaRange>> Poisson::ResultRanges(
+    int rank, int ranks) const {
+  long first, count;
+  Slab(rank, ranks, &first, &count);
+  const std::size_t x = Pad(sizeof(Shared)), spmv = offsetof(Shared, spmv_s);
+  std::vector<ArenaRange> r = {{x + 8 * static_cast<std::size_t>(first),
+                                8 * static_cast<std::size_t>(count)},
+                               {spmv + 8 * static_cast<std::size_t>(rank), 8}};
+  if (rank == 0) r.push_back({0, spmv});
+  return r;
+}
+
 RowMatrix Poisson::BuildRows(long first, long count) const {
   return pk::BuildStencilRows(pr_.dim, pr_.n, first, count);
 }
@@ -218,6 +236,16 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
   Slab(me, rank.ranks(), &first, &count, &l0, &l1);
   const long lines = l1 - l0, len = pr_.n, all = pr_.Lines();
   const double* di = dinv.empty() ? nullptr : dinv.data();
+  // Who owns which lines and rows, and the stencil's reach in rows: what
+  // AllGather and ExchangeHalo need (on threads and procs, barriers).
+  std::vector<long> line_bounds, row_bounds;
+  for (int r = 0; r <= rank.ranks(); ++r) {
+    line_bounds.push_back(all * r / rank.ranks());
+    row_bounds.push_back(line_bounds.back() * len);
+  }
+  const long halo = pr_.dim == 2 ? len : len * len;
+  double* const part_a[] = {v.pa};
+  double* const part_bc[] = {v.pb, v.pc};
   pk::Csr csr{a.outerIndexPtr(), a.innerIndexPtr(), a.valuePtr(), first};
   std::vector<pk::LinePattern> patterns;
   for (long l = 0; l < lines; ++l)
@@ -241,14 +269,15 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
     const char* slab = static_cast<const char*>(rank.SnapshotSlab());
     for (int k = 0; k < 3; ++k)
       std::memcpy(vecs[k] + first, slab + k * bytes, bytes);
-    KRG_RETURN_IF_ERROR(rank.Barrier());
+    KRG_RETURN_IF_ERROR(rank.ExchangeHalo(v.p, row_bounds, halo));
   } else {
     std::fill(v.x + first, v.x + first + count, 0.0);
     std::copy(v.b + first, v.b + first + count, v.r + first);
     pk::UpdateP(first, count, 0.0, v.r, di, v.p);  // p = z (p is zero)
     pk::DotLines(first, lines, len, v.r, v.p, v.pb + l0);
     pk::DotLines(first, lines, len, v.r, v.r, v.pc + l0);
-    KRG_RETURN_IF_ERROR(rank.Barrier());
+    KRG_RETURN_IF_ERROR(rank.AllGather(part_bc, line_bounds));
+    KRG_RETURN_IF_ERROR(rank.ExchangeHalo(v.p, row_bounds, halo));
     s.n = pr_.n;
     s.dim = pr_.dim;
     s.rz = pk::SumParts(v.pb, all);
@@ -268,14 +297,14 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
     const auto t0 = Clock::now();
     pk::SpmvDot(csr, lines, len, v.p, v.q, v.pa + l0);
     spmv_s += Seconds(t0, Clock::now());
-    KRG_RETURN_IF_ERROR(rank.Barrier());
+    KRG_RETURN_IF_ERROR(rank.AllGather(part_a, line_bounds));
     // Timed like the triad: from this rank's start to the barrier after.
     spmv_best = std::min(spmv_best, Seconds(t0, Clock::now()));
     const double alpha = s.rz / pk::SumParts(v.pa, all);
     if (me == 0) v.sh->snap.store(rank.SnapshotWanted() ? 1 : 0);
     pk::UpdateXr(first, lines, len, alpha, v.p, v.q, v.x, v.r, di, v.pb + l0,
                  v.pc + l0);
-    KRG_RETURN_IF_ERROR(rank.Barrier());
+    KRG_RETURN_IF_ERROR(rank.AllGather(part_bc, line_bounds));
     const double rz = pk::SumParts(v.pb, all);
     s.rr = pk::SumParts(v.pc, all);
     const double beta = rz / s.rz;
@@ -288,7 +317,7 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
       v.sh->at_rel.store(std::sqrt(s.rr / s.bb), std::memory_order_relaxed);
       v.sh->at_k.store(s.k, std::memory_order_relaxed);
     }
-    KRG_RETURN_IF_ERROR(rank.Barrier());
+    KRG_RETURN_IF_ERROR(rank.ExchangeHalo(v.p, row_bounds, halo));
     if (snap) {
       for (int k = 0; k < 3; ++k)
         rank.SnapshotCopy(k * bytes, vecs[k] + first, bytes);
@@ -302,10 +331,11 @@ Status Poisson::Solve(SpmdRank& rank, const View& v, const RowMatrix& a,
   }
   const double loop_s = Seconds(t_loop, Clock::now());
   // The true residual b - A x (the recursive one drifts from it).
+  KRG_RETURN_IF_ERROR(rank.ExchangeHalo(v.x, row_bounds, halo));
   pk::SpmvDot(csr, lines, len, v.x, v.q, v.pa + l0);
   for (long i = first; i < first + count; ++i) v.q[i] = v.b[i] - v.q[i];
   pk::DotLines(first, lines, len, v.q, v.q, v.pa + l0);
-  KRG_RETURN_IF_ERROR(rank.Barrier());
+  KRG_RETURN_IF_ERROR(rank.AllGather(part_a, line_bounds));
   v.sh->spmv_s[me] = spmv_s;
   if (me == 0) {
     v.sh->true_rr = pk::SumParts(v.pa, all);

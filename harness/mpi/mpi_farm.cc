@@ -14,19 +14,22 @@
 #include <cstring>
 #include <deque>
 #include <string>
-#include <thread>
 #include <vector>
 
-namespace krg {
-class SpmdWorkload;  // the SPMD shape (poisson), from issue 4
-}  // namespace krg
+#include "mpi_spmd.h"
+#include "mpi_wait.h"
 
 namespace krg::mpi {
 namespace {
 
-constexpr int kTagUnit = 1;
-constexpr int kTagStop = 2;
-constexpr int kTagResult = 3;
+using internal::Backoff;
+using internal::kTagResult;
+using internal::kTagStop;
+using internal::kTagUnit;
+using internal::Probe;
+using internal::Receive;
+using internal::WaitFor;
+
 // Per worker rank: hides the round trip, and rank 0's polling delay.
 constexpr std::size_t kUnitsInFlight = 3;
 
@@ -40,65 +43,43 @@ struct Sending {
   std::string buffer;
 };
 
-// Polls without burning a CPU: a few quick checks, then sleeps that grow
-// from 20 us to 250 us (a result waits about that long to be noticed).
-class Backoff {
- public:
-  void Wait() {
-    if (++polls_ < 64) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
-    if (sleep_us_ < 250) sleep_us_ = std::min(250, 2 * sleep_us_);
-  }
-
- private:
-  int polls_ = 0;
-  int sleep_us_ = 20;
-};
-
-void WaitFor(MPI_Request* request) {
-  Backoff backoff;
-  for (;;) {
-    int done = 0;
-    MPI_Test(request, &done, MPI_STATUS_IGNORE);
-    if (done) return;
-    backoff.Wait();
-  }
-}
-
-// Waits for a message from `source` with `tag` (either may be MPI_ANY_*).
-MPI_Status Probe(int source, int tag) {
-  Backoff backoff;
-  for (;;) {
-    int found = 0;
-    MPI_Status st;
-    MPI_Iprobe(source, tag, MPI_COMM_WORLD, &found, &st);
-    if (found) return st;
-    backoff.Wait();
-  }
-}
-
-// Receives the probed message `st` into `*buf`.
-void Receive(const MPI_Status& st, std::string* buf) {
-  int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
-  buf->resize(static_cast<std::size_t>(count));
-  MPI_Recv(buf->data(), count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG,
-           MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-}
-
 void SendIndex(int rank, int tag, std::uint64_t value) {
   MPI_Send(&value, 1, MPI_UINT64_T, rank, tag, MPI_COMM_WORLD);
 }
+
+// How long rank 0 may sleep between polls: a quarter of the mean time
+// between results (each worker still has two units queued when it sends
+// one), within 20 us..1 ms. Long units then cost rank 0 few wake-ups, each
+// of which would preempt a worker sharing its CPU; short units are still
+// handed out promptly.
+class Pace {
+ public:
+  Backoff NextWait() const {
+    const int cap = static_cast<int>(mean_us_ / 4);
+    return Backoff(std::chrono::microseconds(20), std::clamp(cap, 20, 1000));
+  }
+  void Result() {
+    const auto now = std::chrono::steady_clock::now();
+    const double us =
+        std::chrono::duration<double, std::micro>(now - last_).count();
+    last_ = now;
+    mean_us_ = 0.8 * mean_us_ + 0.2 * us;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ =
+      std::chrono::steady_clock::now();
+  double mean_us_ = 1000;  // 250 us until results arrive
+};
 
 class FarmMaster final : public Executor {
  public:
   Engine engine() const override { return Engine::kMpi; }
   Result<ExecReport> RunFarm(FarmWorkload& w, const ExecOptions& opts) override;
-  // Where Executor has RunSpmd (issue 4's SPMD shape), this overrides it; the
-  // launcher refuses SPMD demos on mpi before any job starts (MpiRuns).
-  Result<ExecReport> RunSpmd(SpmdWorkload&, const ExecOptions&) {
-    return Status::InvalidArgument(
-        "SPMD demos (poisson) do not run on the mpi engine yet");
+  // The SPMD pass: the ranks compute, this rank collects (mpi_spmd.h).
+  Result<ExecReport> RunSpmd(SpmdWorkload& w,
+                             const ExecOptions& opts) override {
+    return RunSpmdMaster(w, opts);
   }
 };
 
@@ -124,8 +105,10 @@ Result<ExecReport> FarmMaster::RunFarm(FarmWorkload& w,
   };
   for (int r = 1; r < size; ++r) dispatch(r);
   std::string buf;
+  Pace pace;
   while (outstanding > 0) {  // also after a failure: drain what is in flight
-    const MPI_Status st = Probe(MPI_ANY_SOURCE, kTagResult);
+    const MPI_Status st = Probe(MPI_ANY_SOURCE, kTagResult, pace.NextWait());
+    pace.Result();
     Receive(st, &buf);
     --outstanding;
     --in_flight[static_cast<std::size_t>(st.MPI_SOURCE)];
@@ -188,7 +171,7 @@ std::unique_ptr<Executor> MakeFarmMaster() {
   return std::make_unique<FarmMaster>();
 }
 
-void StopFarm() {
+void StopWorkers() {
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   for (int r = 1; r < size; ++r) SendIndex(r, kTagStop, 0);

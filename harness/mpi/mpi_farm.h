@@ -1,6 +1,7 @@
 // The `mpi` engine's farm, inside an MPI job (Open MPI): rank 0 is the master
 // (an Executor that hands units out dynamically to ranks 1..size-1 and merges
-// their results), every other rank serves units until rank 0 says stop.
+// their results), every other rank serves units until rank 0 says stop. The
+// same master runs SPMD passes (mpi_spmd.h).
 // Built only when CMake finds MPI (KRG_MPI); the launcher starts the job
 // (launcher/mpi_launch.h) and runs these from `krgdemo __mpi-rank`.
 //
@@ -47,14 +48,16 @@ class Session {
 
 // Rank 0's executor: units go to ranks 1..size-1, three in flight per rank.
 // RunFarm returns only once no unit is in flight (after a failure or a
-// cancel too), so the next pass or Stop() finds quiet channels.
+// cancel too), so the next pass or StopWorkers() finds quiet channels.
+// RunSpmd: ranks 1..size-1 are the SPMD ranks (ServeSpmd), rank 0 collects
+// the answer (mpi_spmd.h).
 // REQUIRES: a Session exists, this is rank 0 and size >= 2.
 std::unique_ptr<Executor> MakeFarmMaster();
 
-// Rank 0: tells every other rank to leave ServeFarm().
-void StopFarm();
+// Rank 0: tells every other rank to leave ServeFarm() or ServeSpmd().
+void StopWorkers();
 
-// Ranks >= 1: computes the units rank 0 sends, until StopFarm().
+// Ranks >= 1: computes the units rank 0 sends, until StopWorkers().
 // REQUIRES: `w` is the same workload (demo, size, params) as rank 0's.
 Status ServeFarm(const FarmWorkload& w);
 

@@ -130,6 +130,8 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
     ++pass;
   }
   m.summary = Summarize(m.samples_s);
+  m.work = workload.work();
+  m.metrics = workload.Metrics();
   return m;
 }
 

@@ -65,6 +65,10 @@ struct Measurement {
   std::vector<std::string> events;  // deaths, notes
   std::string layout_note;          // e.g. "nodes share CPUs"
   bool artifacts_written = false;   // mpi: rank 0 already wrote them
+  // The workload's work() and Metrics() after the last pass (with mpi,
+  // rank 0's: the launcher's own copy of the workload never ran).
+  WorkAmount work;
+  std::vector<Workload::Metric> metrics;
 };
 
 // REQUIRES: spec.nodes >= 1

@@ -11,7 +11,8 @@
 // threads or from forked processes) and must not touch merged state;
 // BeginPass(), Merge(), Verify() and WriteArtifacts() are called by one thread.
 // SpmdWorkload::RunRank() runs once per rank, concurrently, in threads or in
-// forked processes; ranks share only the arena.
+// forked processes; ranks share only the arena (on the mpi engine, MPI ranks
+// with a copy of the arena each: SpmdRank::AllGather, ExchangeHalo).
 #ifndef KRG_WORKLOAD_H_
 #define KRG_WORKLOAD_H_
 
@@ -19,6 +20,8 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -144,6 +147,33 @@ class SpmdRank {
   virtual void PublishSnapshot() = 0;
   virtual bool Restored() const = 0;
   virtual std::string RestoredScalars() const = 0;
+
+  // Distributed memory (the mpi engine). With threads and procs the ranks
+  // share the arena, so each of these is one Barrier(). On the mpi engine
+  // every rank has its own copy of the arena, current only where the rank
+  // itself wrote; these bring in what the others wrote. `bounds` has
+  // ranks() + 1 entries, the same on every rank: rank r owns elements
+  // [bounds[r], bounds[r + 1]) of each array.
+  //
+  // Returns with every element of every array in `arrays` current (e.g. the
+  // per-line partial sums of a dot product, which every rank then adds up
+  // in one fixed order: the same bits on every engine).
+  [[nodiscard]] virtual Status AllGather(std::span<double* const> arrays,
+                                         std::span<const long> bounds) {
+    (void)arrays;
+    (void)bounds;
+    return Barrier();
+  }
+  // Returns with the elements of `v` within `width` of this rank's own
+  // range current (the halo a stencil reads).
+  [[nodiscard]] virtual Status ExchangeHalo(double* v,
+                                            std::span<const long> bounds,
+                                            long width) {
+    (void)v;
+    (void)bounds;
+    (void)width;
+    return Barrier();
+  }
 };
 
 // P ranks that own slabs of shared arrays and meet at barriers (the Poisson
@@ -174,6 +204,22 @@ class SpmdWorkload : public Workload {
   virtual std::string ProgressNote(const void* arena) const {
     (void)arena;
     return {};
+  }
+
+  // Distributed memory (the mpi engine): the bytes of the arena that rank
+  // `rank` writes and Finish() reads, as {offset, bytes} ranges of the
+  // workload's area. That engine copies them from every rank into the
+  // master's copy of the arena, in rank order, before Finish(). nullopt
+  // (the default): the workload needs shared memory (no mpi engine).
+  struct ArenaRange {
+    std::size_t offset = 0;
+    std::size_t bytes = 0;
+  };
+  virtual std::optional<std::vector<ArenaRange>> ResultRanges(int rank,
+                                                              int ranks) const {
+    (void)rank;
+    (void)ranks;
+    return std::nullopt;
   }
 };
 
