@@ -81,6 +81,31 @@ TEST(SelftestCliTest, ADemoKilledByASignalFailsAndTheOthersStillRun) {
   EXPECT_EQ(r.out.substr(r.out.size() - closing.size()), closing) << r.out;
 }
 
+// The same without a wrapper (each demo's process is a fork of the
+// selftest): the kernel kills webfarm's process with SIGXFSZ when it writes
+// its scratch files under a file size limit of 0 (prlimit, util-linux); the
+// demos that write no file pass, and the selftest itself (which writes only
+// to a pipe) reports it.
+TEST(SelftestCliTest, AForkedDemoKilledByTheKernelIsReported) {
+  const Ran list = RunKrgdemo({"list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  const int demos = CountLines(list.out, "") - 1;
+  ASSERT_NE(list.out.find("\nwebfarm "), std::string::npos) << list.out;
+
+  const Ran r = test_support::RunProgram(
+      {"prlimit", "--fsize=0", KRGDEMO_BIN, "selftest"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("\nFAILED webfarm: killed by signal 25 (File size "
+                       "limit exceeded)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(CountLines(r.out, "  ok    "), demos - 1) << r.out;
+  EXPECT_NE(r.out.find("krgdemo selftest: " + std::to_string(demos - 1) +
+                       " passed, 1 failed\n"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(SelftestCliTest, OneDemoOnTheProcsEngine) {
   const Ran r = RunKrgdemo({"selftest", "--demo", "mandelbrot", "--engine",
                             "procs", "--nodes", "2"});
