@@ -65,7 +65,9 @@ deb: build
 image: deb
 	$(IMAGE_ENV) ./image/build-image.sh build/krgdemo_*_amd64.deb
 
-netboot: image
+# The tree comes from the ISO of `make image` (built first when missing).
+netboot:
+	@test -f build/image/krgdemo-$(PROFILE).iso || $(MAKE) image
 	./image/config/includes.chroot_after_packages/usr/local/sbin/krgdemo-netboot \
 	  --tree build/image/netboot --iso build/image/krgdemo-$(PROFILE).iso \
 	  --url $(NETBOOT_URL)

@@ -80,13 +80,16 @@ fi
 
 # A fresh work folder, except the downloaded packages (cache/packages.*): a
 # rebuild then downloads nothing it already has. live-build's cached
-# bootstrap stage goes: it would outlive a change of the recipe.
+# bootstrap stage (the debootstrap'ed base system, ~100 s to redo) stays
+# too, but only while live-build's bootstrap configuration is the same
+# (distribution, mirror, areas: config/bootstrap, checked after lb config):
+# nothing of the recipe goes into that stage. The other cached stages go.
 mkdir -p "$work" "$out"
 if [ -f "$work/config/common" ]; then
     (cd "$work" && lb clean noauto >/dev/null 2>&1) || true
 fi
 find "$work" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +
-rm -rf "$work/cache/bootstrap" "$work/cache/chroot" "$work/cache/rootfs"
+rm -rf "$work/cache/chroot" "$work/cache/rootfs"
 cp -a "$here/auto" "$here/config" "$work/"
 cp -a "$here/profiles/$profile/." "$work/config/"
 mkdir -p "$work/config/packages.chroot"
@@ -110,10 +113,19 @@ fi
 log="$work/build.log"
 start=$SECONDS
 echo "krgdemo: building the $profile image in $work (log: $log; mirror $KRGDEMO_MIRROR)"
-if ! { lb config && lb build; } >"$log" 2>&1; then
+stamp="$work/cache/bootstrap.krgdemo-config"
+if ! lb config >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "lb config failed; the full log is $log"
+fi
+if ! cmp -s config/bootstrap "$stamp"; then
+    rm -rf "$work/cache/bootstrap" "$stamp"
+fi
+if ! lb build >>"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "live-build failed after $((SECONDS - start)) s; the full log is $log"
 fi
+cp config/bootstrap "$stamp"
 iso="$(compgen -G "$work/krgdemo-$profile-*.hybrid.iso" | head -n 1 || true)"
 [ -n "$iso" ] || die "live-build made no ISO; see $log"
 mv -f "$iso" "$out/krgdemo-$profile.iso"

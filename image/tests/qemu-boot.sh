@@ -9,7 +9,8 @@
 # The image must boot with "krgdemo.selftest=1 console=ttyS0" by default
 # (BOOT_APPEND=... at build time, or the netboot tree's --append).
 # Prints "MODE: selftest line after N s" and exits 0, or says why not and
-# exits 1.
+# exits 1. With BOOT_LOG_DIR=DIR, the serial console's log is kept as
+# DIR/MODE.serial.log (with the boot's timings, docs/image.md).
 set -euo pipefail
 
 mode="$1" target="$(realpath "$2")" limit="${3:-300}"
@@ -20,6 +21,10 @@ cleanup() {
     if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
         kill "$qemu_pid" 2>/dev/null || true
         wait "$qemu_pid" 2>/dev/null || true
+    fi
+    if [ -n "${BOOT_LOG_DIR:-}" ] && [ -f "$log" ]; then
+        mkdir -p "$BOOT_LOG_DIR"
+        tr -d '\r' <"$log" >"$BOOT_LOG_DIR/$mode.serial.log" || true
     fi
     rm -rf "$tmp"
 }
@@ -84,6 +89,9 @@ if [ "$result" = pass ]; then
         exit 1
     fi
     grep -a 'krgdemo selftest: ' "$log" | tr -d '\r' | tail -n 1
+    # The guest's own account: when the selftest started, how long it took,
+    # and systemd-analyze time (krgdemo-boot-selftest prints them).
+    grep -aE '^krgdemo: (running|selftest took|boot: Startup)' "$log" | tr -d '\r' | sed "s/^/$mode: /"
     echo "$mode: selftest line after $took s, powered off after $((SECONDS - start)) s"
     exit 0
 fi
