@@ -13,12 +13,15 @@
 
 namespace krg::demos::test_support {
 
-// One measured pass of `w` on the linux platform with `nodes` virtual nodes.
-inline Result<Measurement> MeasureOnce(Workload& w, Engine engine, int nodes) {
+// One measured pass of `w` on the linux platform with `nodes` virtual nodes
+// (and `threads` threads on the threads engine; 0: every CPU of the nodes).
+inline Result<Measurement> MeasureOnce(Workload& w, Engine engine, int nodes,
+                                       int threads = 0) {
   auto platform = platform::MakeLinuxPlatform();
   RunSpec spec;
   spec.engine = engine;
   spec.nodes = nodes;
+  spec.threads = threads;
   spec.repeat.fixed = 1;
   return Measure(*platform, w, spec);
 }

@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "krg/runner.h"
+#include "test_support.h"
 
 namespace krg::demos {
 namespace {
@@ -22,13 +23,8 @@ struct Outcome {
 Outcome RunOnce(const DemoConfig& cfg, Engine engine, int ranks) {
   auto w = MakePoisson(cfg);
   EXPECT_TRUE(w.ok()) << w.status().ToString();
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = engine == Engine::kProcs ? ranks : 1;
-  spec.threads = ranks;
-  spec.repeat.fixed = 1;
-  auto m = Measure(*platform, **w, spec);
+  auto m = test_support::MeasureOnce(
+      **w, engine, engine == Engine::kProcs ? ranks : 1, ranks);
   EXPECT_TRUE(m.ok()) << m.status().ToString();
   if (!m.ok()) return {};
   EXPECT_TRUE(m->verification.ok) << m->verification.detail;
@@ -87,11 +83,7 @@ TEST(PoissonTest, WritesThePictureOfTheSolution) {
     if (!c.maxiter.empty()) cfg.params["maxiter"] = c.maxiter;
     auto w = MakePoisson(cfg);
     ASSERT_TRUE(w.ok());
-    auto platform = platform::MakeLinuxPlatform();
-    RunSpec spec;
-    spec.repeat.fixed = 1;
-    spec.threads = 2;
-    ASSERT_TRUE(Measure(*platform, **w, spec).ok());
+    ASSERT_TRUE(test_support::MeasureOnce(**w, Engine::kThreads, 1, 2).ok());
     const std::filesystem::path dir =
         std::filesystem::path(::testing::TempDir()) /
         ("krg_poisson_png_" + std::to_string(::getpid()));
@@ -117,11 +109,7 @@ TEST(PoissonTest, TooFewIterationsDoesNotVerify) {
   cfg.params["maxiter"] = "5";
   auto w = MakePoisson(cfg);
   ASSERT_TRUE(w.ok());
-  auto platform = platform::MakeLinuxPlatform();
-  RunSpec spec;
-  spec.repeat.fixed = 1;
-  spec.threads = 1;
-  auto m = Measure(*platform, **w, spec);
+  auto m = test_support::MeasureOnce(**w, Engine::kThreads, 1, 1);
   ASSERT_TRUE(m.ok());
   EXPECT_FALSE(m->verification.ok);
   EXPECT_NE(m->verification.detail.find("NOT converge"), std::string::npos);
