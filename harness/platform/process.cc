@@ -252,6 +252,13 @@ std::string SysPath(const std::string& path) {
 
 namespace {
 
+cpu_set_t CpuSetOf(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) CPU_SET(cpu, &set);
+  return set;
+}
+
 int RunChild(const std::vector<int>& cpus, int fd,
              const std::function<int(int)>& body) {
   for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
@@ -261,9 +268,7 @@ int RunChild(const std::vector<int>& cpus, int fd,
   }
   ::close_range(4, ~0U, 0);
   if (!cpus.empty()) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int cpu : cpus) CPU_SET(cpu, &set);
+    const cpu_set_t set = CpuSetOf(cpus);
     if (::sched_setaffinity(0, sizeof set, &set) != 0) return 121;
   }
   return body(fd);
@@ -286,6 +291,13 @@ Result<Child> ForkWorker(const std::vector<int>& cpus,
     return Status::FromErrno("fork", err);
   }
   if (pid == 0) ::_exit(RunChild(cpus, sv[1], body));
+  // The parent pins the child too, before anyone learns its pid: a watcher
+  // (the dashboard) never sees a worker on the master's CPUs first, which
+  // would look like a migration once the child's own pinning lands.
+  if (!cpus.empty()) {
+    const cpu_set_t set = CpuSetOf(cpus);
+    (void)::sched_setaffinity(pid, sizeof set, &set);
+  }
   ::close(sv[1]);
   return Child{pid, sv[0]};
 }
