@@ -234,10 +234,23 @@ int InterruptSignal() { return g_signal; }
 namespace krg::platform {
 
 std::string ReadSmallFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // read(2), not iostreams: a /proc file of a process that exits while it is
+  // read fails with ESRCH, which libstdc++'s filebuf turns into an exception
+  // that some stream idioms let escape (std::terminate).
+  std::string text;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fd);
+  return text;
 }
 
 std::string SysPath(const std::string& path) {

@@ -160,9 +160,8 @@ std::vector<pid_t> ChildPids() {
   const pid_t self = ::getpid();
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
+    const std::string stat =
+        ReadSmallFile(std::string("/proc/") + e->d_name + "/stat");
     const std::size_t close = stat.rfind(')');
     if (close == std::string::npos) continue;
     char state = 0;
