@@ -12,6 +12,7 @@
 #include "krg/checksum.h"
 #include "krg/params.h"
 #include "scientific/mandelbrot_kernel.h"
+#include "scientific/mandelbrot_palette.h"
 
 namespace krg::demos {
 namespace {
@@ -140,8 +141,6 @@ class BandFarm : public FarmWorkload {
   std::vector<bool> merged_;
 };
 
-cv::Vec3b Colour(float v);
-
 // Escape time with smooth colouring: a float per pixel, kInside inside.
 class SmoothMandelbrot final : public BandFarm {
  public:
@@ -177,30 +176,12 @@ class SmoothMandelbrot final : public BandFarm {
                                         int column) const override {
     float v;
     std::memcpy(&v, row + sizeof(float) * column, sizeof v);
-    const cv::Vec3b bgr = Colour(v);
+    const cv::Vec3b bgr = mb::SmoothColour(v);
     return {bgr[2], bgr[1], bgr[0]};
   }
 
   mb::View view_;
 };
-
-// A cyclic gradient (deep blue, white, orange, dark) over smooth escape time.
-cv::Vec3b Colour(float v) {
-  if (v == mb::kInside) return {0, 0, 0};
-  static const float kStops[5][3] = {{100, 7, 0},
-                                     {203, 107, 32},
-                                     {255, 255, 237},
-                                     {0, 170, 255},
-                                     {0, 2, 0}};  // BGR
-  float t = std::fmod(std::sqrt(std::max(v, 0.0f)) * 0.35f, 5.0f);
-  int a = static_cast<int>(t) % 5, b = (a + 1) % 5;
-  float f = t - std::floor(t);
-  cv::Vec3b c;
-  for (int k = 0; k < 3; ++k) {
-    c[k] = cv::saturate_cast<uchar>(kStops[a][k] * (1 - f) + kStops[b][k] * f);
-  }
-  return c;
-}
 
 Status SmoothMandelbrot::WriteArtifacts(const std::filesystem::path& dir) {
   cv::Mat img(view_.height, view_.width, CV_8UC3);
@@ -208,7 +189,7 @@ Status SmoothMandelbrot::WriteArtifacts(const std::filesystem::path& dir) {
   for (int r = 0; r < view_.height; ++r) {
     auto* row = img.ptr<cv::Vec3b>(r);
     for (int c = 0; c < view_.width; ++c) {
-      row[c] = Colour(px[std::size_t(r) * view_.width + c]);
+      row[c] = mb::SmoothColour(px[std::size_t(r) * view_.width + c]);
     }
   }
   const std::string path = (dir / "mandelbrot.png").string();

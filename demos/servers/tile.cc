@@ -7,6 +7,7 @@
 
 #include "krg/checksum.h"
 #include "scientific/mandelbrot_kernel.h"
+#include "scientific/mandelbrot_palette.h"
 
 namespace krg::demos::servers {
 namespace {
@@ -14,24 +15,6 @@ namespace {
 namespace mb = krg::demos::mandelbrot;
 
 constexpr double kLeft = -2.5, kTop = -2.0, kSpan = 4.0;
-
-// A cyclic gradient over smooth escape time (the mandelbrot demo's palette).
-cv::Vec3b Colour(float v) {
-  if (v == mb::kInside) return {0, 0, 0};
-  static const float kStops[5][3] = {{100, 7, 0},
-                                     {203, 107, 32},
-                                     {255, 255, 237},
-                                     {0, 170, 255},
-                                     {0, 2, 0}};  // BGR
-  const float t = std::fmod(std::sqrt(std::max(v, 0.0f)) * 0.35f, 5.0f);
-  const int a = static_cast<int>(t) % 5, b = (a + 1) % 5;
-  const float f = t - std::floor(t);
-  cv::Vec3b c;
-  for (int k = 0; k < 3; ++k) {
-    c[k] = cv::saturate_cast<uchar>(kStops[a][k] * (1 - f) + kStops[b][k] * f);
-  }
-  return c;
-}
 
 // Strictly a decimal number without sign, leading zeros or other junk.
 bool ParseIndex(const std::string& s, long long* out) {
@@ -121,7 +104,7 @@ std::string EncodeTilePng(const std::vector<float>& values) {
   for (int r = 0; r < kTileSize; ++r) {
     auto* row = img.ptr<cv::Vec3b>(r);
     for (int c = 0; c < kTileSize; ++c) {
-      row[c] = Colour(values[std::size_t(r) * kTileSize + c]);
+      row[c] = mb::SmoothColour(values[std::size_t(r) * kTileSize + c]);
     }
   }
   std::vector<uchar> png;

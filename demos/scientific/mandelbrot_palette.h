@@ -1,0 +1,35 @@
+// The colours of the smooth mandelbrot: a cyclic gradient (deep blue, white,
+// orange, dark) over smooth escape time, shared by the demo's PNG and the
+// webfarm's tiles, so that both draw the same picture.
+#ifndef KRG_DEMOS_SCIENTIFIC_MANDELBROT_PALETTE_H_
+#define KRG_DEMOS_SCIENTIFIC_MANDELBROT_PALETTE_H_
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/core.hpp>
+
+#include "scientific/mandelbrot_kernel.h"
+
+namespace krg::demos::mandelbrot {
+
+// BGR (OpenCV's order); black for kInside.
+inline cv::Vec3b SmoothColour(float v) {
+  if (v == kInside) return {0, 0, 0};
+  static const float kStops[5][3] = {{100, 7, 0},
+                                     {203, 107, 32},
+                                     {255, 255, 237},
+                                     {0, 170, 255},
+                                     {0, 2, 0}};  // BGR
+  const float t = std::fmod(std::sqrt(std::max(v, 0.0f)) * 0.35f, 5.0f);
+  const int a = static_cast<int>(t) % 5, b = (a + 1) % 5;
+  const float f = t - std::floor(t);
+  cv::Vec3b c;
+  for (int k = 0; k < 3; ++k) {
+    c[k] = cv::saturate_cast<uchar>(kStops[a][k] * (1 - f) + kStops[b][k] * f);
+  }
+  return c;
+}
+
+}  // namespace krg::demos::mandelbrot
+
+#endif  // KRG_DEMOS_SCIENTIFIC_MANDELBROT_PALETTE_H_
