@@ -23,7 +23,6 @@ namespace fs = std::filesystem;
 
 using test_support::ExpectUsageError;
 using test_support::Ran;
-
 using test_support::RunKrgdemo;
 
 TEST(CliTest, UnknownDemoSuggestsTheClosestName) {

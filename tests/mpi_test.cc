@@ -25,16 +25,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test_support::FreshTempDir;
 using test_support::Ran;
 using test_support::RunKrgdemo;
 using Clock = std::chrono::steady_clock;
-
-fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("krg_mpi_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -89,7 +83,7 @@ json RunRecordOf(const std::string& demo, const std::string& engine,
 }
 
 TEST(MpiTest, FarmDemosGiveTheSameChecksumsAsProcs) {
-  const fs::path dir = TempDir("checksums");
+  const fs::path dir = FreshTempDir("mpi", "checksums");
   for (const char* demo : {"mandelbrot", "imgpipe", "framepipe"}) {
     const json procs = RunRecordOf(demo, "procs", dir / demo / "procs");
     const json mpi = RunRecordOf(demo, "mpi", dir / demo / "mpi");
@@ -108,7 +102,7 @@ TEST(MpiTest, FarmDemosGiveTheSameChecksumsAsProcs) {
 // partial sums) gives the bits and the iteration count of threads and
 // procs, for 1, 2 and 3 ranks, in 2-D and 3-D.
 TEST(MpiTest, PoissonGivesTheSameAnswerAndIterationsOnEveryEngine) {
-  const fs::path dir = TempDir("poisson");
+  const fs::path dir = FreshTempDir("mpi", "poisson");
   for (const char* dim : {"2", "3"}) {
     std::string want_checksum;
     double want_iterations = -1;
@@ -152,7 +146,7 @@ TEST(MpiTest, PoissonGivesTheSameAnswerAndIterationsOnEveryEngine) {
 }
 
 TEST(MpiTest, ScaleAndBenchRecordTheEngine) {
-  const fs::path dir = TempDir("scale");
+  const fs::path dir = FreshTempDir("mpi", "scale");
   Ran r = RunKrgdemo({"scale", "mandelbrot", "--size", "test", "--engine",
                       "mpi", "--nodes", "1,2", "--repeat", "1", "--out",
                       (dir / "scale").string()});
@@ -288,7 +282,7 @@ void RemoveJobDir(const std::string& err) {
 
 TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const fs::path dir = TempDir("killed");
+  const fs::path dir = FreshTempDir("mpi", "killed");
   Background b = Start(
       {"run", "mandelbrot", "--size", "medium", "--engine", "mpi", "--nodes",
        "2", "--repeat", "500", "--out", (dir / "out").string()},
@@ -311,7 +305,7 @@ TEST(MpiTest, AKilledRankFailsTheRunWithOneLineAndNoOrphan) {
 // for it; mpirun must end them all, and the run fail with one line.
 TEST(MpiTest, AKilledPoissonRankFailsTheRunWithOneLineAndNoOrphan) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const fs::path dir = TempDir("killed_poisson");
+  const fs::path dir = FreshTempDir("mpi", "killed_poisson");
   Background b =
       Start({"run", "poisson", "--size", "small", "--engine", "mpi", "--nodes",
              "2", "--repeat", "500", "--out", (dir / "out").string()},
@@ -334,7 +328,7 @@ TEST(MpiTest, AKilledPoissonRankFailsTheRunWithOneLineAndNoOrphan) {
 // ranks have process groups of their own); otherwise the launcher alone.
 void ExpectInterruptEndsTheJob(bool group) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const fs::path dir = TempDir(group ? "ctrl_c" : "sigint");
+  const fs::path dir = FreshTempDir("mpi", group ? "ctrl_c" : "sigint");
   Background b = Start(
       {"run", "mandelbrot", "--size", "medium", "--engine", "mpi", "--nodes",
        "2", "--repeat", "500", "--out", (dir / "out").string()},
