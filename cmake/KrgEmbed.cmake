@@ -1,6 +1,6 @@
 # krg_embed(OUTPUT file.cc NAMESPACE ns TABLE kName FILES a.html b.js ...)
 # Generates, at build time, a C++ file that holds FILES as byte arrays in a
-# table { name, data, size } (see launcher/dashboard_assets.h): the assets
+# table { name, data, size } (see launcher/dashboard/assets.h): the assets
 # are built into the binary, and an edit to one of them rebuilds the table.
 # Run as a script (cmake -P) it does the generating itself.
 if(CMAKE_SCRIPT_MODE_FILE)

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "build_info.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "mpi_launch.h"
 
 namespace krg::cli {

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "krg/metadata.h"
 
 namespace krg::cli {

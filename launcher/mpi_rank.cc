@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "mpi_farm.h"
 #include "mpi_launch.h"
 #include "mpi_spmd.h"

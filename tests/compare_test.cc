@@ -1,19 +1,19 @@
 // Issue 7: matching runs across result files, flagging regressions, the
 // reports, the suites and the microbenchmark output reader.
-#include "compare.h"
+#include "report/compare.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 
-#include "bench_suite.h"
+#include "bench/bench_suite.h"
 #include "gtest/gtest.h"
 #include "krg/platform.h"
 #include "krg/stats.h"
-#include "micro_bench.h"
+#include "bench/micro_bench.h"
 #include "registry.h"
-#include "report.h"
+#include "report/report.h"
 
 namespace krg::cli {
 namespace {

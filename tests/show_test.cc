@@ -16,7 +16,7 @@
 #include "gtest/gtest.h"
 #include "krg/platform.h"
 #include "krgdemo_runner.h"
-#include "show_view.h"
+#include "show/view.h"
 
 namespace krg {
 namespace {

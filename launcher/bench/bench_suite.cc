@@ -1,0 +1,328 @@
+#include "bench/bench_suite.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "report/compare.h"
+#include "krg/metadata.h"
+#include "registry.h"
+
+namespace krg::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int kMaxNodes = 256;  // Kerrighed's node limit
+
+// The parameter sets a built-in suite runs a demo with; a demo missing here
+// runs once with its defaults, so new demos are benchmarked as they come.
+const std::map<std::string, std::vector<std::map<std::string, std::string>>>&
+BuiltinVariants() {
+  static const std::map<std::string,
+                        std::vector<std::map<std::string, std::string>>>
+      kVariants = {
+          {"mandelbrot", {{{"variant", "smooth"}}, {{"variant", "classic"}}}},
+      };
+  return kVariants;
+}
+
+// Every demo (and variant) at each size: threads on one node, procs on each
+// of `procs_nodes`.
+std::vector<SuiteEntry> EveryDemo(const std::vector<std::string>& sizes,
+                                  const std::vector<int>& procs_nodes) {
+  std::vector<SuiteEntry> entries;
+  for (const demos::Demo& d : demos::AllDemos()) {
+    // Services (webfarm) are measured under wrk by `run`, not by Measure().
+    if (d.domain == "servers") continue;
+    auto it = BuiltinVariants().find(d.name);
+    const std::vector<std::map<std::string, std::string>> variants =
+        it == BuiltinVariants().end()
+            ? std::vector<std::map<std::string, std::string>>{{}}
+            : it->second;
+    for (const std::string& size : sizes) {
+      for (const auto& params : variants) {
+        entries.push_back({d.name, size, params, Engine::kThreads, {1}, 0});
+        entries.push_back({d.name, size, params, Engine::kProcs, procs_nodes});
+      }
+    }
+  }
+  return entries;
+}
+
+Suite BuiltinSuite(const std::string& name) {
+  Suite s;
+  s.name = name;
+  if (name == "quick") {
+    // Well under a minute: test sizes, 7 passes after one warm-up.
+    s.description = "every demo at size test, threads x1 and procs x1,2";
+    s.repeat.min_samples = s.repeat.max_samples = 7;
+    s.repeat.budget_s = 5;
+    s.entries = EveryDemo({"test"}, {1, 2});
+  } else {
+    // A few minutes: adaptive repeats, 5 to 20 samples, 20 s per run at most.
+    s.description = "every demo at size small, threads x1 and procs x1,2";
+    s.repeat.min_samples = 5;
+    s.repeat.max_samples = 20;
+    s.repeat.budget_s = 20;
+    s.entries = EveryDemo({"small"}, {1, 2});
+  }
+  return s;
+}
+
+// Fails when `j` has a key outside `known`.
+Status OnlyKeys(const json& j, const std::set<std::string>& known,
+                const std::string& where) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!known.count(it.key())) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return Status::InvalidArgument("unknown key '" + where + it.key() +
+                                     "' (known: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+Status Get(const json& j, const char* key, const std::string& where, T* out,
+           bool required = true) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    return required
+               ? Status::InvalidArgument("missing field '" + where + key + "'")
+               : Status::Ok();
+  }
+  try {
+    *out = it->get<T>();
+  } catch (const json::exception&) {
+    return Status::InvalidArgument("field '" + where + key +
+                                   "' has the wrong type (" + it->type_name() +
+                                   ")");
+  }
+  return Status::Ok();
+}
+
+Status ReadPolicy(const json& j, RepeatPolicy* p) {
+  if (!j.is_object()) {
+    return Status::InvalidArgument("field 'repeat' is not an object");
+  }
+  KRG_RETURN_IF_ERROR(OnlyKeys(
+      j, {"warmups", "min_samples", "max_samples", "budget_s", "target_cov"},
+      "repeat."));
+  KRG_RETURN_IF_ERROR(Get(j, "warmups", "repeat.", &p->warmups, false));
+  KRG_RETURN_IF_ERROR(Get(j, "min_samples", "repeat.", &p->min_samples, false));
+  KRG_RETURN_IF_ERROR(Get(j, "max_samples", "repeat.", &p->max_samples, false));
+  KRG_RETURN_IF_ERROR(Get(j, "budget_s", "repeat.", &p->budget_s, false));
+  KRG_RETURN_IF_ERROR(Get(j, "target_cov", "repeat.", &p->target_cov, false));
+  if (p->warmups < 0 || p->warmups > 100 || p->min_samples < 1 ||
+      p->max_samples < p->min_samples || p->max_samples > 100000 ||
+      !(p->budget_s > 0) || !(p->target_cov >= 0)) {
+    return Status::InvalidArgument(
+        "field 'repeat' needs 0 <= warmups <= 100, 1 <= min_samples <= "
+        "max_samples, budget_s > 0 and target_cov >= 0");
+  }
+  return Status::Ok();
+}
+
+// Builds the demo's workload once, so that a bad size or param is found
+// before an hour of benchmarking, not in the middle of it.
+Status CheckDemo(const SuiteEntry& e, const std::string& where) {
+  const demos::Demo* demo = demos::FindDemo(e.demo);
+  if (demo == nullptr) {
+    const std::string hint = demos::SuggestDemo(e.demo);
+    return Status::InvalidArgument(
+        where + "demo: unknown demo '" + e.demo + "'" +
+        (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+  }
+  bool known = false;
+  for (const std::string& s : demos::kSizes) known = known || s == e.size;
+  if (!known) {
+    return Status::InvalidArgument(where + "size: '" + e.size +
+                                   "', expected test, small, medium or large");
+  }
+  auto w = demo->make({e.size, e.params});
+  if (!w.ok()) return w.status().WithContext(where + "params");
+  if ((*w)->shape() == Shape::kService) {
+    return Status::InvalidArgument(where + "demo: " + e.demo +
+                                   " is a service; measure it with "
+                                   "'krgdemo run " +
+                                   e.demo + "'");
+  }
+  return Status::Ok();
+}
+
+Result<SuiteEntry> EntryFromJson(const json& j, const std::string& where) {
+  if (!j.is_object()) {
+    return Status::InvalidArgument("'" + where + "' is not an object");
+  }
+  const std::string w = where + ".";
+  KRG_RETURN_IF_ERROR(
+      OnlyKeys(j, {"demo", "size", "params", "engine", "nodes", "repeat"}, w));
+  SuiteEntry e;
+  std::string engine;
+  KRG_RETURN_IF_ERROR(Get(j, "demo", w, &e.demo));
+  KRG_RETURN_IF_ERROR(Get(j, "size", w, &e.size));
+  KRG_RETURN_IF_ERROR(Get(j, "params", w, &e.params, false));
+  KRG_RETURN_IF_ERROR(Get(j, "engine", w, &engine));
+  KRG_RETURN_IF_ERROR(Get(j, "nodes", w, &e.nodes));
+  KRG_RETURN_IF_ERROR(Get(j, "repeat", w, &e.repeat, false));
+  auto parsed = ParseEngine(engine);
+  if (!parsed.ok()) return parsed.status().WithContext(w + "engine");
+  e.engine = *parsed;
+  if (e.nodes.empty()) {
+    return Status::InvalidArgument("field '" + w + "nodes' is empty");
+  }
+  for (int n : e.nodes) {
+    if (n < 1 || n > kMaxNodes) {
+      return Status::InvalidArgument("field '" + w + "nodes' holds " +
+                                     std::to_string(n) + "; expected 1 to " +
+                                     std::to_string(kMaxNodes));
+    }
+  }
+  if (e.repeat < 0 || e.repeat > 100000) {
+    return Status::InvalidArgument("field '" + w +
+                                   "repeat' must be from 1 to 100000");
+  }
+  KRG_RETURN_IF_ERROR(CheckDemo(e, w));
+  return e;
+}
+
+// No two runs of a suite may measure the same thing.
+Status CheckUnique(const Suite& s) {
+  std::set<std::string> seen;
+  for (const PlannedRun& p : Plan(s)) {
+    if (!seen.insert(p.id).second) {
+      return Status::InvalidArgument("suite '" + s.name + "' runs " +
+                                     p.entry->demo + " " + p.entry->size + " " +
+                                     EngineName(p.entry->engine) + " x" +
+                                     std::to_string(p.nodes) + " twice");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<std::string> BuiltinSuiteNames() { return {"default", "quick"}; }
+
+std::vector<fs::path> SuiteDirs() {
+  std::vector<fs::path> dirs;
+#ifdef KRG_SUITES_DIR
+  dirs.push_back(KRG_SUITES_DIR);
+#endif
+  const fs::path exe = platform::ExecutablePath();
+  if (!exe.empty()) {
+    dirs.push_back(exe.parent_path().parent_path() / "share/krgdemo/suites");
+  }
+  return dirs;
+}
+
+Result<Suite> SuiteFromJson(const json& j, const std::string& name) {
+  if (!j.is_object()) {
+    return Status::InvalidArgument("a suite is a JSON object");
+  }
+  KRG_RETURN_IF_ERROR(
+      OnlyKeys(j, {"schema", "description", "repeat", "runs"}, ""));
+  std::string schema;
+  KRG_RETURN_IF_ERROR(Get(j, "schema", "", &schema));
+  if (schema != kSuiteSchema) {
+    return Status::InvalidArgument("schema '" + schema + "': expected '" +
+                                   kSuiteSchema + "'");
+  }
+  Suite s;
+  s.name = name;
+  KRG_RETURN_IF_ERROR(Get(j, "description", "", &s.description, false));
+  if (j.contains("repeat"))
+    KRG_RETURN_IF_ERROR(ReadPolicy(j["repeat"], &s.repeat));
+  const json runs = j.value("runs", json());
+  if (!runs.is_array() || runs.empty()) {
+    return Status::InvalidArgument("field 'runs' must be a non-empty array");
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    KRG_ASSIGN_OR_RETURN(
+        SuiteEntry e,
+        EntryFromJson(runs[i], "runs[" + std::to_string(i) + "]"));
+    s.entries.push_back(std::move(e));
+  }
+  KRG_RETURN_IF_ERROR(CheckUnique(s));
+  return s;
+}
+
+Result<Suite> ParseSuiteFile(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("cannot read suite " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Status::InvalidArgument("suite " + path.string() +
+                                   ": malformed JSON");
+  }
+  auto s = SuiteFromJson(j, path.stem().string());
+  if (!s.ok()) return s.status().WithContext("suite " + path.string());
+  return s;
+}
+
+Result<Suite> FindSuite(const std::string& name,
+                        const std::vector<fs::path>& dirs) {
+  if (name.find('/') != std::string::npos ||
+      (name.size() > 5 && name.substr(name.size() - 5) == ".json")) {
+    return ParseSuiteFile(name);
+  }
+  for (const std::string& b : BuiltinSuiteNames()) {
+    if (b == name) return BuiltinSuite(name);
+  }
+  const std::vector<std::string> builtin = BuiltinSuiteNames();
+  std::set<std::string> known(builtin.begin(), builtin.end());
+  for (const fs::path& dir : dirs) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir / (name + ".json"), ec)) {
+      return ParseSuiteFile(dir / (name + ".json"));
+    }
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.path().extension() == ".json") known.insert(e.path().stem());
+    }
+  }
+  std::string list;
+  for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+  return Status::InvalidArgument("unknown suite '" + name + "'; suites: " +
+                                 list + " (or a path to a suite .json file)");
+}
+
+json ToJson(const Suite& s) {
+  json runs = json::array();
+  for (const SuiteEntry& e : s.entries) {
+    json r = {{"demo", e.demo},
+              {"size", e.size},
+              {"params", e.params},
+              {"engine", EngineName(e.engine)},
+              {"nodes", e.nodes}};
+    if (e.repeat > 0) r["repeat"] = e.repeat;
+    runs.push_back(r);
+  }
+  return {{"schema", kSuiteSchema},
+          {"description", s.description},
+          {"repeat",
+           {{"warmups", s.repeat.warmups},
+            {"min_samples", s.repeat.min_samples},
+            {"max_samples", s.repeat.max_samples},
+            {"budget_s", s.repeat.budget_s},
+            {"target_cov", s.repeat.target_cov}}},
+          {"runs", runs}};
+}
+
+std::vector<PlannedRun> Plan(const Suite& s) {
+  std::vector<PlannedRun> plan;
+  for (const SuiteEntry& e : s.entries) {
+    for (int n : e.nodes) {
+      plan.push_back(
+          {&e, n,
+           RunId(e.demo, e.size, json(e.params), EngineName(e.engine), n)});
+    }
+  }
+  return plan;
+}
+
+}  // namespace krg::cli

@@ -1,0 +1,293 @@
+#include "cli/cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cluster.h"
+#include "mpi_launch.h"
+
+namespace krg::cli {
+
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return kExitOk;
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kNotFound:
+      return kExitUsage;
+    case Status::Code::kCancelled:
+      return kExitInterrupted;
+    default:
+      return kExitFailed;
+  }
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "krgdemo: error: %s\n", s.message().c_str());
+  return ExitCodeFor(s);
+}
+
+int UsageError(const std::string& command, const std::string& message) {
+  std::fprintf(stderr, "krgdemo: error: %s (see 'krgdemo %s --help')\n",
+               message.c_str(), command.c_str());
+  return kExitUsage;
+}
+
+void Warn(const std::string& message) {
+  std::fprintf(stderr, "krgdemo: warning: %s\n", message.c_str());
+}
+
+std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
+                             po::options_description& visible,
+                             const po::options_description& hidden,
+                             const po::positional_options_description& pos,
+                             const std::vector<std::string>& args,
+                             po::variables_map* vm) {
+  visible.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(visible).add(hidden);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(),
+              *vm);
+    po::notify(*vm);
+  } catch (const po::error& e) {
+    return UsageError(command, e.what());
+  }
+  if (vm->count("help")) {
+    std::cout << "Usage: krgdemo " << help.usage << "\n\n"
+              << help.purpose << "\n\n"
+              << visible;
+    if (!help.epilog.empty()) std::cout << "\n" << help.epilog << "\n";
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
+void AddRunOptions(po::options_description* desc) {
+  desc->add_options()(
+      "engine", po::value<std::string>()->value_name("threads|procs|mpi"),
+      "threads: OpenMP threads in one process (one node); procs: one "
+      "single-threaded worker process per node, the shape that spreads over "
+      "a cluster; mpi: one MPI rank per node plus a master rank, started by "
+      "mpirun, for a cluster without an SSI (farm demos and poisson) "
+      "(default: threads for 1 node, procs for more)")(
+      "threads", po::value<std::string>()->value_name("T"),
+      "use this to set the thread count of the threads engine (default: "
+      "every CPU of the nodes)")(
+      "size",
+      po::value<std::string>()
+          ->value_name("test|small|medium|large")
+          ->default_value("small"),
+      "use this to pick the problem size; large takes several seconds on "
+      "one core")(
+      "param",
+      po::value<std::vector<std::string>>()
+          ->value_name("KEY=VALUE")
+          ->composing(),
+      "use this to set a demo parameter (repeatable; see the list below)")(
+      "repeat", po::value<std::string>()->value_name("R"),
+      "use this to time exactly R passes (default: a warm-up, then repeats "
+      "until the spread is under 3.5% or 10 passes or 20 s)")(
+      "out", po::value<std::string>()->value_name("DIR"),
+      "use this to choose the results folder (default: a new timestamped "
+      "folder under ./krgdemo-results/)")(
+      "json", po::bool_switch(),
+      "print run.json on stdout instead of a summary")(
+      "hostfile", po::value<std::string>()->value_name("FILE"),
+      "mpi: use this to run the ranks on the hosts of an Open MPI hostfile, "
+      "passed to mpirun (default: this machine, oversubscribed if needed)");
+}
+
+Result<int> ParsePositive(const std::string& option, const std::string& text,
+                          int max) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || v < 1 || v > max) {
+    return Status::InvalidArgument(option + " " + text +
+                                   ": expected an integer from 1 to " +
+                                   std::to_string(max));
+  }
+  return static_cast<int>(v);
+}
+
+Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
+  if (!vm.count("demo")) {
+    return Status::InvalidArgument("which demo? (see 'krgdemo list')");
+  }
+  const std::string name = vm["demo"].as<std::string>();
+  req->demo = demos::FindDemo(name);
+  if (req->demo == nullptr) {
+    std::string hint = demos::SuggestDemo(name);
+    return Status::NotFound(
+        "unknown demo '" + name + "'" +
+        (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+        " (see 'krgdemo list')");
+  }
+  if (vm.count("engine")) {
+    KRG_ASSIGN_OR_RETURN(req->engine,
+                         ParseEngine(vm["engine"].as<std::string>()));
+    if (req->engine == Engine::kMpi) KRG_RETURN_IF_ERROR(MpiEngineAvailable());
+  }
+  if (vm.count("hostfile")) {
+    const std::filesystem::path file = vm["hostfile"].as<std::string>();
+    if (req->engine != Engine::kMpi) {
+      return Status::InvalidArgument(
+          "--hostfile applies to the mpi engine (add --engine mpi)");
+    }
+    if (!std::filesystem::is_regular_file(file) ||
+        !std::ifstream(file).good()) {
+      return Status::InvalidArgument("--hostfile " + file.string() +
+                                     ": cannot read it");
+    }
+    req->hostfile = std::filesystem::absolute(file).string();
+  }
+  if (vm.count("threads")) {
+    KRG_ASSIGN_OR_RETURN(
+        req->threads,
+        ParsePositive("--threads", vm["threads"].as<std::string>(), 4096));
+  }
+  req->config.size = vm["size"].as<std::string>();
+  bool known = false;
+  for (const std::string& s : demos::kSizes)
+    known = known || s == req->config.size;
+  if (!known) {
+    return Status::InvalidArgument("--size " + req->config.size +
+                                   ": expected test, small, medium or large");
+  }
+  if (vm.count("param")) {
+    for (const std::string& kv : vm["param"].as<std::vector<std::string>>()) {
+      KRG_ASSIGN_OR_RETURN(auto pair, SplitParam(kv));
+      req->config.params[pair.first] = pair.second;
+    }
+  }
+  if (vm.count("repeat")) {
+    KRG_ASSIGN_OR_RETURN(
+        req->repeat.fixed,
+        ParsePositive("--repeat", vm["repeat"].as<std::string>(), 100000));
+  }
+  if (vm.count("out")) req->out = vm["out"].as<std::string>();
+  req->json = vm["json"].as<bool>();
+  return Status::Ok();
+}
+
+Result<std::filesystem::path> PrepareOutDir(
+    const std::optional<std::filesystem::path>& out, const std::string& stem) {
+  std::filesystem::path dir;
+  if (out) {
+    dir = *out;
+  } else {
+    char stamp[32];
+    std::time_t t = std::time(nullptr);
+    std::tm tm;
+    ::localtime_r(&t, &tm);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    dir = std::filesystem::path("krgdemo-results") / (stem + "-" + stamp);
+    for (int k = 2; std::filesystem::exists(dir); ++k) {
+      dir = std::filesystem::path("krgdemo-results") /
+            (stem + "-" + stamp + "-" + std::to_string(k));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    return Status::InvalidArgument("cannot create results folder " +
+                                   dir.string() + ": " +
+                                   (ec ? ec.message() : "not a directory") +
+                                   "; choose another with --out DIR");
+  }
+  const auto probe = dir / ".krgdemo-write-test";
+  {
+    std::ofstream f(probe);
+    f << "x";
+    if (!f.good()) {
+      return Status::InvalidArgument("results folder " + dir.string() +
+                                     " is not writable; choose another with "
+                                     "--out DIR");
+    }
+  }
+  std::filesystem::remove(probe, ec);
+  return dir;
+}
+
+ResultFile NewResultFile(platform::Platform& p, const std::string& label) {
+  ResultFile f;
+  f.tool = ThisTool();
+  f.label = label;
+  f.created = NowUtc();
+  auto info = p.Describe(/*sample_load=*/false);
+  if (info.ok()) {
+    f.system.platform = info->platform;
+    f.system.kernel = info->kernel;
+    f.system.cpu_model = info->cpu_model;
+    for (const platform::Node& n : info->nodes) {
+      f.system.nodes.push_back({n.id, int(n.cpus.size()), n.mem_mb});
+    }
+    f.system.kerrighed = KerrighedRecord(*info, {});
+  }
+  return f;
+}
+
+RunRecord MakeRunRecord(const RunRequest& req, Engine engine, int nodes,
+                        const Measurement& m, double work_amount,
+                        const std::string& unit) {
+  RunRecord r;
+  r.demo = req.demo->name;
+  r.size = req.config.size;
+  r.params = req.config.params;
+  r.engine = EngineName(engine);
+  r.nodes = nodes;
+  r.threads = m.threads;
+  r.samples_s = m.samples_s;
+  r.median_s = m.summary.median;
+  r.min_s = m.summary.min;
+  r.mad_s = m.summary.mad;
+  r.throughput = m.summary.median > 0 ? work_amount / m.summary.median : 0;
+  r.throughput_unit = unit;
+  r.verified = m.verification.ok;
+  r.checksum = m.verification.checksum;
+  return r;
+}
+
+ProgressLine::ProgressLine(std::string label)
+    : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) == 1) {}
+
+void ProgressLine::Update(const Progress& p) {
+  if (!enabled_ || p.elapsed_s < 1.0) return;
+  auto now = std::chrono::steady_clock::now();
+  if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  shown_ = true;
+  const std::string pass =
+      p.pass == 0 ? "warm-up" : "pass " + std::to_string(p.pass);
+  if (!p.note.empty()) {
+    std::fprintf(stderr, "\r\033[K  %s · %s · %s · %.1f s", label_.c_str(),
+                 pass.c_str(), p.note.c_str(), p.elapsed_s);
+  } else {
+    std::fprintf(stderr, "\r\033[K  %s · %s · %zu/%zu units · %.1f s",
+                 label_.c_str(), pass.c_str(), p.done, p.total, p.elapsed_s);
+  }
+  std::fflush(stderr);
+}
+
+void ProgressLine::Clear() {
+  if (!shown_) return;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+  shown_ = false;
+}
+
+const std::atomic<bool>* InterruptFlag() {
+  static const std::atomic<bool>* flag = platform::InstallInterruptFlag();
+  return flag;
+}
+
+}  // namespace krg::cli

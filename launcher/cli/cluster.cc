@@ -1,0 +1,108 @@
+#include "cli/cluster.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace krg::cli {
+
+namespace po = boost::program_options;
+
+void AddClusterOptions(po::options_description* desc) {
+  desc->add_options()(
+      "caps",
+      po::value<std::vector<std::string>>()
+          ->value_name("+CAP,CAP|-CAP")
+          ->composing(),
+      "Kerrighed: use this to add capabilities to the demo's own (+) or to "
+      "withhold some (-), e.g. --caps +USE_REMOTE_MEMORY (default: the "
+      "demo's, as 'krgdemo list' shows)")(
+      "placement",
+      po::value<std::string>()
+          ->value_name("explicit|scheduler")
+          ->default_value("explicit"),
+      "Kerrighed: use this to choose how procs workers reach their nodes: "
+      "explicit forks them here and migrates each to its node; scheduler "
+      "lets DISTANT_FORK and Kerrighed's scheduler place them");
+}
+
+Status ReadClusterOptions(const po::variables_map& vm, ClusterRequest* req) {
+  if (vm.count("caps")) {
+    for (const std::string& arg : vm["caps"].as<std::vector<std::string>>()) {
+      if (arg.size() < 2 || (arg[0] != '+' && arg[0] != '-')) {
+        return Status::InvalidArgument("--caps " + arg +
+                                       ": expected +CAP,CAP or -CAP");
+      }
+      std::vector<std::string> names;
+      std::stringstream in(arg.substr(1));
+      for (std::string name; std::getline(in, name, ',');) {
+        names.push_back(name);
+      }
+      KRG_ASSIGN_OR_RETURN(int mask, platform::CapabilityMask(names));
+      (void)mask;
+      auto& into = arg[0] == '+' ? req->raise : req->drop;
+      into.insert(into.end(), names.begin(), names.end());
+    }
+  }
+  const std::string placement = vm["placement"].as<std::string>();
+  if (placement == "explicit") {
+    req->placement = platform::Placement::kExplicit;
+  } else if (placement == "scheduler") {
+    req->placement = platform::Placement::kScheduler;
+  } else {
+    return Status::InvalidArgument("--placement " + placement +
+                                   ": expected explicit or scheduler");
+  }
+  return Status::Ok();
+}
+
+Result<platform::CapsReport> PrepareCluster(platform::Platform& p,
+                                            const demos::Demo& demo,
+                                            const ClusterRequest& req) {
+  std::vector<std::string> raise;
+  for (const std::string& cap : demo.caps) {
+    if (std::find(req.drop.begin(), req.drop.end(), cap) == req.drop.end()) {
+      raise.push_back(cap);
+    }
+  }
+  for (const std::string& cap : req.raise) {
+    if (std::find(raise.begin(), raise.end(), cap) == raise.end()) {
+      raise.push_back(cap);
+    }
+  }
+  p.SetPlacement(req.placement);
+  auto report = p.ApplyCapabilities(raise, req.drop);
+  if (!report.ok()) return report.status().WithContext("capabilities");
+  return report;
+}
+
+nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
+                               const platform::CapsReport& caps) {
+  if (!info.kerrighed) return nullptr;
+  const platform::KerrighedInfo& k = *info.kerrighed;
+  nlohmann::json j = {{"version", k.version},
+                      {"self_node", k.self_node},
+                      {"nrnodes",
+                       {{"online", k.online},
+                        {"present", k.present},
+                        {"possible", k.possible}}},
+                      {"caps_requested", caps.requested},
+                      {"caps_effective", caps.effective}};
+  if (k.caps) {
+    j["capability_sets"] = {
+        {"permitted", platform::CapabilityList(k.caps->permitted)},
+        {"effective", platform::CapabilityList(k.caps->effective)},
+        {"inheritable_permitted",
+         platform::CapabilityList(k.caps->inheritable_permitted)},
+        {"inheritable_effective",
+         platform::CapabilityList(k.caps->inheritable_effective)}};
+  }
+  j["schedulers"] = nlohmann::json::array();
+  for (const platform::SchedulerInfo& s : k.schedulers) {
+    j["schedulers"].push_back({{"name", s.name},
+                               {"policies", s.policies},
+                               {"handle_all", s.handle_all}});
+  }
+  return j;
+}
+
+}  // namespace krg::cli

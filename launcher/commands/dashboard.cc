@@ -1,0 +1,108 @@
+// `krgdemo dashboard`: the live view of the cluster in a browser (per-node
+// load and memory, balance, processes and migrations, the running demo's
+// output, past results), served from this process. See docs/dashboard.md.
+#include <cstdio>
+#include <thread>
+
+#include "cli/cli.h"
+#include "dashboard/dashboard.h"
+#include "dashboard/server.h"
+
+namespace krg::cli {
+
+int DashboardCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  desc.add_options()(
+      "bind",
+      po::value<std::string>()->value_name("ADDRESS")->default_value(
+          "127.0.0.1"),
+      "use this to listen on another IPv4 address, e.g. 0.0.0.0 for other "
+      "machines (a warning: anyone who reaches it sees the cluster)")(
+      "port",
+      po::value<std::string>()->value_name("PORT")->default_value("8080"),
+      "use this to listen on another TCP port (0: any free port; the URL is "
+      "printed)")(
+      "results",
+      po::value<std::string>()->value_name("DIR")->default_value(
+          "krgdemo-results"),
+      "use this to chart past results from another folder; runs started "
+      "from the page are written there too")(
+      "allow-control", po::bool_switch(),
+      "use this to let the page start and stop demo runs and migrate "
+      "processes (default: read-only; the control endpoints answer 403)")(
+      "nodes", po::value<std::string>()->value_name("N"),
+      "linux: use this to show N virtual nodes, as 'run --nodes N' splits "
+      "the CPUs (default: one node per CPU)")(
+      "exit-after", po::value<std::string>()->value_name("SECONDS"),
+      "use this to stop by itself after SECONDS (tests, unattended screens; "
+      "default: until Ctrl-C)");
+  po::variables_map vm;
+  const HelpText help{
+      "dashboard [options]",
+      "Serves a live view of the cluster to a browser: per-node CPU load and "
+      "memory, the balance efficiency, the krgdemo processes and their "
+      "migrations, the running demo's output as it fills in (mandelbrot "
+      "tiles tinted by the node that computed them), and speedup charts of "
+      "past results. Open the printed URL; Ctrl-C stops it.",
+      "The page needs no network: everything is built into krgdemo. Runs "
+      "started elsewhere with 'krgdemo run DEMO --events --out DIR/NAME' "
+      "show up too.\nExit codes: 0 stopped, 1 could not start (e.g. the port "
+      "is in use), 2 usage error."};
+  if (auto r = ParseArgs("dashboard", help, desc, {}, {}, args, &vm)) {
+    return *r;
+  }
+  const std::string bind = vm["bind"].as<std::string>();
+  const std::string port_text = vm["port"].as<std::string>();
+  auto port = port_text == "0" ? Result<int>(0)
+                               : ParsePositive("--port", port_text, 65535);
+  if (!port.ok()) return UsageError("dashboard", port.status().message());
+  DashboardOptions options;
+  options.results_dir = vm["results"].as<std::string>();
+  options.allow_control = vm["allow-control"].as<bool>();
+  if (vm.count("nodes")) {
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
+    if (!n.ok()) return UsageError("dashboard", n.status().message());
+    options.nodes = *n;
+  }
+  int exit_after = 0;
+  if (vm.count("exit-after")) {
+    auto s = ParsePositive("--exit-after", vm["exit-after"].as<std::string>(),
+                           86400 * 365);
+    if (!s.ok()) return UsageError("dashboard", s.status().message());
+    exit_after = *s;
+  }
+  if (!IsLoopback(bind) &&
+      bind.find_first_not_of("0123456789.") == std::string::npos) {
+    Warn(
+        "the dashboard listens on " + bind +
+        ", not only on this machine: anyone who can reach it sees the "
+        "cluster" +
+        (options.allow_control ? " and can start, stop and migrate runs" : ""));
+  }
+  auto dashboard = Dashboard::Create(options);
+  if (!dashboard.ok()) return Fail(dashboard.status());
+  auto server = DashboardServer::Start(**dashboard, bind, *port);
+  if (!server.ok()) {
+    return server.status().code() == Status::Code::kInvalidArgument
+               ? UsageError("dashboard", server.status().message())
+               : Fail(server.status());
+  }
+  (*dashboard)->Start();
+  std::printf("dashboard: http://%s:%d/  (%s; results from %s; Ctrl-C stops)\n",
+              bind.c_str(), (*server)->port(),
+              options.allow_control ? "control on" : "read-only",
+              options.results_dir.c_str());
+  std::fflush(stdout);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(exit_after);
+  while (!InterruptFlag()->load() &&
+         (exit_after == 0 || std::chrono::steady_clock::now() < deadline)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  server->reset();  // ends the event streams first
+  dashboard->reset();
+  std::printf("dashboard: stopped\n");
+  return kExitOk;
+}
+
+}  // namespace krg::cli

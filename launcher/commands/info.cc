@@ -1,0 +1,142 @@
+// `krgdemo info`: the platform, its nodes (CPUs, memory, load) and versions.
+#include <cstdio>
+#include <iostream>
+#include <opencv2/core/version.hpp>
+
+#include "build_info.h"
+#include "cli/cli.h"
+#include "cli/cluster.h"
+#include "mpi_launch.h"
+#include "scientific/mandelbrot_kernel.h"
+
+namespace krg::cli {
+namespace {
+
+// The instruction sets of the run-time dispatched kernels (issue 10).
+std::vector<std::string> SupportedIsaNames() {
+  std::vector<std::string> names;
+  for (auto isa : demos::mandelbrot::SupportedIsas()) {
+    names.push_back(demos::mandelbrot::IsaName(isa));
+  }
+  return names;
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "(none)" : out;
+}
+
+void PrintKerrighed(const platform::KerrighedInfo& k) {
+  std::printf("kerrighed  version %s, this is node %d; %d online, %d present\n",
+              k.version.c_str(), k.self_node, k.online, k.present);
+  if (k.caps) {
+    using platform::CapabilityList;
+    std::printf("caps       effective: %s\n",
+                Join(CapabilityList(k.caps->effective)).c_str());
+    std::printf("           inheritable effective (what children get): %s\n",
+                Join(CapabilityList(k.caps->ChildEffective())).c_str());
+    std::printf("           permitted: %s\n",
+                Join(CapabilityList(k.caps->permitted)).c_str());
+  } else {
+    std::printf("caps       unknown (krgcapset -s failed or is missing)\n");
+  }
+  if (k.schedulers.empty()) {
+    std::printf("scheduler  none configured under /config/krg_scheduler\n");
+  }
+  for (const platform::SchedulerInfo& s : k.schedulers) {
+    std::printf("scheduler  %s: %s%s\n", s.name.c_str(),
+                Join(s.policies).c_str(),
+                s.handle_all ? " (handles all processes)" : "");
+  }
+}
+
+}  // namespace
+
+int InfoCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  desc.add_options()("json", po::bool_switch(),
+                     "use this to get the information as JSON (for scripts)");
+  po::variables_map vm;
+  const HelpText help{
+      "info [--json]",
+      "Shows the platform krgdemo runs on (linux or kerrighed), its nodes "
+      "with CPUs, memory and current load, and the versions of krgdemo and "
+      "its tools.",
+      "On linux, 'run --nodes N' splits these CPUs into N virtual nodes."};
+  if (auto r = ParseArgs("info", help, desc, {}, {}, args, &vm)) return *r;
+  auto platform = platform::DetectPlatform();
+  auto info = platform->Describe(/*sample_load=*/true);
+  if (!info.ok()) return Fail(info.status());
+  const ToolInfo tool = ThisTool();
+  const bool gnuplot = platform::ProgramExists("gnuplot");
+  const Status mpi = MpiEngineAvailable();
+  const std::string mpi_text =
+      mpi.ok() ? "the mpi engine is available (" + MpirunProgram() + ")"
+               : mpi.message();
+  if (vm["json"].as<bool>()) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const platform::Node& n : info->nodes) {
+      nodes.push_back({{"id", n.id},
+                       {"cpus", n.cpus},
+                       {"mem_mb", n.mem_mb},
+                       {"load", n.load}});
+    }
+    nlohmann::json out = {{"platform", info->platform},
+                          {"kernel", info->kernel},
+                          {"cpu_model", info->cpu_model},
+                          {"usable_cpus", info->usable_cpus},
+                          {"mem_mb", info->mem_mb},
+                          {"cpu_load", info->cpu_load},
+                          {"nodes", nodes},
+                          {"kerrighed", KerrighedRecord(*info, {})},
+                          {"krgdemo",
+                           {{"version", tool.version},
+                            {"git", tool.git},
+                            {"build_type", tool.build_type},
+                            {"compiler", tool.compiler},
+                            {"native", KRG_NATIVE_BUILD == 1}}},
+                          {"isa",
+                           {{"mandelbrot", demos::mandelbrot::IsaName(
+                                               demos::mandelbrot::ActiveIsa())},
+                            {"supported", SupportedIsaNames()}}},
+                          {"opencv", CV_VERSION},
+                          {"gnuplot", gnuplot}};
+    out["mpi"] = {{"available", mpi.ok()}, {"detail", mpi_text}};
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::printf("platform   %s\nkernel     %s\ncpu        %s\n",
+              info->platform.c_str(), info->kernel.c_str(),
+              info->cpu_model.c_str());
+  std::printf("cpus       %d usable, memory %lld MiB\n", info->usable_cpus,
+              static_cast<long long>(info->mem_mb));
+  if (!info->kerrighed) {  // linux: one node, a load per CPU
+    std::printf("load       ");
+    for (std::size_t i = 0; i < info->cpu_load.size(); ++i) {
+      std::printf("cpu%d %3.0f%%  ", info->nodes[0].cpus[i],
+                  100 * info->cpu_load[i]);
+    }
+    std::printf("\n");
+  }
+  std::printf("nodes\n");
+  for (const platform::Node& n : info->nodes) {
+    std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
+                n.cpus.size(), static_cast<long long>(n.mem_mb), 100 * n.load);
+  }
+  if (info->kerrighed) PrintKerrighed(*info->kerrighed);
+  std::printf("krgdemo    %s (git %s, %s, %s%s)\n", tool.version.c_str(),
+              tool.git.c_str(), tool.build_type.c_str(), tool.compiler.c_str(),
+              KRG_NATIVE_BUILD ? ", -march=native" : "");
+  std::printf("isa        mandelbrot kernel: %s (this CPU runs: %s)\n",
+              demos::mandelbrot::IsaName(demos::mandelbrot::ActiveIsa()),
+              Join(SupportedIsaNames()).c_str());
+  std::printf("opencv     %s\ngnuplot    %s\n", CV_VERSION,
+              gnuplot ? "found"
+                      : "not found (charts are written as .gp "
+                        "scripts only)");
+  std::printf("mpi        %s\n", mpi_text.c_str());
+  return kExitOk;
+}
+
+}  // namespace krg::cli

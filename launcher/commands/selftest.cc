@@ -1,0 +1,262 @@
+// `krgdemo selftest`: every demo of the registry at its smallest size, one
+// verified pass each, and a closing line the LiveCD's boot check greps for:
+//   krgdemo selftest: N passed, M failed
+// It iterates demos/registry.h's table, so a new demo is tested with no
+// change here.
+//
+// Every demo runs in a process of its own (a fork of this one), so a demo
+// that dies by a signal (Debian's OpenBLAS on a CPU model it misreads died
+// of SIGILL) is reported as "FAILED NAME: killed by signal N (...)" and the
+// other demos still run. KRGDEMO_SELFTEST_WRAPPER="PROGRAM ARGS..." runs each
+// demo as `PROGRAM ARGS krgdemo selftest --demo NAME --child` instead (the
+// hidden --child flag: one demo, in this process, no header): under
+// valgrind, qemu-x86_64 -cpu MODEL (the same checks on another CPU model),
+// or a test's script.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "krg/service.h"
+
+namespace krg::cli {
+namespace {
+
+struct SelftestOptions {
+  Engine engine = Engine::kThreads;
+  int nodes = 1;
+  std::string only;    // empty: every demo
+  bool child = false;  // --child: one demo, in this process, no header
+};
+
+// A service demo: one short verified load point (its `test` size) on a
+// scratch folder. Returns what verified: "checksum X", or the check's text.
+Result<std::string> SelftestService(platform::Platform& platform,
+                                    Workload& workload,
+                                    const SelftestOptions& opt) {
+  auto& service = static_cast<ServiceWorkload&>(workload);
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("krgdemo-selftest-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::FromErrno("mkdir " + dir.string(), ec.value());
+  ServiceSpec spec;
+  spec.nodes = opt.nodes;
+  spec.out_dir = dir;
+  spec.cancel = InterruptFlag();
+  spec.say = [](const std::string&) {};
+  auto report = service.Serve(platform, spec);
+  fs::remove_all(dir, ec);
+  if (!report.ok()) return report.status();
+  if (!report->verification.ok) {
+    return Status::Internal("did not verify: " + report->verification.detail);
+  }
+  const Verification& v = report->verification;
+  return v.checksum.empty() ? v.detail
+                            : std::string("checksum ").append(v.checksum);
+}
+
+// Builds and runs one demo at the smallest size; prints one line.
+bool SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
+                  const SelftestOptions& opt) {
+  const auto start = std::chrono::steady_clock::now();
+  demos::DemoConfig config;
+  config.size = demos::kSizes.front();
+  Status failure;
+  std::string checksum;
+  // Services (webfarm) listen on a port the kernel picks, so a selftest
+  // never collides with a farm already serving on the default port.
+  if (demo.domain == "servers") {
+    config.params.insert_or_assign("port", std::string("0"));
+  }
+  auto w = demo.make(config);
+  if (!w.ok()) {
+    failure = w.status();
+  } else if ((*w)->shape() == Shape::kService) {
+    auto result = SelftestService(platform, **w, opt);
+    if (!result.ok()) {
+      failure = result.status();
+    } else {
+      checksum = *result;
+    }
+  } else {
+    RunSpec spec;
+    spec.engine = opt.engine;
+    spec.nodes = opt.nodes;
+    spec.repeat.fixed = 1;
+    spec.repeat.warmups = 0;
+    spec.cancel = InterruptFlag();
+    auto m = Measure(platform, **w, spec);
+    if (!m.ok()) {
+      failure = m.status();
+    } else if (!m->verification.ok) {
+      failure = Status::Internal("did not verify: " + m->verification.detail);
+    } else {
+      checksum = std::string("checksum ").append(m->verification.checksum);
+    }
+  }
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (failure.ok()) {
+    std::printf("  ok    %-12s %6.2f s  %s\n", demo.name.c_str(), s,
+                checksum.c_str());
+  } else {
+    std::printf("  FAIL  %-12s %6.2f s  %s\n", demo.name.c_str(), s,
+                failure.message().c_str());
+  }
+  std::fflush(stdout);
+  return failure.ok();
+}
+
+// The wrapper words of KRGDEMO_SELFTEST_WRAPPER (split on blanks), if any.
+std::vector<std::string> SelftestWrapper() {
+  std::vector<std::string> words;
+  const char* env = std::getenv("KRGDEMO_SELFTEST_WRAPPER");
+  std::istringstream in(env == nullptr ? "" : env);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// Runs one demo in a process of its own and returns whether it passed; a
+// process that died by a signal or exited oddly gets a FAILED line here.
+// nullopt: interrupted (Ctrl-C reached the child too). The process is a
+// fork of this one (ForkChild, as the procs engine's workers): it has every
+// library loaded already, where a fresh `krgdemo` would load ~260 of them
+// again (0.3 s here, ~5 s under qemu's software CPU, per demo). With
+// KRGDEMO_SELFTEST_WRAPPER it is `WRAPPER krgdemo selftest --demo NAME
+// --child` instead, whose line goes straight to stdout.
+std::optional<bool> SelftestDemoInChild(platform::Platform& platform,
+                                        const std::string& self,
+                                        const demos::Demo& demo,
+                                        const SelftestOptions& opt) {
+  platform::ExitInfo exit;
+  std::vector<std::string> argv = SelftestWrapper();
+  if (argv.empty()) {
+    auto pid = platform::ForkChild([&] {
+      return SelftestDemo(platform, demo, opt) ? kExitOk : kExitFailed;
+    });
+    auto reaped = pid.ok()
+                      ? platform::Reap(*pid, /*block=*/true)
+                      : Result<std::optional<platform::ExitInfo>>(pid.status());
+    if (InterruptFlag()->load()) return std::nullopt;
+    if (!reaped.ok()) {
+      std::printf("FAILED %s: %s\n", demo.name.c_str(),
+                  reaped.status().message().c_str());
+      std::fflush(stdout);
+      return false;
+    }
+    exit = **reaped;
+  } else {
+    argv.insert(argv.end(), {self, "selftest", "--demo", demo.name, "--engine",
+                             EngineName(opt.engine), "--nodes",
+                             std::to_string(opt.nodes), "--child"});
+    auto ran = platform::RunCommandPassingStdout(argv);
+    if (InterruptFlag()->load()) return std::nullopt;
+    if (!ran.ok()) {
+      std::printf("FAILED %s: %s\n", demo.name.c_str(),
+                  ran.status().message().c_str());
+      std::fflush(stdout);
+      return false;
+    }
+    std::fputs(ran->err.c_str(), stderr);
+    exit = ran->exit;
+  }
+  if (exit.exited && exit.code == kExitOk) return true;
+  // Exit 1 is a demo that failed and said so on its own line.
+  if (exit.exited && exit.code == kExitFailed) return false;
+  std::printf("FAILED %s: %s\n", demo.name.c_str(), exit.ToString().c_str());
+  std::fflush(stdout);
+  return false;
+}
+
+}  // namespace
+
+int SelftestCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  desc.add_options()(
+      "engine", po::value<std::string>()->value_name("threads|procs"),
+      "use this to test the worker-process engine too (default: threads)")(
+      "nodes", po::value<std::string>()->value_name("N"),
+      "use this to spread each demo over N nodes (default: 1)")(
+      "demo", po::value<std::string>()->value_name("NAME"),
+      "use this to test one demo only (default: every demo)");
+  // Internal: how the selftest runs each demo in a process of its own.
+  po::options_description hidden;
+  hidden.add_options()("child", po::bool_switch());
+  po::variables_map vm;
+  const HelpText help{
+      "selftest [options]",
+      "Runs every demo once at its smallest size ('" + demos::kSizes.front() +
+          "') and verifies its answer: a quick check that this machine (or a "
+          "freshly booted LiveCD) runs krgdemo correctly. Writes no results.",
+      "The last line is 'krgdemo selftest: N passed, M failed'; the LiveCD "
+      "prints it on every console when booted with krgdemo.selftest=1.\n"
+      "Each demo runs in a process of its own: one that dies by a signal is "
+      "reported as 'FAILED NAME: killed by signal N (...)' and the others "
+      "still run. KRGDEMO_SELFTEST_WRAPPER='PROGRAM ARGS' runs those "
+      "processes under a wrapper (e.g. 'qemu-x86_64 -cpu Nehalem').\n"
+      "Exit codes: 0 all passed, 1 a demo failed, 2 usage error, 130 "
+      "interrupted."};
+  if (auto r = ParseArgs("selftest", help, desc, hidden, {}, args, &vm)) {
+    return *r;
+  }
+  SelftestOptions opt;
+  opt.child = vm["child"].as<bool>();
+  if (vm.count("engine")) {
+    auto e = ParseEngine(vm["engine"].as<std::string>());
+    if (!e.ok()) return UsageError("selftest", e.status().message());
+    opt.engine = *e;
+  }
+  if (vm.count("nodes")) {
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
+    if (!n.ok()) return UsageError("selftest", n.status().message());
+    opt.nodes = *n;
+  }
+  if (vm.count("demo")) {
+    opt.only = vm["demo"].as<std::string>();
+    if (demos::FindDemo(opt.only) == nullptr) {
+      const std::string near = demos::SuggestDemo(opt.only);
+      return UsageError(
+          "selftest",
+          "no demo named '" + opt.only + "'" +
+              (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+  }
+  auto platform = platform::DetectPlatform();
+  if (opt.child) {
+    if (opt.only.empty()) return UsageError("selftest", "--child needs --demo");
+    if (InterruptFlag()->load()) return kExitInterrupted;
+    const bool ok = SelftestDemo(*platform, *demos::FindDemo(opt.only), opt);
+    if (InterruptFlag()->load()) return kExitInterrupted;
+    return ok ? kExitOk : kExitFailed;
+  }
+  auto self = platform::SelfExecutable();
+  if (!self.ok()) return Fail(self.status());
+  std::printf("krgdemo selftest on %s: %s engine, %d %s, size '%s'\n",
+              platform->name().c_str(), EngineName(opt.engine).c_str(),
+              opt.nodes, opt.nodes == 1 ? "node" : "nodes",
+              demos::kSizes.front().c_str());
+  int passed = 0, failed = 0;
+  for (const demos::Demo& demo : demos::AllDemos()) {
+    if (!opt.only.empty() && demo.name != opt.only) continue;
+    if (InterruptFlag()->load()) return kExitInterrupted;
+    const std::optional<bool> ok =
+        SelftestDemoInChild(*platform, *self, demo, opt);
+    if (!ok.has_value()) return kExitInterrupted;
+    (*ok ? passed : failed)++;
+  }
+  if (InterruptFlag()->load()) return kExitInterrupted;
+  std::printf("krgdemo selftest: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace krg::cli

@@ -1,0 +1,149 @@
+// `krgdemo show SCENARIO`: narrated, timed live demos for a presenter (the
+// scenarios are in show_scenarios.h). Exit codes: 0 the scenario showed what
+// it claims (or was skipped, saying why), 1 it did not, 2 usage error, 130
+// interrupted (workers stopped, nothing left running).
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/cli.h"
+#include "show/scenarios.h"
+#include "show/view.h"
+
+namespace krg::cli {
+namespace {
+
+std::string ScenarioHelp() {
+  std::string text = "Scenarios:\n";
+  for (const show::Scenario& s : show::Scenarios()) {
+    text += "  " + std::string(s.name) + ": " + s.help + "\n";
+  }
+  return text +
+         "\nEach scenario ends with 'verdict: ...'. Exit codes: 0 shown (or "
+         "skipped, saying why), 1 not shown, 2 usage error, 130 interrupted.";
+}
+
+std::string ScenarioNames() {
+  std::string names;
+  for (const show::Scenario& s : show::Scenarios()) {
+    names += (names.empty() ? "" : ", ") + std::string(s.name);
+  }
+  return names;
+}
+
+// --nodes, or every node (kerrighed) / every usable CPU (linux).
+Result<int> NodeCount(const po::variables_map& vm, platform::Platform& p) {
+  if (vm.count("nodes")) {
+    return ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
+  }
+  KRG_ASSIGN_OR_RETURN(platform::SystemInfo info,
+                       p.Describe(/*sample_load=*/false));
+  return p.name() == "linux" ? info.usable_cpus : int(info.nodes.size());
+}
+
+int Finish(show::ShowView& view, const show::ScenarioResult& r) {
+  switch (r.outcome) {
+    case show::Outcome::kShown:
+      view.Verdict("shown: " + r.verdict);
+      return kExitOk;
+    case show::Outcome::kSkipped:
+      view.Verdict(r.verdict);
+      return kExitOk;
+    case show::Outcome::kNotShown:
+      view.Verdict("NOT shown: " + r.verdict);
+      return kExitFailed;
+    case show::Outcome::kInterrupted:
+      break;
+  }
+  view.Verdict("interrupted");
+  std::fprintf(stderr,
+               "krgdemo: interrupted; workers stopped, nothing left running\n");
+  return kExitInterrupted;
+}
+
+}  // namespace
+
+int ShowCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  desc.add_options()(
+      "nodes", po::value<std::string>()->value_name("N"),
+      "use this to show the scenario on N nodes (default: every node on "
+      "Kerrighed, one virtual node per CPU on linux)")(
+      "size",
+      po::value<std::string>()
+          ->value_name("test|small|medium|large")
+          ->default_value("small"),
+      "use this to make the work last longer (small: about 6 s once spread; "
+      "medium 15 s, large 30 s; test: for tests)")(
+      "pace",
+      po::value<std::string>()
+          ->value_name("normal|fast")
+          ->default_value("normal"),
+      "use this to choose the rhythm: normal pauses a few seconds between "
+      "steps for an audience; fast does not (rehearsals, tests)");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  const HelpText help{"show SCENARIO [options]",
+                      "Runs a narrated, timed live demo: it says what it does "
+                      "and why, shows the load of every node as it goes, logs "
+                      "each migration, and ends with a verdict.",
+                      ScenarioHelp()};
+  if (auto r = ParseArgs("show", help, desc, hidden, pos, args, &vm)) {
+    return *r;
+  }
+  if (!vm.count("scenario")) {
+    return UsageError("show", "which scenario? (" + ScenarioNames() + ")");
+  }
+  const std::string name = vm["scenario"].as<std::string>();
+  const show::Scenario* scenario = nullptr;
+  for (const show::Scenario& s : show::Scenarios()) {
+    if (name == s.name) scenario = &s;
+  }
+  if (scenario == nullptr) {
+    const std::string hint = show::SuggestScenario(name);
+    return Fail(Status::NotFound(
+        "unknown scenario '" + name + "'" +
+        (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+        " (scenarios: " + ScenarioNames() + ")"));
+  }
+  show::ShowOptions opts;
+  opts.size = vm["size"].as<std::string>();
+  if (opts.size != "test" && opts.size != "small" && opts.size != "medium" &&
+      opts.size != "large") {
+    return UsageError("show", "--size " + opts.size +
+                                  ": expected test, small, medium or large");
+  }
+  const std::string pace = vm["pace"].as<std::string>();
+  if (pace != "normal" && pace != "fast") {
+    return UsageError("show", "--pace " + pace + ": expected normal or fast");
+  }
+  opts.pace = pace == "fast" ? show::Pace::Fast() : show::Pace::Normal();
+  auto platform = platform::DetectPlatform();
+  auto nodes = NodeCount(vm, *platform);
+  if (!nodes.ok()) {
+    return nodes.status().code() == Status::Code::kInvalidArgument
+               ? UsageError("show", nodes.status().message())
+               : Fail(nodes.status());
+  }
+  opts.nodes = *nodes;
+
+  show::ShowView view(stdout, ::isatty(STDOUT_FILENO) == 1);
+  std::printf("krgdemo show %s: %s, %d %s, pace %s\n\n", scenario->name,
+              platform->name().c_str(), opts.nodes,
+              opts.nodes == 1 ? "node" : "nodes", pace.c_str());
+  show::ShowContext ctx{*platform, view, opts, InterruptFlag()};
+  auto result = scenario->run(ctx);
+  if (!result.ok()) {
+    if (result.status().code() == Status::Code::kInvalidArgument) {
+      return UsageError("show", result.status().message());
+    }
+    view.Verdict("NOT shown: " + result.status().message());
+    return Fail(result.status());
+  }
+  return Finish(view, *result);
+}
+
+}  // namespace krg::cli

@@ -1,0 +1,515 @@
+// `krgdemo show migration`: workers that start on one node and are moved,
+// one by one, to the other nodes while they compute; then the rule that
+// threads stay home (Kerrighed never migrates a multi-threaded process).
+#include <errno.h>  // program_invocation_name
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "cli/cluster.h"
+#include "krg/executor.h"
+#include "registry.h"
+#include "show/scenarios.h"
+
+namespace krg::cli::show {
+namespace {
+
+namespace fs = std::filesystem;
+using platform::Node;
+
+constexpr double kMaxPixels = 3840.0 * 2160.0;  // a 33 MB image at most
+constexpr double kMinPixels = 320.0 * 180.0;
+constexpr long long kMaxIter = 1000000;
+constexpr double kLandTimeoutS = 10;  // Kerrighed's KTP waits up to 30 s
+constexpr double kMoveCostS = 0.5;    // `migrate` and its landing, roughly
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Seconds one core spends per pixel of the default mandelbrot view at
+// `max_iter`, timed on a small image in this process (the only computing
+// the launcher does: a few tens of milliseconds). Timed in CPU time, not
+// wall time: a busy machine at the moment of the probe must not make the
+// run too short to outlast the narration once the machine is idle again.
+Result<double> SecondsPerPixel(const demos::Demo& demo, long long max_iter) {
+  demos::DemoConfig probe{"test",
+                          {{"width", "320"},
+                           {"height", "180"},
+                           {"max_iter", std::to_string(max_iter)}}};
+  KRG_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w, demo.make(probe));
+  auto& farm = static_cast<FarmWorkload&>(*w);
+  farm.BeginPass();
+  const double t0 = ThreadCpuSeconds();
+  double elapsed = 0;
+  int rounds = 0;
+  std::string bytes;
+  do {
+    for (std::size_t i = 0; i < farm.unit_count(); ++i) {
+      bytes.clear();
+      KRG_RETURN_IF_ERROR(farm.RunUnit(i, &bytes));
+    }
+    ++rounds;
+    elapsed = ThreadCpuSeconds() - t0;
+  } while (elapsed < 0.05 && rounds < 1000);
+  return elapsed / (rounds * kMinPixels);
+}
+
+// A mandelbrot that takes one core about `core_seconds`: the run must
+// outlast the narrated steps whatever the CPU. `*what` describes it.
+Result<std::unique_ptr<Workload>> SizedMandelbrot(double core_seconds,
+                                                  std::string* what) {
+  const demos::Demo* demo = demos::FindDemo("mandelbrot");
+  KRG_CHECK(demo != nullptr) << "the mandelbrot demo is in the table";
+  long long max_iter = 1000;
+  double per_pixel = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    KRG_ASSIGN_OR_RETURN(per_pixel, SecondsPerPixel(*demo, max_iter));
+    const double pixels = core_seconds / per_pixel;
+    if (pixels <= kMaxPixels || max_iter >= kMaxIter) break;
+    // More iterations rather than a bigger image, to bound the memory.
+    max_iter = std::min<long long>(
+        kMaxIter, max_iter * static_cast<long long>(
+                                 std::ceil(pixels / kMaxPixels * 1.2)));
+  }
+  const double pixels =
+      std::clamp(core_seconds / per_pixel, kMinPixels, kMaxPixels);
+  const int width = static_cast<int>(std::lround(std::sqrt(pixels * 16 / 9)));
+  const int height = std::max(1, width * 9 / 16);
+  demos::DemoConfig config{"small",
+                           {{"width", std::to_string(width)},
+                            {"height", std::to_string(height)},
+                            {"max_iter", std::to_string(max_iter)}}};
+  *what = "mandelbrot " + std::to_string(width) + "x" + std::to_string(height) +
+          ", " + std::to_string(max_iter) + " iterations";
+  return demo->make(config);
+}
+
+// "node 5", "nodes 5 and 11", "nodes 1, 2 and 3".
+std::string NodeList(const std::vector<int>& ids) {
+  std::string s = ids.size() == 1 ? "node " : "nodes ";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) s += i + 1 == ids.size() ? " and " : ", ";
+    s += std::to_string(ids[i]);
+  }
+  return s;
+}
+
+// Moves the workers of a running procs pass, one by one, from the first
+// node to nodes[1..]; driven by the executor's progress callback.
+class Spreader {
+ public:
+  Spreader(ShowContext& ctx, const std::vector<Node>& nodes)
+      : ctx_(ctx), nodes_(nodes) {}
+
+  void OnStart(pid_t pid) {
+    if (workers_.size() < nodes_.size()) {
+      workers_.push_back({pid, nodes_[0].id});
+    } else {
+      ctx_.view.Event("worker " + std::to_string(pid) +
+                      " started to replace one that died");
+    }
+  }
+  void Step();
+  // The pass is over: a move still in flight did not land in time.
+  void RunEnded();
+  int moved() const { return moved_; }
+  const std::vector<std::string>& failures() const { return failures_; }
+  std::vector<std::string> Notes() const;
+
+ private:
+  enum class Phase { kStarting, kHold, kMove, kLanding, kSpread };
+  struct Worker {
+    pid_t pid;
+    int node;
+  };
+  void Move(double now);
+  void Land(double now);
+
+  ShowContext& ctx_;
+  const std::vector<Node>& nodes_;
+  std::vector<Worker> workers_;
+  Phase phase_ = Phase::kStarting;
+  double until_ = 0, asked_ = 0;
+  std::size_t next_ = 1;
+  int moved_ = 0;
+  std::vector<std::string> failures_;
+};
+
+std::vector<std::string> Spreader::Notes() const {
+  std::vector<std::string> notes;
+  for (const Node& n : nodes_) {
+    int count = 0;
+    for (const Worker& w : workers_) count += w.node == n.id;
+    notes.push_back(Count(count, "worker"));
+  }
+  return notes;
+}
+
+void Spreader::Step() {
+  const double now = ctx_.view.Elapsed();
+  const bool krg = ctx_.platform.name() == "kerrighed";
+  switch (phase_) {
+    case Phase::kStarting: {
+      if (workers_.size() < nodes_.size()) return;
+      std::string pids;
+      for (const Worker& w : workers_) {
+        if (!pids.empty()) pids += ' ';
+        pids += std::to_string(w.pid);
+      }
+      ctx_.view.Event(Count(int(workers_.size()), "worker") +
+                      " started on node " + std::to_string(nodes_[0].id) +
+                      " (pids " + pids + ")");
+      ctx_.view.Say("One node does all the work; the others are idle.");
+      phase_ = Phase::kHold;
+      until_ = now + ctx_.opts.pace.hold_s;
+      return;
+    }
+    case Phase::kHold:
+      if (now < until_) return;
+      ctx_.view.Say(krg ? "Now we spread them: one `migrate PID NODE` each."
+                        : "Now we spread them: one CPU-set move each.");
+      phase_ = Phase::kMove;
+      return;
+    case Phase::kMove:
+      if (now >= until_) Move(now);
+      return;
+    case Phase::kLanding:
+      Land(now);
+      return;
+    case Phase::kSpread:
+      return;
+  }
+}
+
+void Spreader::Move(double now) {
+  if (next_ >= nodes_.size()) {
+    ctx_.view.Say(failures_.empty()
+                      ? "Every worker has a node of its own: the load spreads."
+                      : "Not every worker could move.");
+    phase_ = Phase::kSpread;
+    return;
+  }
+  const Worker& w = workers_[next_];
+  Status s = ctx_.platform.MoveProcess(w.pid, nodes_[next_]);
+  if (!s.ok()) {
+    failures_.push_back(s.message());
+    ctx_.view.Event("could not move worker " + std::to_string(w.pid) + ": " +
+                    s.message());
+    ++next_;
+    until_ = now + ctx_.opts.pace.gap_s;
+    return;
+  }
+  asked_ = now;
+  phase_ = Phase::kLanding;
+}
+
+void Spreader::Land(double now) {
+  Worker& w = workers_[next_];
+  const int to = nodes_[next_].id;
+  // Kerrighed migrates asynchronously: the move is done when it shows.
+  auto at = ctx_.platform.NodeOf(w.pid);
+  if (at.ok() && *at == to) {
+    char after[32];
+    std::snprintf(after, sizeof after, "%.2f", now - asked_);
+    ctx_.view.Event("migrated worker " + std::to_string(w.pid) + ": node " +
+                    std::to_string(w.node) + " -> node " + std::to_string(to) +
+                    " (landed after " + after + " s)");
+    w.node = to;
+    ++moved_;
+  } else if (now - asked_ > kLandTimeoutS) {
+    failures_.push_back("worker " + std::to_string(w.pid) +
+                        " did not reach node " + std::to_string(to) +
+                        " (still on node " +
+                        (at.ok() ? std::to_string(*at) : "?") + ")");
+    ctx_.view.Event(failures_.back());
+  } else {
+    return;
+  }
+  ++next_;
+  until_ = now + ctx_.opts.pace.gap_s;
+  phase_ = Phase::kMove;
+  if (next_ >= nodes_.size()) Move(now);  // the last one: say so at once
+}
+
+void Spreader::RunEnded() {
+  if (phase_ != Phase::kLanding) return;
+  const Worker& w = workers_[next_];
+  failures_.push_back("worker " + std::to_string(w.pid) + " was sent to node " +
+                      std::to_string(nodes_[next_].id) +
+                      " but had not arrived when the run ended (still on "
+                      "node " +
+                      std::to_string(w.node) + ")");
+  ctx_.view.Event(failures_.back());
+}
+
+// Stops a background process for good: SIGTERM, then SIGKILL.
+struct BackgroundProcess {
+  pid_t pid = -1;
+  ~BackgroundProcess() { Stop(); }
+  void Stop() {
+    if (pid <= 0) return;
+    (void)platform::SendSignal(pid, SIGTERM);
+    for (int i = 0; i < 60; ++i) {  // three seconds to end cleanly
+      auto done = platform::Reap(pid, false);
+      if (!done.ok() || done->has_value()) {
+        pid = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    (void)platform::SendSignal(pid, SIGKILL);
+    (void)platform::Reap(pid, true);
+    pid = -1;
+  }
+};
+
+// The first part: workers spread while they compute. Appends to `claims`
+// (what was shown) and `failures`.
+Result<Outcome> SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
+                              std::vector<std::string>* claims,
+                              std::vector<std::string>* failures);
+
+// The second part: a multi-threaded process and a move attempt.
+Result<Outcome> ThreadsStayHome(ShowContext& ctx,
+                                const platform::Layout& layout,
+                                std::vector<std::string>* claims,
+                                std::vector<std::string>* failures);
+
+Result<Outcome> SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
+                              std::vector<std::string>* claims,
+                              std::vector<std::string>* failures) {
+  const std::vector<Node>& nodes = layout.nodes;
+  const int n = static_cast<int>(nodes.size());
+  std::set<int> all_cpus;
+  for (const Node& node : nodes)
+    all_cpus.insert(node.cpus.begin(), node.cpus.end());
+  const double home_rate =
+      std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
+  const double spread_rate = std::min<double>(n, all_cpus.size());
+  const Pace& pace = ctx.opts.pace;
+  const double core_seconds =
+      1.2 * (home_rate * (pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)) +
+             spread_rate * SpreadSeconds(ctx.opts.size));
+  std::string what;
+  KRG_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w,
+                       SizedMandelbrot(core_seconds, &what));
+  auto& farm = static_cast<FarmWorkload&>(*w);
+  char amount[64];
+  std::snprintf(amount, sizeof amount, "about %.0f core-seconds", core_seconds);
+  ctx.view.Event("workload: " + what + ", " + amount);
+  if (!Wait(ctx, pace.pause_s, nullptr)) return Outcome::kInterrupted;
+
+  Spreader spreader(ctx, nodes);
+  LoadTicker ticker(ctx, nodes, [&spreader] { return spreader.Notes(); });
+  ExecOptions opts;
+  opts.slots.assign(nodes.size(), nodes[0]);  // every worker on one node
+  opts.on_worker_start = [&spreader](pid_t pid) { spreader.OnStart(pid); };
+  opts.progress = [&](std::size_t, std::size_t) {
+    ticker.Tick();
+    spreader.Step();
+  };
+  opts.cancel = ctx.interrupted;
+  const double t0 = ctx.view.Elapsed();
+  auto report = MakeProcessExecutor(ctx.platform)->RunFarm(farm, opts);
+  if (!report.ok()) {
+    if (report.status().code() == Status::Code::kCancelled) {
+      return Outcome::kInterrupted;
+    }
+    return report.status().WithContext("mandelbrot");
+  }
+  spreader.RunEnded();
+  ctx.view.Snapshot();
+  const Verification v = farm.Verify();
+  char took[32];
+  std::snprintf(took, sizeof took, "%.1f", ctx.view.Elapsed() - t0);
+  ctx.view.Event(
+      std::string("run finished in ") + took + " s: " +
+      (v.ok ? "verified, " + v.detail + " (checksum " + v.checksum + ")"
+            : "did NOT verify: " + v.detail));
+  *failures = spreader.failures();
+  if (!v.ok) failures->push_back("the image did not verify: " + v.detail);
+  if (spreader.moved() < n - 1 && spreader.failures().empty()) {
+    failures->push_back("the run ended before every worker had moved (" +
+                        std::to_string(spreader.moved()) + " of " +
+                        std::to_string(n - 1) +
+                        "); give it more work with a larger --size");
+  }
+  if (spreader.moved() > 0) {
+    std::vector<int> to;
+    for (int i = 1; i <= spreader.moved(); ++i) to.push_back(nodes[i].id);
+    claims->push_back(std::to_string(spreader.moved()) + " of " +
+                      std::to_string(n - 1) + " workers moved from node " +
+                      std::to_string(nodes[0].id) + " to " + NodeList(to) +
+                      " while computing" +
+                      (v.ok ? "; the image verified" : ""));
+  }
+  return Outcome::kShown;
+}
+
+Result<Outcome> ThreadsStayHome(ShowContext& ctx,
+                                const platform::Layout& layout,
+                                std::vector<std::string>* claims,
+                                std::vector<std::string>* failures) {
+  platform::Platform& p = ctx.platform;
+  const bool krg = p.name() == "kerrighed";
+  const Node& home = layout.nodes[0];
+  const Node& away = layout.nodes[1];
+  const int threads = std::max<int>(2, int(home.cpus.size()));
+  ctx.view.Say(
+      "\nSecond rule: threads stay home.\n"
+      "Kerrighed never migrates a multi-threaded process: its threads share\n"
+      "one memory and one table of files, which Kerrighed 2.x and 3.0 cannot\n"
+      "split across nodes. So demos that spread use worker processes (the\n"
+      "procs engine); OpenMP threads (the threads engine) stay on one node.\n"
+      "Here is mandelbrot on " +
+      std::to_string(threads) + " OpenMP threads, in one process.");
+  std::error_code ec;
+  const fs::path dir = fs::temp_directory_path(ec) /
+                       ("krgdemo-show-" + std::to_string(::getpid()));
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir.string());
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{dir};
+  BackgroundProcess child;
+  KRG_ASSIGN_OR_RETURN(
+      child.pid, platform::StartCommand(
+                     {program_invocation_name, "run", "mandelbrot", "--nodes",
+                      "1", "--engine", "threads", "--threads",
+                      std::to_string(threads), "--size", "medium", "--repeat",
+                      "1000", "--out", (dir / "out").string()},
+                     (dir / "run.log").string()));
+  LoadTicker ticker(ctx, layout.nodes,
+                    [] { return std::vector<std::string>(); });
+  // Wait until OpenMP has started its threads.
+  int count = 0;
+  for (double t = ctx.view.Elapsed() + 20; ctx.view.Elapsed() < t;) {
+    auto n = platform::ThreadCount(child.pid);
+    count = n.ok() ? *n : 0;
+    if (count >= 2 || !n.ok()) break;
+    if (!Wait(ctx, 0.05, &ticker)) return Outcome::kInterrupted;
+  }
+  if (count < 2) {
+    failures->push_back("the threads process never started a second thread");
+    return Outcome::kNotShown;
+  }
+  // linux: a process is on a node when its CPU set is that node's.
+  if (!krg) (void)p.MoveProcess(child.pid, home);
+  ctx.view.Event("process " + std::to_string(child.pid) + ": mandelbrot on " +
+                 std::to_string(count) + " threads, on node " +
+                 std::to_string(home.id));
+  if (!Wait(ctx, ctx.opts.pace.pause_s, &ticker)) return Outcome::kInterrupted;
+  Status moved = p.MoveProcess(child.pid, away);
+  const std::string move = "move process " + std::to_string(child.pid) + " (" +
+                           std::to_string(count) + " threads) to node " +
+                           std::to_string(away.id);
+  if (krg) {
+    if (moved.ok()) {
+      failures->push_back(
+          "migrate accepted a multi-threaded process, which "
+          "Kerrighed 3.0 refuses");
+      ctx.view.Event(move + ": accepted (unexpected)");
+      return Outcome::kNotShown;
+    }
+    ctx.view.Event(move + ": refused: " + moved.message());
+    ctx.view.Say(
+        "As expected: it has CAN_MIGRATE like the workers, but it has\n"
+        "threads, and Kerrighed never migrates a multi-threaded process.");
+    claims->push_back("a " + std::to_string(count) +
+                      "-thread process was refused by migrate: threads stay "
+                      "home");
+  } else {
+    if (!moved.ok()) {
+      failures->push_back(move + " failed: " + moved.message());
+      ctx.view.Event(move + ": failed: " + moved.message());
+      return Outcome::kNotShown;
+    }
+    auto at = p.NodeOf(child.pid);
+    ctx.view.Event(move + ": done, it now runs on node " +
+                   (at.ok() ? std::to_string(*at) : "?"));
+    ctx.view.Say(
+        "Linux can move a multi-threaded process between CPU sets.\n"
+        "Kerrighed would refuse: `migrate` answers \"Operation not "
+        "permitted\"\n"
+        "for any process with more than one thread (INTERFACE.md 6.1).");
+    claims->push_back("a " + std::to_string(count) +
+                      "-thread process moved on linux, which Kerrighed would "
+                      "refuse");
+  }
+  if (!Wait(ctx, ctx.opts.pace.hold_s, &ticker)) return Outcome::kInterrupted;
+  ctx.view.Snapshot();
+  child.Stop();
+  return Outcome::kShown;
+}
+
+}  // namespace
+
+Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
+  platform::Platform& p = ctx.platform;
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, p.Partition(ctx.opts.nodes));
+  std::set<int> ids;
+  for (const Node& n : layout.nodes) ids.insert(n.id);
+  if (ids.size() < 2 || ids.size() != layout.nodes.size()) {
+    return Status::InvalidArgument(
+        "show migration needs at least 2 distinct nodes (asked for " +
+        std::to_string(ctx.opts.nodes) + ", " + std::to_string(ids.size()) +
+        " available)");
+  }
+  const int home = layout.nodes[0].id;
+  ctx.view.Say(
+      "Scenario: migration.\n"
+      "A running process moves from one node to another and goes on "
+      "computing.\n"
+      "We start " +
+      std::to_string(layout.nodes.size()) +
+      " mandelbrot workers, single-threaded processes, all on node " +
+      std::to_string(home) +
+      ".\n"
+      "Then we move them one by one to the other nodes while they compute.\n"
+      "The image must still come out right: the run verifies itself.");
+  if (!layout.note.empty()) ctx.view.Say("Note: " + layout.note);
+  ctx.view.SetNodes(Ids(layout.nodes));
+  const demos::Demo* mandelbrot = demos::FindDemo("mandelbrot");
+  KRG_CHECK(mandelbrot != nullptr) << "the mandelbrot demo is in the table";
+  KRG_ASSIGN_OR_RETURN(platform::CapsReport caps,
+                       PrepareCluster(p, *mandelbrot, ClusterRequest{}));
+  if (caps.applicable) {
+    ctx.view.Say(
+        "On Kerrighed this is `migrate PID NODE`: the process keeps its pid,\n"
+        "its memory and its open pipes. By default no process may migrate:\n"
+        "the workers get CAN_MIGRATE from `krgcapset -d +CAN_MIGRATE`.");
+  } else {
+    ctx.view.Say(
+        "On linux a node is a group of CPUs (a virtual node), and a migration\n"
+        "moves a process to another node's CPUs (sched_setaffinity).");
+  }
+  std::vector<std::string> claims, failures;
+  KRG_ASSIGN_OR_RETURN(Outcome spread,
+                       SpreadWorkers(ctx, layout, &claims, &failures));
+  if (spread == Outcome::kInterrupted) return ScenarioResult{spread, ""};
+  KRG_ASSIGN_OR_RETURN(Outcome threads,
+                       ThreadsStayHome(ctx, layout, &claims, &failures));
+  if (threads == Outcome::kInterrupted) return ScenarioResult{threads, ""};
+  std::string text;
+  for (const std::string& s : failures.empty() ? claims : failures) {
+    text += (text.empty() ? "" : "; ") + s;
+  }
+  if (!failures.empty()) return ScenarioResult{Outcome::kNotShown, text};
+  return ScenarioResult{Outcome::kShown, text};
+}
+
+}  // namespace krg::cli::show
