@@ -8,10 +8,10 @@
 #include <random>
 
 #include "bench/bench_suite.h"
+#include "bench/micro_bench.h"
 #include "gtest/gtest.h"
 #include "krg/platform.h"
 #include "krg/stats.h"
-#include "bench/micro_bench.h"
 #include "registry.h"
 #include "report/report.h"
 

@@ -4,9 +4,9 @@
 #include <set>
 #include <sstream>
 
-#include "report/compare.h"
 #include "krg/metadata.h"
 #include "registry.h"
+#include "report/compare.h"
 
 namespace krg::cli {
 namespace {

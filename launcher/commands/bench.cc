@@ -9,12 +9,12 @@
 #include <set>
 
 #include "bench/bench_suite.h"
+#include "bench/micro_bench.h"
 #include "build_info.h"
 #include "cli/cli.h"
-#include "report/compare.h"
 #include "krg/metadata.h"
-#include "bench/micro_bench.h"
 #include "mpi_launch.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 namespace krg::cli {

@@ -2,6 +2,8 @@
 // their medians, the change against the first file, a significance test,
 // regression/improvement flags and a geometric-mean summary, as a table,
 // Markdown, CSV or a self-contained HTML report.
+#include "report/compare.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include <iostream>
 
 #include "cli/cli.h"
-#include "report/compare.h"
 #include "report/report.h"
 
 namespace krg::cli {

@@ -1,11 +1,12 @@
 // `krgdemo dashboard`: the live view of the cluster in a browser (per-node
 // load and memory, balance, processes and migrations, the running demo's
 // output, past results), served from this process. See docs/dashboard.md.
+#include "dashboard/dashboard.h"
+
 #include <cstdio>
 #include <thread>
 
 #include "cli/cli.h"
-#include "dashboard/dashboard.h"
 #include "dashboard/server.h"
 
 namespace krg::cli {

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "report/charts.h"
 #include "cli/cli.h"
 #include "krg/service.h"
+#include "report/charts.h"
 #include "servers/net.h"
 
 namespace krg::cli {

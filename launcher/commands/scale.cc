@@ -8,10 +8,10 @@
 #include <set>
 #include <sstream>
 
-#include "report/charts.h"
 #include "cli/cli.h"
 #include "cli/cluster.h"
 #include "mpi_launch.h"
+#include "report/charts.h"
 
 namespace krg::cli {
 namespace {
