@@ -326,17 +326,4 @@ std::unique_ptr<Executor> MakeProcessExecutor(platform::Platform& platform) {
   return std::make_unique<ProcessExecutor>(platform);
 }
 
-std::string EngineName(Engine e) {
-  if (e == Engine::kMpi) return "mpi";
-  return e == Engine::kThreads ? "threads" : "procs";
-}
-
-Result<Engine> ParseEngine(std::string_view name) {
-  if (name == "threads") return Engine::kThreads;
-  if (name == "procs") return Engine::kProcs;
-  if (name == "mpi") return Engine::kMpi;
-  return Status::InvalidArgument("unknown engine '" + std::string(name) +
-                                 "' (expected threads, procs or mpi)");
-}
-
 }  // namespace krg

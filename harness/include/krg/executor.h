@@ -20,18 +20,12 @@
 #include <string_view>
 #include <vector>
 
+#include "krg/engine.h"
 #include "krg/platform.h"
 #include "krg/status.h"
 #include "krg/workload.h"
 
 namespace krg {
-
-// kMpi: ranks started by mpirun, rank 0 the master (harness/mpi/, built only
-// with Open MPI; the launcher runs it: launcher/mpi_launch.h). ParseEngine
-// accepts "mpi" in every build; the launcher says when it is unavailable.
-enum class Engine { kThreads, kProcs, kMpi };
-std::string EngineName(Engine e);
-Result<Engine> ParseEngine(std::string_view name);
 
 // A consistent SPMD snapshot: every rank's slab and the solver scalars.
 struct SpmdSnapshot {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,16 @@ struct Progress {
   std::string note;
 };
 
+// Who a workload is: what an engine that runs it in processes of its own
+// (the mpi ranks, started by mpirun) rebuilds its copy from.
+struct WorkloadId {
+  std::string name;  // the demo
+  std::string size;
+  std::map<std::string, std::string> params;
+};
+
 struct RunSpec {
+  WorkloadId id;  // mpi: required
   Engine engine = Engine::kThreads;
   int nodes = 1;
   int threads = 0;  // threads engine: 0 = every CPU of the nodes
@@ -50,6 +60,10 @@ struct RunSpec {
   std::filesystem::path checkpoint_dir;
   double checkpoint_every_s = 1;
   bool resume = false;
+  // mpi: the Open MPI hostfile of the ranks (empty: this machine) and
+  // where rank 0 writes the workload's artifacts (empty: nowhere).
+  std::string hostfile;
+  std::filesystem::path artifacts_dir;
   // When set, runs the passes instead of the engine's own executor: the mpi
   // engine's rank 0 passes its master here. Engine::kMpi requires it.
   Executor* executor = nullptr;

@@ -1,0 +1,69 @@
+#include "krg/engine.h"
+
+#include "krg/check.h"
+
+namespace krg {
+
+const std::vector<EngineInfo>& Engines() {
+  static const std::vector<EngineInfo> kEngines = {
+      {Engine::kThreads, "threads",
+       "OpenMP threads in one process (one node): the SMP baseline",
+       {Shape::kFarm, Shape::kSpmd},
+       /*threaded_workers=*/true,
+       /*checkpoints=*/true},
+      {Engine::kProcs, "procs",
+       "one single-threaded worker process per node, the shape that spreads "
+       "over a cluster and migrates",
+       {Shape::kFarm, Shape::kSpmd},
+       /*threaded_workers=*/false,
+       /*checkpoints=*/true},
+      {Engine::kMpi, "mpi",
+       "one MPI rank per node plus a master rank, started by mpirun, for a "
+       "cluster without an SSI",
+       {Shape::kFarm, Shape::kSpmd},
+       /*threaded_workers=*/false,
+       /*checkpoints=*/false},
+  };
+  return kEngines;
+}
+
+const EngineInfo& InfoOf(Engine e) {
+  for (const EngineInfo& info : Engines()) {
+    if (info.engine == e) return info;
+  }
+  KRG_CHECK(false) << "engine " << static_cast<int>(e) << " not in the table";
+  return Engines().front();
+}
+
+std::string EngineName(Engine e) { return InfoOf(e).name; }
+
+std::string EngineNames(std::string_view separator) {
+  std::string text;
+  for (const EngineInfo& info : Engines()) {
+    if (!text.empty()) text += separator;
+    text += info.name;
+  }
+  return text;
+}
+
+Result<Engine> ParseEngine(std::string_view name) {
+  for (const EngineInfo& info : Engines()) {
+    if (name == info.name) return info.engine;
+  }
+  return Status::InvalidArgument("unknown engine '" + std::string(name) +
+                                 "' (expected " + EngineNames(", ") + ")");
+}
+
+Engine DefaultEngine(int nodes) {
+  return nodes > 1 ? Engine::kProcs : Engine::kThreads;
+}
+
+Status EngineRuns(Engine engine, Shape shape, const std::string& demo) {
+  for (Shape s : InfoOf(engine).shapes) {
+    if (s == shape) return Status::Ok();
+  }
+  return Status::InvalidArgument(demo + " does not run on the " +
+                                 EngineName(engine) + " engine");
+}
+
+}  // namespace krg
