@@ -377,25 +377,4 @@ Status MpiRuns(std::optional<Engine> engine, const std::string& demo,
       "use --engine procs or threads)");
 }
 
-Result<Measurement> MeasureEngine(platform::Platform& platform,
-                                  const RunRequest& req, Workload& w,
-                                  const RunSpec& spec,
-                                  const fs::path& artifacts_dir) {
-  if (spec.engine != Engine::kMpi) return Measure(platform, w, spec);
-  KRG_RETURN_IF_ERROR(MpiRuns(spec.engine, req.demo->name, w));
-  MpiJob job;
-  job.demo = req.demo->name;
-  job.config = req.config;
-  job.nodes = spec.nodes;
-  job.repeat = spec.repeat;
-  job.hostfile = req.hostfile;
-  if (!artifacts_dir.empty()) job.artifacts_dir = fs::absolute(artifacts_dir);
-  auto info = platform.Describe(/*sample_load=*/false);
-  auto m = MeasureOnMpi(job, spec);
-  if (m.ok() && info.ok()) {
-    m->layout_note = OversubscriptionNote(job, info->usable_cpus);
-  }
-  return m;
-}
-
 }  // namespace krg::cli

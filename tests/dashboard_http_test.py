@@ -277,7 +277,7 @@ class ControlTest(unittest.TestCase):
             self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": nodes},
                            "\"nodes\"")
         self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": 2,
-                                    "engine": "gpu"}, "threads or procs")
+                                    "engine": "gpu"}, "threads, procs or mpi")
         self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": 2,
                                     "size": "huge"}, "test, small")
         self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": 2,

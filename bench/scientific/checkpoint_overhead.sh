@@ -1,5 +1,5 @@
 #!/bin/bash
-# Checkpoint overhead of an SPMD run (issue 4's target: <= 3% at one
+# Checkpoint overhead of an SPMD run (the target: <= 3% at one
 # checkpoint per second on poisson `large`).
 #
 # Runs `krgdemo run poisson` ROUNDS times without and with

@@ -10,19 +10,22 @@ const std::vector<EngineInfo>& Engines() {
        "OpenMP threads in one process (one node): the SMP baseline",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/true,
-       /*checkpoints=*/true},
+       /*checkpoints=*/true,
+       /*platform_nodes=*/true},
       {Engine::kProcs, "procs",
        "one single-threaded worker process per node, the shape that spreads "
        "over a cluster and migrates",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
-       /*checkpoints=*/true},
+       /*checkpoints=*/true,
+       /*platform_nodes=*/true},
       {Engine::kMpi, "mpi",
        "one MPI rank per node plus a master rank, started by mpirun, for a "
        "cluster without an SSI",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
-       /*checkpoints=*/false},
+       /*checkpoints=*/false,
+       /*platform_nodes=*/false},
   };
   return kEngines;
 }
@@ -50,8 +53,13 @@ Result<Engine> ParseEngine(std::string_view name) {
   for (const EngineInfo& info : Engines()) {
     if (name == info.name) return info.engine;
   }
+  std::string expected;
+  for (std::size_t i = 0; i < Engines().size(); ++i) {
+    if (i > 0) expected += i + 1 == Engines().size() ? " or " : ", ";
+    expected += Engines()[i].name;
+  }
   return Status::InvalidArgument("unknown engine '" + std::string(name) +
-                                 "' (expected " + EngineNames(", ") + ")");
+                                 "' (expected " + expected + ")");
 }
 
 Engine DefaultEngine(int nodes) {

@@ -9,32 +9,16 @@
 #include <sstream>
 
 #include "build_info.h"
+#include "krg/json_fields.h"
 
 namespace krg {
 namespace {
 
 using nlohmann::json;
 
-// Reads j[key] as T, or says which field is missing or of the wrong type.
-template <typename T>
-Status Field(const json& j, const char* key, const std::string& where, T* out) {
-  auto it = j.find(key);
-  if (it == j.end()) {
-    return Status::InvalidArgument("missing field '" + where + key + "'");
-  }
-  try {
-    *out = it->get<T>();
-  } catch (const json::exception&) {
-    return Status::InvalidArgument("field '" + where + key +
-                                   "' has the wrong type (" + it->type_name() +
-                                   ")");
-  }
-  return Status::Ok();
-}
-
 Status ParseSchema(const json& j) {
   std::string schema;
-  KRG_RETURN_IF_ERROR(Field(j, "schema", "", &schema));
+  KRG_RETURN_IF_ERROR(ReadField(j, "schema", "", &schema));
   const std::string prefix = "krgdemo.result/";
   if (schema.rfind(prefix, 0) != 0) {
     return Status::InvalidArgument("not a krgdemo result file (schema '" +
@@ -63,23 +47,23 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
   }
   RunRecord r;
   const std::string w = where + ".";
-  KRG_RETURN_IF_ERROR(Field(j, "demo", w, &r.demo));
-  KRG_RETURN_IF_ERROR(Field(j, "size", w, &r.size));
-  KRG_RETURN_IF_ERROR(Field(j, "params", w, &r.params));
-  KRG_RETURN_IF_ERROR(Field(j, "engine", w, &r.engine));
-  KRG_RETURN_IF_ERROR(Field(j, "nodes", w, &r.nodes));
-  KRG_RETURN_IF_ERROR(Field(j, "threads", w, &r.threads));
-  KRG_RETURN_IF_ERROR(Field(j, "caps", w, &r.caps));
-  KRG_RETURN_IF_ERROR(Field(j, "samples_s", w, &r.samples_s));
-  KRG_RETURN_IF_ERROR(Field(j, "median_s", w, &r.median_s));
-  KRG_RETURN_IF_ERROR(Field(j, "min_s", w, &r.min_s));
-  KRG_RETURN_IF_ERROR(Field(j, "mad_s", w, &r.mad_s));
+  KRG_RETURN_IF_ERROR(ReadField(j, "demo", w, &r.demo));
+  KRG_RETURN_IF_ERROR(ReadField(j, "size", w, &r.size));
+  KRG_RETURN_IF_ERROR(ReadField(j, "params", w, &r.params));
+  KRG_RETURN_IF_ERROR(ReadField(j, "engine", w, &r.engine));
+  KRG_RETURN_IF_ERROR(ReadField(j, "nodes", w, &r.nodes));
+  KRG_RETURN_IF_ERROR(ReadField(j, "threads", w, &r.threads));
+  KRG_RETURN_IF_ERROR(ReadField(j, "caps", w, &r.caps));
+  KRG_RETURN_IF_ERROR(ReadField(j, "samples_s", w, &r.samples_s));
+  KRG_RETURN_IF_ERROR(ReadField(j, "median_s", w, &r.median_s));
+  KRG_RETURN_IF_ERROR(ReadField(j, "min_s", w, &r.min_s));
+  KRG_RETURN_IF_ERROR(ReadField(j, "mad_s", w, &r.mad_s));
   json tp;
-  KRG_RETURN_IF_ERROR(Field(j, "throughput", w, &tp));
-  KRG_RETURN_IF_ERROR(Field(tp, "value", w + "throughput.", &r.throughput));
-  KRG_RETURN_IF_ERROR(Field(tp, "unit", w + "throughput.", &r.throughput_unit));
-  KRG_RETURN_IF_ERROR(Field(j, "verified", w, &r.verified));
-  KRG_RETURN_IF_ERROR(Field(j, "checksum", w, &r.checksum));
+  KRG_RETURN_IF_ERROR(ReadField(j, "throughput", w, &tp));
+  KRG_RETURN_IF_ERROR(ReadField(tp, "value", w + "throughput.", &r.throughput));
+  KRG_RETURN_IF_ERROR(ReadField(tp, "unit", w + "throughput.", &r.throughput_unit));
+  KRG_RETURN_IF_ERROR(ReadField(j, "verified", w, &r.verified));
+  KRG_RETURN_IF_ERROR(ReadField(j, "checksum", w, &r.checksum));
   if (r.samples_s.empty()) {
     return Status::InvalidArgument("'" + where + ".samples_s' is empty");
   }
@@ -88,20 +72,20 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
 
 Result<SystemRecord> SystemFromJson(const json& j) {
   SystemRecord s;
-  KRG_RETURN_IF_ERROR(Field(j, "platform", "system.", &s.platform));
-  KRG_RETURN_IF_ERROR(Field(j, "kernel", "system.", &s.kernel));
-  KRG_RETURN_IF_ERROR(Field(j, "cpu_model", "system.", &s.cpu_model));
-  KRG_RETURN_IF_ERROR(Field(j, "kerrighed", "system.", &s.kerrighed));
+  KRG_RETURN_IF_ERROR(ReadField(j, "platform", "system.", &s.platform));
+  KRG_RETURN_IF_ERROR(ReadField(j, "kernel", "system.", &s.kernel));
+  KRG_RETURN_IF_ERROR(ReadField(j, "cpu_model", "system.", &s.cpu_model));
+  KRG_RETURN_IF_ERROR(ReadField(j, "kerrighed", "system.", &s.kerrighed));
   json nodes;
-  KRG_RETURN_IF_ERROR(Field(j, "nodes", "system.", &nodes));
+  KRG_RETURN_IF_ERROR(ReadField(j, "nodes", "system.", &nodes));
   if (!nodes.is_array()) {
     return Status::InvalidArgument("field 'system.nodes' is not an array");
   }
   for (const json& n : nodes) {
     NodeRecord r;
-    KRG_RETURN_IF_ERROR(Field(n, "id", "system.nodes[].", &r.id));
-    KRG_RETURN_IF_ERROR(Field(n, "cpus", "system.nodes[].", &r.cpus));
-    KRG_RETURN_IF_ERROR(Field(n, "mem_mb", "system.nodes[].", &r.mem_mb));
+    KRG_RETURN_IF_ERROR(ReadField(n, "id", "system.nodes[].", &r.id));
+    KRG_RETURN_IF_ERROR(ReadField(n, "cpus", "system.nodes[].", &r.cpus));
+    KRG_RETURN_IF_ERROR(ReadField(n, "mem_mb", "system.nodes[].", &r.mem_mb));
     s.nodes.push_back(r);
   }
   return s;
@@ -156,16 +140,16 @@ Result<ResultFile> ResultFromJson(const json& j) {
   KRG_RETURN_IF_ERROR(ParseSchema(j));
   ResultFile f;
   json tool, system, runs;
-  KRG_RETURN_IF_ERROR(Field(j, "tool", "", &tool));
-  KRG_RETURN_IF_ERROR(Field(tool, "version", "tool.", &f.tool.version));
-  KRG_RETURN_IF_ERROR(Field(tool, "git", "tool.", &f.tool.git));
-  KRG_RETURN_IF_ERROR(Field(tool, "build_type", "tool.", &f.tool.build_type));
-  KRG_RETURN_IF_ERROR(Field(tool, "compiler", "tool.", &f.tool.compiler));
-  KRG_RETURN_IF_ERROR(Field(j, "label", "", &f.label));
-  KRG_RETURN_IF_ERROR(Field(j, "created", "", &f.created));
-  KRG_RETURN_IF_ERROR(Field(j, "system", "", &system));
+  KRG_RETURN_IF_ERROR(ReadField(j, "tool", "", &tool));
+  KRG_RETURN_IF_ERROR(ReadField(tool, "version", "tool.", &f.tool.version));
+  KRG_RETURN_IF_ERROR(ReadField(tool, "git", "tool.", &f.tool.git));
+  KRG_RETURN_IF_ERROR(ReadField(tool, "build_type", "tool.", &f.tool.build_type));
+  KRG_RETURN_IF_ERROR(ReadField(tool, "compiler", "tool.", &f.tool.compiler));
+  KRG_RETURN_IF_ERROR(ReadField(j, "label", "", &f.label));
+  KRG_RETURN_IF_ERROR(ReadField(j, "created", "", &f.created));
+  KRG_RETURN_IF_ERROR(ReadField(j, "system", "", &system));
   KRG_ASSIGN_OR_RETURN(f.system, SystemFromJson(system));
-  KRG_RETURN_IF_ERROR(Field(j, "runs", "", &runs));
+  KRG_RETURN_IF_ERROR(ReadField(j, "runs", "", &runs));
   if (!runs.is_array()) {
     return Status::InvalidArgument("field 'runs' is not an array");
   }
@@ -235,6 +219,14 @@ Result<ResultFile> ReadResultFile(const std::filesystem::path& path) {
   auto parsed = ParseResultFile(ss.str());
   if (!parsed.ok()) return parsed.status().WithContext(path.string());
   return parsed;
+}
+
+Result<std::string> ReadTextFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Status::IoError("cannot read " + path.string());
+  return text.str();
 }
 
 ToolInfo ThisTool() {

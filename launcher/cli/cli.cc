@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -67,14 +68,21 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
   return std::nullopt;
 }
 
+// "threads: ...; procs: ...", from the engine table.
+std::string EnginesHelp() {
+  std::string text;
+  for (const EngineInfo& e : Engines()) {
+    text += std::string(text.empty() ? "" : "; ") + e.name + ": " + e.summary;
+  }
+  return text;
+}
+
 void AddRunOptions(po::options_description* desc) {
+  static const std::string engine_help =
+      EnginesHelp() + " (default: threads for 1 node, procs for more)";
   desc->add_options()(
-      "engine", po::value<std::string>()->value_name("threads|procs|mpi"),
-      "threads: OpenMP threads in one process (one node); procs: one "
-      "single-threaded worker process per node, the shape that spreads over "
-      "a cluster; mpi: one MPI rank per node plus a master rank, started by "
-      "mpirun, for a cluster without an SSI (farm demos and poisson) "
-      "(default: threads for 1 node, procs for more)")(
+      "engine", po::value<std::string>()->value_name(EngineNames()),
+      engine_help.c_str())(
       "threads", po::value<std::string>()->value_name("T"),
       "use this to set the thread count of the threads engine (default: "
       "every CPU of the nodes)")(
@@ -100,6 +108,7 @@ void AddRunOptions(po::options_description* desc) {
       "hostfile", po::value<std::string>()->value_name("FILE"),
       "mpi: use this to run the ranks on the hosts of an Open MPI hostfile, "
       "passed to mpirun (default: this machine, oversubscribed if needed)");
+  AddClusterOptions(desc);
 }
 
 Result<int> ParsePositive(const std::string& option, const std::string& text,
@@ -132,14 +141,17 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
         (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
         " (see 'krgdemo list')");
   }
+  RunPlan& plan = req->plan;
+  plan.id.name = req->demo->name;
+  plan.caps = req->demo->caps;
   if (vm.count("engine")) {
-    KRG_ASSIGN_OR_RETURN(req->engine,
+    KRG_ASSIGN_OR_RETURN(plan.engine,
                          ParseEngine(vm["engine"].as<std::string>()));
-    if (req->engine == Engine::kMpi) KRG_RETURN_IF_ERROR(MpiEngineAvailable());
+    if (plan.engine == Engine::kMpi) KRG_RETURN_IF_ERROR(MpiEngineAvailable());
   }
   if (vm.count("hostfile")) {
     const std::filesystem::path file = vm["hostfile"].as<std::string>();
-    if (req->engine != Engine::kMpi) {
+    if (plan.engine != Engine::kMpi) {
       return Status::InvalidArgument(
           "--hostfile applies to the mpi engine (add --engine mpi)");
     }
@@ -148,35 +160,33 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
       return Status::InvalidArgument("--hostfile " + file.string() +
                                      ": cannot read it");
     }
-    req->hostfile = std::filesystem::absolute(file).string();
+    plan.hostfile = std::filesystem::absolute(file).string();
   }
   if (vm.count("threads")) {
     KRG_ASSIGN_OR_RETURN(
-        req->threads,
+        plan.threads,
         ParsePositive("--threads", vm["threads"].as<std::string>(), 4096));
   }
-  req->config.size = vm["size"].as<std::string>();
-  bool known = false;
-  for (const std::string& s : demos::kSizes)
-    known = known || s == req->config.size;
-  if (!known) {
-    return Status::InvalidArgument("--size " + req->config.size +
+  plan.id.size = vm["size"].as<std::string>();
+  if (std::find(demos::kSizes.begin(), demos::kSizes.end(), plan.id.size) ==
+      demos::kSizes.end()) {
+    return Status::InvalidArgument("--size " + plan.id.size +
                                    ": expected test, small, medium or large");
   }
   if (vm.count("param")) {
     for (const std::string& kv : vm["param"].as<std::vector<std::string>>()) {
       KRG_ASSIGN_OR_RETURN(auto pair, SplitParam(kv));
-      req->config.params[pair.first] = pair.second;
+      plan.id.params[pair.first] = pair.second;
     }
   }
   if (vm.count("repeat")) {
     KRG_ASSIGN_OR_RETURN(
-        req->repeat.fixed,
+        plan.repeat.fixed,
         ParsePositive("--repeat", vm["repeat"].as<std::string>(), 100000));
   }
   if (vm.count("out")) req->out = vm["out"].as<std::string>();
   req->json = vm["json"].as<bool>();
-  return Status::Ok();
+  return ReadClusterOptions(vm, &plan.cluster);
 }
 
 Result<std::filesystem::path> PrepareOutDir(
@@ -216,45 +226,6 @@ Result<std::filesystem::path> PrepareOutDir(
   }
   std::filesystem::remove(probe, ec);
   return dir;
-}
-
-ResultFile NewResultFile(platform::Platform& p, const std::string& label) {
-  ResultFile f;
-  f.tool = ThisTool();
-  f.label = label;
-  f.created = NowUtc();
-  auto info = p.Describe(/*sample_load=*/false);
-  if (info.ok()) {
-    f.system.platform = info->platform;
-    f.system.kernel = info->kernel;
-    f.system.cpu_model = info->cpu_model;
-    for (const platform::Node& n : info->nodes) {
-      f.system.nodes.push_back({n.id, int(n.cpus.size()), n.mem_mb});
-    }
-    f.system.kerrighed = KerrighedRecord(*info, {});
-  }
-  return f;
-}
-
-RunRecord MakeRunRecord(const RunRequest& req, Engine engine, int nodes,
-                        const Measurement& m, double work_amount,
-                        const std::string& unit) {
-  RunRecord r;
-  r.demo = req.demo->name;
-  r.size = req.config.size;
-  r.params = req.config.params;
-  r.engine = EngineName(engine);
-  r.nodes = nodes;
-  r.threads = m.threads;
-  r.samples_s = m.samples_s;
-  r.median_s = m.summary.median;
-  r.min_s = m.summary.min;
-  r.mad_s = m.summary.mad;
-  r.throughput = m.summary.median > 0 ? work_amount / m.summary.median : 0;
-  r.throughput_unit = unit;
-  r.verified = m.verification.ok;
-  r.checksum = m.verification.checksum;
-  return r;
 }
 
 ProgressLine::ProgressLine(std::string label)

@@ -20,6 +20,7 @@
 #include "krg/platform.h"
 #include "krg/results.h"
 #include "krg/runner.h"
+#include "krg/session.h"
 #include "registry.h"
 
 namespace krg::cli {
@@ -78,22 +79,21 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
                              const std::vector<std::string>& args,
                              po::variables_map* vm);
 
-// The options `run` and `scale` share, as parsed and checked.
+// The options `run` and `scale` share, as parsed and checked: the planned
+// point (krg/session.h) and what the launcher does with its outcome.
 struct RunRequest {
   const demos::Demo* demo = nullptr;
-  demos::DemoConfig config;
-  std::optional<Engine> engine;  // unset: by --nodes
-  int threads = 0;               // 0: every CPU of the nodes
-  RepeatPolicy repeat;
+  RunPlan plan;  // id, caps, engine, threads, repeat, hostfile, cluster
   std::optional<std::filesystem::path> out;
   bool json = false;
   bool events = false;  // run --events: events.ndjson for the dashboard
-  std::optional<std::string> hostfile;  // mpi: mpirun --hostfile (absolute)
+  demos::DemoConfig config() const { return {plan.id.size, plan.id.params}; }
 };
 
 // `krgdemo run` of a service demo (webfarm): the sweep under wrk or
-// serve_only, run.json and charts (cmd_run_service.cc). `bind` is --bind.
-int RunServiceDemo(RunRequest& req, int nodes, const std::string& bind);
+// serve_only, run.json and charts (commands/run_service.cc). `bind` is
+// --bind.
+int RunServiceDemo(RunRequest& req, const std::string& bind);
 
 // Adds --engine --threads --size --param --repeat --out --json --hostfile.
 void AddRunOptions(po::options_description* desc);
@@ -107,13 +107,6 @@ Result<int> ParsePositive(const std::string& option, const std::string& text,
 // named after `stem`) and checks that it is writable.
 Result<std::filesystem::path> PrepareOutDir(
     const std::optional<std::filesystem::path>& out, const std::string& stem);
-
-// A result file skeleton for this machine: tool, created, system.
-ResultFile NewResultFile(platform::Platform& p, const std::string& label);
-// A run record for one measured point.
-RunRecord MakeRunRecord(const RunRequest& req, Engine engine, int nodes,
-                        const Measurement& m, double work_amount,
-                        const std::string& unit);
 
 // Shows "pass 2 · 123/256 units · 3.4 s" (an SPMD run: "pass 1 · iteration
 // 420 · residual 3.1e-04 · 3.4 s") on stderr when it is a terminal, only for

@@ -1,6 +1,5 @@
 #include "cli/cluster.h"
 
-#include <algorithm>
 #include <sstream>
 
 namespace krg::cli {
@@ -58,51 +57,10 @@ Status ReadClusterOptions(const po::variables_map& vm, ClusterRequest* req) {
 Result<platform::CapsReport> PrepareCluster(platform::Platform& p,
                                             const demos::Demo& demo,
                                             const ClusterRequest& req) {
-  std::vector<std::string> raise;
-  for (const std::string& cap : demo.caps) {
-    if (std::find(req.drop.begin(), req.drop.end(), cap) == req.drop.end()) {
-      raise.push_back(cap);
-    }
-  }
-  for (const std::string& cap : req.raise) {
-    if (std::find(raise.begin(), raise.end(), cap) == raise.end()) {
-      raise.push_back(cap);
-    }
-  }
   p.SetPlacement(req.placement);
-  auto report = p.ApplyCapabilities(raise, req.drop);
+  auto report = p.ApplyCapabilities(CapsToRaise(demo.caps, req), req.drop);
   if (!report.ok()) return report.status().WithContext("capabilities");
   return report;
-}
-
-nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
-                               const platform::CapsReport& caps) {
-  if (!info.kerrighed) return nullptr;
-  const platform::KerrighedInfo& k = *info.kerrighed;
-  nlohmann::json j = {{"version", k.version},
-                      {"self_node", k.self_node},
-                      {"nrnodes",
-                       {{"online", k.online},
-                        {"present", k.present},
-                        {"possible", k.possible}}},
-                      {"caps_requested", caps.requested},
-                      {"caps_effective", caps.effective}};
-  if (k.caps) {
-    j["capability_sets"] = {
-        {"permitted", platform::CapabilityList(k.caps->permitted)},
-        {"effective", platform::CapabilityList(k.caps->effective)},
-        {"inheritable_permitted",
-         platform::CapabilityList(k.caps->inheritable_permitted)},
-        {"inheritable_effective",
-         platform::CapabilityList(k.caps->inheritable_effective)}};
-  }
-  j["schedulers"] = nlohmann::json::array();
-  for (const platform::SchedulerInfo& s : k.schedulers) {
-    j["schedulers"].push_back({{"name", s.name},
-                               {"policies", s.policies},
-                               {"handle_all", s.handle_all}});
-  }
-  return j;
 }
 
 }  // namespace krg::cli

@@ -8,21 +8,15 @@
 #define KRG_LAUNCHER_CLUSTER_H_
 
 #include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "krg/platform.h"
+#include "krg/session.h"
 #include "krg/status.h"
 #include "registry.h"
 
 namespace krg::cli {
-
-struct ClusterRequest {
-  std::vector<std::string> raise;  // --caps +A,B (added to the demo's)
-  std::vector<std::string> drop;   // --caps -A
-  platform::Placement placement = platform::Placement::kExplicit;
-};
 
 // Adds --caps and --placement.
 void AddClusterOptions(boost::program_options::options_description* desc);
@@ -34,10 +28,6 @@ Status ReadClusterOptions(const boost::program_options::variables_map& vm,
 Result<platform::CapsReport> PrepareCluster(platform::Platform& p,
                                             const demos::Demo& demo,
                                             const ClusterRequest& req);
-
-// system.kerrighed of a result file: null on linux.
-nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
-                               const platform::CapsReport& caps);
 
 }  // namespace krg::cli
 

@@ -75,7 +75,7 @@ Result<BenchState> Start(const std::string& suite_name,
   s.out = out;
   s.micro = micro;
   auto platform = platform::DetectPlatform();
-  s.file = NewResultFile(*platform, label);
+  s.file = Session(*platform).NewResultFile(label);
   s.file.extensions["metadata"] = Metadata(s.file.system.kerrighed);
   SetBenchRecord(s, false);
   Status wrote = WriteResultFile(out, s.file);
@@ -130,44 +130,39 @@ void PrintRun(std::size_t index, std::size_t total, const RunRecord& r,
 
 // Measures one planned run and appends it to the file. Returns an exit
 // code to stop with, or nullopt to go on.
-std::optional<int> RunOne(BenchState& s, const PlannedRun& p,
-                          platform::Platform& platform, std::size_t index,
-                          std::size_t total) {
+std::optional<int> RunOne(BenchState& s, const PlannedRun& p, Session& session,
+                          std::size_t index, std::size_t total) {
   const SuiteEntry& e = *p.entry;
-  RunRequest req;
-  req.demo = demos::FindDemo(e.demo);
-  req.config = {e.size, e.params};
-  if (req.demo == nullptr) {
+  const demos::Demo* demo = demos::FindDemo(e.demo);
+  if (demo == nullptr) {
     return Fail(Status::FailedPrecondition("unknown demo '" + e.demo + "'"));
   }
-  auto w = req.demo->make(req.config);
+  auto w = demo->make({e.size, e.params});
   if (!w.ok()) return Fail(w.status().WithContext(e.demo));
-  RunSpec spec;
-  spec.engine = e.engine;
-  spec.nodes = p.nodes;
-  spec.repeat = s.suite.repeat;
-  if (e.repeat > 0) spec.repeat = RepeatPolicy{.fixed = e.repeat};
-  spec.cancel = InterruptFlag();
+  RunPlan plan{.id = {e.demo, e.size, e.params},
+               .caps = demo->caps,
+               .engine = e.engine,
+               .nodes = p.nodes,
+               .repeat = s.suite.repeat};
+  if (e.repeat > 0) plan.repeat = RepeatPolicy{.fixed = e.repeat};
   ProgressLine progress(e.demo + " x" + std::to_string(p.nodes));
-  spec.progress = [&progress](const Progress& pr) { progress.Update(pr); };
-  auto m = MeasureEngine(platform, req, **w, spec, {});
+  RunHooks hooks{.cancel = InterruptFlag(),
+                 .progress = [&](const Progress& pr) { progress.Update(pr); }};
+  auto o = session.Run(plan, **w, hooks);
   progress.Clear();
-  if (!m.ok()) {
-    if (m.status().code() == Status::Code::kCancelled) return Interrupted(s);
-    Fail(m.status().WithContext(e.demo + " at " + std::to_string(p.nodes) +
+  if (!o.ok()) {
+    if (o.status().code() == Status::Code::kCancelled) return Interrupted(s);
+    Fail(o.status().WithContext(e.demo + " at " + std::to_string(p.nodes) +
                                 " nodes"));
     return kExitFailed;
   }
-  const WorkAmount work = m->work;
-  RunRecord rec =
-      MakeRunRecord(req, e.engine, p.nodes, *m, work.amount, work.unit);
-  s.verified = s.verified && rec.verified;
-  s.file.runs.push_back(rec);
+  s.verified = s.verified && o->record.verified;
+  s.file.runs.push_back(o->record);
   if (Status st = WriteResultFile(s.out, s.file); !st.ok()) {
     Fail(st);
     return kExitFailed;
   }
-  PrintRun(index, total, rec, *m);
+  PrintRun(index, total, o->record, o->measurement);
   return std::nullopt;
 }
 
@@ -234,10 +229,11 @@ int RunSuite(BenchState& s) {
     }
   }
   auto platform = platform::DetectPlatform();
+  Session session(*platform);
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (done.count(plan[i].id)) continue;
     if (InterruptFlag()->load()) return Interrupted(s);
-    if (auto code = RunOne(s, plan[i], *platform, i + 1, plan.size())) {
+    if (auto code = RunOne(s, plan[i], session, i + 1, plan.size())) {
       return *code;
     }
   }

@@ -12,7 +12,7 @@
 namespace krg::cli {
 namespace {
 
-// The instruction sets of the run-time dispatched kernels (issue 10).
+// The instruction sets of the run-time dispatched kernels.
 std::vector<std::string> SupportedIsaNames() {
   std::vector<std::string> names;
   for (auto isa : demos::mandelbrot::SupportedIsas()) {
@@ -51,6 +51,78 @@ void PrintKerrighed(const platform::KerrighedInfo& k) {
   }
 }
 
+// What `info` says beyond the platform: this build and its tools.
+struct Tools {
+  ToolInfo tool = ThisTool();
+  bool gnuplot = platform::ProgramExists("gnuplot");
+  Status mpi = MpiEngineAvailable();
+  std::string mpi_text = mpi.ok() ? "the mpi engine is available (" +
+                                        MpirunProgram() + ")"
+                                  : mpi.message();
+};
+
+nlohmann::json InfoJson(const platform::SystemInfo& info, const Tools& t) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const platform::Node& n : info.nodes) {
+    nodes.push_back(
+        {{"id", n.id}, {"cpus", n.cpus}, {"mem_mb", n.mem_mb}, {"load", n.load}});
+  }
+  return {{"platform", info.platform},
+          {"kernel", info.kernel},
+          {"cpu_model", info.cpu_model},
+          {"usable_cpus", info.usable_cpus},
+          {"mem_mb", info.mem_mb},
+          {"cpu_load", info.cpu_load},
+          {"nodes", nodes},
+          {"kerrighed", KerrighedRecord(info, {})},
+          {"krgdemo",
+           {{"version", t.tool.version},
+            {"git", t.tool.git},
+            {"build_type", t.tool.build_type},
+            {"compiler", t.tool.compiler},
+            {"native", KRG_NATIVE_BUILD == 1}}},
+          {"isa",
+           {{"mandelbrot",
+             demos::mandelbrot::IsaName(demos::mandelbrot::ActiveIsa())},
+            {"supported", SupportedIsaNames()}}},
+          {"opencv", CV_VERSION},
+          {"gnuplot", t.gnuplot},
+          {"mpi", {{"available", t.mpi.ok()}, {"detail", t.mpi_text}}}};
+}
+
+void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
+  std::printf("platform   %s\nkernel     %s\ncpu        %s\n",
+              info.platform.c_str(), info.kernel.c_str(),
+              info.cpu_model.c_str());
+  std::printf("cpus       %d usable, memory %lld MiB\n", info.usable_cpus,
+              static_cast<long long>(info.mem_mb));
+  if (!info.kerrighed) {  // linux: one node, a load per CPU
+    std::printf("load       ");
+    for (std::size_t i = 0; i < info.cpu_load.size(); ++i) {
+      std::printf("cpu%d %3.0f%%  ", info.nodes[0].cpus[i],
+                  100 * info.cpu_load[i]);
+    }
+    std::printf("\n");
+  }
+  std::printf("nodes\n");
+  for (const platform::Node& n : info.nodes) {
+    std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
+                n.cpus.size(), static_cast<long long>(n.mem_mb), 100 * n.load);
+  }
+  if (info.kerrighed) PrintKerrighed(*info.kerrighed);
+  std::printf("krgdemo    %s (git %s, %s, %s%s)\n", t.tool.version.c_str(),
+              t.tool.git.c_str(), t.tool.build_type.c_str(),
+              t.tool.compiler.c_str(), KRG_NATIVE_BUILD ? ", -march=native" : "");
+  std::printf("isa        mandelbrot kernel: %s (this CPU runs: %s)\n",
+              demos::mandelbrot::IsaName(demos::mandelbrot::ActiveIsa()),
+              Join(SupportedIsaNames()).c_str());
+  std::printf("opencv     %s\ngnuplot    %s\n", CV_VERSION,
+              t.gnuplot ? "found"
+                        : "not found (charts are written as .gp "
+                          "scripts only)");
+  std::printf("mpi        %s\n", t.mpi_text.c_str());
+}
+
 }  // namespace
 
 int InfoCommand(const std::vector<std::string>& args) {
@@ -68,74 +140,12 @@ int InfoCommand(const std::vector<std::string>& args) {
   auto platform = platform::DetectPlatform();
   auto info = platform->Describe(/*sample_load=*/true);
   if (!info.ok()) return Fail(info.status());
-  const ToolInfo tool = ThisTool();
-  const bool gnuplot = platform::ProgramExists("gnuplot");
-  const Status mpi = MpiEngineAvailable();
-  const std::string mpi_text =
-      mpi.ok() ? "the mpi engine is available (" + MpirunProgram() + ")"
-               : mpi.message();
+  const Tools tools;
   if (vm["json"].as<bool>()) {
-    nlohmann::json nodes = nlohmann::json::array();
-    for (const platform::Node& n : info->nodes) {
-      nodes.push_back({{"id", n.id},
-                       {"cpus", n.cpus},
-                       {"mem_mb", n.mem_mb},
-                       {"load", n.load}});
-    }
-    nlohmann::json out = {{"platform", info->platform},
-                          {"kernel", info->kernel},
-                          {"cpu_model", info->cpu_model},
-                          {"usable_cpus", info->usable_cpus},
-                          {"mem_mb", info->mem_mb},
-                          {"cpu_load", info->cpu_load},
-                          {"nodes", nodes},
-                          {"kerrighed", KerrighedRecord(*info, {})},
-                          {"krgdemo",
-                           {{"version", tool.version},
-                            {"git", tool.git},
-                            {"build_type", tool.build_type},
-                            {"compiler", tool.compiler},
-                            {"native", KRG_NATIVE_BUILD == 1}}},
-                          {"isa",
-                           {{"mandelbrot", demos::mandelbrot::IsaName(
-                                               demos::mandelbrot::ActiveIsa())},
-                            {"supported", SupportedIsaNames()}}},
-                          {"opencv", CV_VERSION},
-                          {"gnuplot", gnuplot}};
-    out["mpi"] = {{"available", mpi.ok()}, {"detail", mpi_text}};
-    std::cout << out.dump(2) << "\n";
-    return kExitOk;
+    std::cout << InfoJson(*info, tools).dump(2) << "\n";
+  } else {
+    PrintInfo(*info, tools);
   }
-  std::printf("platform   %s\nkernel     %s\ncpu        %s\n",
-              info->platform.c_str(), info->kernel.c_str(),
-              info->cpu_model.c_str());
-  std::printf("cpus       %d usable, memory %lld MiB\n", info->usable_cpus,
-              static_cast<long long>(info->mem_mb));
-  if (!info->kerrighed) {  // linux: one node, a load per CPU
-    std::printf("load       ");
-    for (std::size_t i = 0; i < info->cpu_load.size(); ++i) {
-      std::printf("cpu%d %3.0f%%  ", info->nodes[0].cpus[i],
-                  100 * info->cpu_load[i]);
-    }
-    std::printf("\n");
-  }
-  std::printf("nodes\n");
-  for (const platform::Node& n : info->nodes) {
-    std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
-                n.cpus.size(), static_cast<long long>(n.mem_mb), 100 * n.load);
-  }
-  if (info->kerrighed) PrintKerrighed(*info->kerrighed);
-  std::printf("krgdemo    %s (git %s, %s, %s%s)\n", tool.version.c_str(),
-              tool.git.c_str(), tool.build_type.c_str(), tool.compiler.c_str(),
-              KRG_NATIVE_BUILD ? ", -march=native" : "");
-  std::printf("isa        mandelbrot kernel: %s (this CPU runs: %s)\n",
-              demos::mandelbrot::IsaName(demos::mandelbrot::ActiveIsa()),
-              Join(SupportedIsaNames()).c_str());
-  std::printf("opencv     %s\ngnuplot    %s\n", CV_VERSION,
-              gnuplot ? "found"
-                      : "not found (charts are written as .gp "
-                        "scripts only)");
-  std::printf("mpi        %s\n", mpi_text.c_str());
   return kExitOk;
 }
 

@@ -8,15 +8,13 @@
 #include <filesystem>
 
 #include "cli/cli.h"
-#include "cli/cluster.h"
 
 namespace krg::cli {
 
-// Runs `w` once with checkpoints every `every_s` seconds into
+// Runs `w` once by req.plan with checkpoints every `every_s` seconds into
 // <req.out>/checkpoint/ (REQUIRES: req.out is set and exists). With
 // `resume`, continues from what that folder holds. Returns the exit code.
-int JournaledRun(RunRequest& req, const ClusterRequest& cluster, int nodes,
-                 Workload& w, double every_s, bool resume);
+int JournaledRun(RunRequest& req, Workload& w, double every_s, bool resume);
 
 // `krgdemo resume DIR` for a journal-mode run; DIR/checkpoint/resume.json
 // exists.

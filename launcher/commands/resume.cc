@@ -10,49 +10,77 @@
 
 #include "cli/cli.h"
 #include "commands/journal_run.h"
+#include "krg/json_fields.h"
 
 namespace krg::cli {
 
+namespace {
+
+// The run a journal-mode checkpoint folder holds (checkpoint/resume.json):
+// its plan and its checkpoint period.
+Status ReadResumeRecord(const std::filesystem::path& path, RunRequest* req,
+                        double* every_s) {
+  auto text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  std::string schema, demo, engine;
+  KRG_RETURN_IF_ERROR(ReadField(j, "schema", "", &schema));
+  if (schema != "krgdemo.resume/1") {
+    return Status::InvalidArgument("unknown schema '" + schema + "'");
+  }
+  RunPlan& plan = req->plan;
+  KRG_RETURN_IF_ERROR(ReadField(j, "demo", "", &demo));
+  KRG_RETURN_IF_ERROR(ReadField(j, "size", "", &plan.id.size));
+  KRG_RETURN_IF_ERROR(ReadField(j, "params", "", &plan.id.params));
+  KRG_RETURN_IF_ERROR(ReadField(j, "engine", "", &engine));
+  KRG_RETURN_IF_ERROR(ReadField(j, "nodes", "", &plan.nodes));
+  KRG_RETURN_IF_ERROR(ReadField(j, "threads", "", &plan.threads));
+  KRG_RETURN_IF_ERROR(ReadField(j, "every_s", "", every_s));
+  KRG_ASSIGN_OR_RETURN(plan.engine, ParseEngine(engine));
+  req->demo = demos::FindDemo(demo);
+  if (req->demo == nullptr || plan.nodes < 1 || plan.nodes > kMaxNodes) {
+    return Status::NotFound("names no demo of this build");
+  }
+  plan.id.name = req->demo->name;
+  plan.caps = req->demo->caps;
+  return Status::Ok();
+}
+
+// The last checkpoint of a kernel-mode run (checkpoints.json).
+Result<platform::CheckpointId> KernelCheckpoint(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("appid") ||
+      !j.value("checkpoints", nlohmann::json()).is_array() ||
+      j["checkpoints"].empty()) {
+    return Status::InvalidArgument("holds no checkpoint to resume from");
+  }
+  platform::CheckpointId id;
+  if (!ReadField(j, "appid", "", &id.appid).ok() ||
+      !ReadField(j["checkpoints"].back(), "version", "", &id.version).ok()) {
+    return Status::InvalidArgument("is malformed");
+  }
+  return id;
+}
+
+}  // namespace
+
 int ResumeJournaled(const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / "checkpoint" / "resume.json";
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
   RunRequest req;
-  int nodes = 1;
   double every = 1;
-  try {
-    if (j.is_discarded() || j.value("schema", "") != "krgdemo.resume/1") {
-      throw std::runtime_error("schema");
-    }
-    req.demo = demos::FindDemo(j.at("demo").get<std::string>());
-    req.config.size = j.at("size").get<std::string>();
-    for (const auto& [k, v] : j.at("params").items()) {
-      req.config.params[k] = v.get<std::string>();
-    }
-    auto engine = ParseEngine(j.at("engine").get<std::string>());
-    if (!engine.ok()) throw std::runtime_error("engine");
-    req.engine = *engine;
-    nodes = j.at("nodes").get<int>();
-    req.threads = j.at("threads").get<int>();
-    every = j.at("every_s").get<double>();
-  } catch (const std::exception&) {
-    return Fail(
-        Status::FailedPrecondition("checkpoint file " + path.string() +
-                                   " is malformed; the run cannot be resumed"));
-  }
-  if (req.demo == nullptr || nodes < 1 || nodes > kMaxNodes) {
-    return Fail(Status::FailedPrecondition("checkpoint file " + path.string() +
-                                           " names no demo of this build"));
+  if (Status s = ReadResumeRecord(path, &req, &every); !s.ok()) {
+    return Fail(Status::FailedPrecondition(
+        "checkpoint file " + path.string() +
+        (s.code() == Status::Code::kNotFound
+             ? " names no demo of this build"
+             : " is malformed; the run cannot be resumed")));
   }
   req.out = dir;
-  auto w = req.demo->make(req.config);
+  auto w = req.demo->make(req.config());
   if (!w.ok()) return Fail(w.status().WithContext(path.string()));
   std::fprintf(stderr, "krgdemo: resuming %s (%s) in %s from its checkpoint\n",
-               req.demo->name.c_str(), req.config.size.c_str(), dir.c_str());
-  return JournaledRun(req, ClusterRequest(), nodes, **w, every,
-                      /*resume=*/true);
+               req.demo->name.c_str(), req.plan.id.size.c_str(), dir.c_str());
+  return JournaledRun(req, **w, every, /*resume=*/true);
 }
 
 int ResumeCommand(const std::vector<std::string>& args) {
@@ -79,36 +107,26 @@ int ResumeCommand(const std::vector<std::string>& args) {
   }
   if (!vm.count("dir")) return UsageError("resume", "which results folder?");
   const std::filesystem::path dir = vm["dir"].as<std::string>();
-  std::ifstream in(dir / "checkpoints.json");
-  if (!in && std::filesystem::exists(dir / "checkpoint" / "resume.json")) {
+  const std::filesystem::path record = dir / "checkpoints.json";
+  if (!std::filesystem::exists(record) &&
+      std::filesystem::exists(dir / "checkpoint" / "resume.json")) {
     return ResumeJournaled(dir);
   }
-  if (!in) {
+  auto text = ReadTextFile(record);
+  if (!text.ok()) {
     return UsageError("resume", dir.string() +
                                     " has no checkpoints.json: resume needs "
                                     "a run started with --checkpoint-every");
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (j.is_discarded() || !j.contains("appid") ||
-      !j["checkpoints"].is_array() || j["checkpoints"].empty()) {
-    return UsageError("resume", (dir / "checkpoints.json").string() +
-                                    " holds no checkpoint to resume from");
-  }
-  platform::CheckpointId id;
-  try {
-    id.appid = j["appid"].get<long>();
-    id.version = j["checkpoints"].back()["version"].get<int>();
-  } catch (const nlohmann::json::exception&) {
-    return UsageError("resume",
-                      (dir / "checkpoints.json").string() + " is malformed");
+  auto id = KernelCheckpoint(*text);
+  if (!id.ok()) {
+    return UsageError("resume", record.string() + " " + id.status().message());
   }
   auto platform = platform::DetectPlatform();
   std::fprintf(stderr,
                "krgdemo: restarting application %ld from checkpoint v%d\n",
-               id.appid, id.version);
-  if (Status s = platform->Restart(id); !s.ok()) return Fail(s);
+               id->appid, id->version);
+  if (Status s = platform->Restart(*id); !s.ok()) return Fail(s);
   auto result = ReadResultFile(dir / "run.json");
   if (!result.ok()) {
     return Fail(Status::Internal("the resumed run left no result: " +

@@ -31,18 +31,18 @@ std::string DemoParamsHelp() {
          "130 interrupted.";
 }
 
-// The human summary of one run.
-std::string Summary(const RunRequest& req, const std::string& platform,
-                    Engine engine, int nodes, const Measurement& m,
-                    const RunRecord& rec, const std::filesystem::path& out) {
+// "mandelbrot (small) on linux: procs engine, 2 nodes, 2 worker processes".
+std::string Headline(const RunRequest& req, const std::string& platform,
+                     const Outcome& o) {
+  const Measurement& m = o.measurement;
+  const int nodes = req.plan.nodes;
   std::ostringstream s;
-  char line[256];
-  s << req.demo->name << " (" << req.config.size << ") on " << platform << ": "
-    << EngineName(engine) << " engine, " << nodes
+  s << req.demo->name << " (" << req.plan.id.size << ") on " << platform
+    << ": " << EngineName(o.engine) << " engine, " << nodes
     << (nodes == 1 ? " node" : " nodes");
-  if (engine == Engine::kThreads) {
+  if (o.engine == Engine::kThreads) {
     s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
-  } else if (engine == Engine::kMpi) {
+  } else if (o.engine == Engine::kMpi) {
     s << ", " << m.workers
       << (m.workers == 1 ? " worker rank" : " worker ranks")
       << " and a master (rank 0) under mpirun";
@@ -50,154 +50,185 @@ std::string Summary(const RunRequest& req, const std::string& platform,
     s << ", " << m.workers
       << (m.workers == 1 ? " worker process" : " worker processes");
   }
-  s << "\n";
+  return s.str() + "\n";
+}
+
+// The human summary of one run.
+std::string Summary(const RunRequest& req, const std::string& platform,
+                    const Outcome& o, const std::filesystem::path& out) {
+  const Measurement& m = o.measurement;
+  std::string s = Headline(req, platform, o);
+  char line[256];
   std::snprintf(line, sizeof line,
                 "  time      %.4f s median (min %.4f, MAD %.4f; %d %s, "
                 "CoV %.1f%%)\n",
                 m.summary.median, m.summary.min, m.summary.mad, m.summary.count,
                 m.summary.count == 1 ? "pass" : "passes", 100 * m.summary.cov);
-  s << line;
-  std::snprintf(line, sizeof line, "  rate      %.2f %s\n", rec.throughput,
-                rec.throughput_unit.c_str());
-  s << line;
-  s << "  verified  " << (m.verification.ok ? "yes" : "NO") << ": "
-    << m.verification.detail << "\n";
-  s << "  checksum  " << m.verification.checksum << "\n";
+  s += line;
+  std::snprintf(line, sizeof line, "  rate      %.2f %s\n",
+                o.record.throughput, o.record.throughput_unit.c_str());
+  s += line;
+  s += "  verified  " + std::string(m.verification.ok ? "yes" : "NO") + ": " +
+       m.verification.detail + "\n";
+  s += "  checksum  " + m.verification.checksum + "\n";
   if (m.worker_restarts > 0) {
-    s << "  restarts  " << m.worker_restarts
-      << " worker(s) died and were replaced (see krgdemo.log)\n";
+    s += "  restarts  " + std::to_string(m.worker_restarts) +
+         " worker(s) died and were replaced (see krgdemo.log)\n";
   }
-  s << "  results   " << out.string() << "/\n";
-  return s.str();
+  s += "  results   " + out.string() + "/\n";
+  for (const Workload::Metric& metric : m.metrics) {
+    std::snprintf(line, sizeof line, "  %-22s %.4g %s\n", metric.name.c_str(),
+                  metric.value, metric.unit.c_str());
+    s += line;
+  }
+  for (const std::string& e : m.events) {
+    if (e.rfind("resumed", 0) == 0) s += "  " + e + "\n";
+  }
+  if (o.caps.applicable) {
+    std::string list;
+    for (const std::string& c : o.caps.effective) {
+      list += (list.empty() ? "" : ", ") + c;
+    }
+    s += "  caps      " + list + " (effective in the workers)\n";
+  }
+  return s;
 }
 
-// Journal-mode checkpoints of one run (empty dir: none).
-struct CheckpointPlan {
-  std::filesystem::path dir;
-  double every_s = 1;
-  bool resume = false;
-};
+// What the progress line and the event log see of a run.
+RunHooks Hooks(ProgressLine& progress, RunEvents& events, const Workload& w) {
+  RunHooks hooks;
+  hooks.cancel = InterruptFlag();
+  hooks.warn = [](const std::string& text) { Warn(text); };
+  hooks.progress = [&progress](const Progress& p) { progress.Update(p); };
+  if (events.enabled()) {
+    hooks.on_worker_start = [&events](pid_t pid) { events.Worker(pid); };
+    hooks.on_unit_done = [&events, &w](int pass, std::size_t unit, int node,
+                                       std::string_view bytes) {
+      events.Unit(w, pass, unit, node, bytes);
+    };
+  }
+  return hooks;
+}
 
-// Opens the log, then measures, writes artifacts, run.json and the log.
-int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
-            Workload& w, const CheckpointPlan& plan = {}) {
-  const Engine engine =
-      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads);
+// A run that ended without an outcome: interrupted (130) or failed.
+int RunFailed(const RunRequest& req, const Status& s, std::ofstream& log,
+              const std::filesystem::path& out) {
+  log << "run failed: " << s.ToString() << "\n";
+  if (s.code() != Status::Code::kCancelled) {
+    return Fail(s.WithContext(req.demo->name));
+  }
+  std::fprintf(stderr,
+               "krgdemo: interrupted; workers stopped, nothing left running\n");
+  if (!req.plan.checkpoint.dir.empty()) {
+    std::fprintf(stderr, "krgdemo: continue it with 'krgdemo resume %s'\n",
+                 out.c_str());
+  }
+  return kExitInterrupted;
+}
+
+// The reporters of one outcome: run.json, the log, the summary (or the
+// JSON) on stdout, the end of the event log.
+int Report(const RunRequest& req, Session& session, const Outcome& o,
+           std::ofstream& log, RunEvents& events) {
+  const Measurement& m = o.measurement;
+  const std::filesystem::path& out = req.plan.out;
+  for (const std::string& e : m.events) log << "event: " << e << "\n";
+  ResultFile file = session.NewResultFile(req.demo->name);
+  file.runs.push_back(o.record);
+  for (const Workload::Metric& metric : m.metrics) {
+    file.extensions["metrics"][metric.name] = {{"value", metric.value},
+                                               {"unit", metric.unit}};
+  }
+  if (Status s = WriteResultFile(out / "run.json", file); !s.ok()) {
+    return Fail(s);
+  }
+  const std::string summary =
+      Summary(req, session.platform().name(), o, out);
+  log << summary;
+  std::cout << (req.json ? ToJson(file).dump(2) + "\n" : summary);
+  events.End({{"ok", m.verification.ok},
+              {"verified", m.verification.ok},
+              {"median_s", m.summary.median},
+              {"detail", m.verification.detail}});
+  if (!m.verification.ok) {
+    std::fprintf(stderr, "krgdemo: error: %s did not verify: %s\n",
+                 req.demo->name.c_str(), m.verification.detail.c_str());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+// One planned point into a results folder: the log, the event log, the
+// session's run, the reporters.
+int Execute(RunRequest& req, Workload& w) {
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
+  req.plan.out = *out;
   std::ofstream log(*out / "krgdemo.log");
   RunEvents events(req.events ? *out / "events.ndjson"
                               : std::filesystem::path());
   events.Start({{"demo", req.demo->name},
-                {"size", req.config.size},
-                {"engine", EngineName(engine)},
-                {"nodes", nodes},
+                {"size", req.plan.id.size},
+                {"engine", EngineName(req.plan.engine.value_or(
+                               DefaultEngine(req.plan.nodes)))},
+                {"nodes", req.plan.nodes},
                 {"dir", out->string()}},
                w);
   auto platform = platform::DetectPlatform();
-  auto caps = PrepareCluster(*platform, *req.demo, cluster);
-  if (!caps.ok()) {
-    log << "run failed: " << caps.status().ToString() << "\n";
-    return Fail(caps.status());
-  }
-
-  RunSpec spec;
-  spec.engine = engine;
-  spec.nodes = nodes;
-  spec.threads = req.threads;
-  spec.repeat = req.repeat;
-  spec.cancel = InterruptFlag();
-  spec.checkpoint_dir = plan.dir;
-  spec.checkpoint_every_s = plan.every_s;
-  spec.resume = plan.resume;
+  Session session(*platform);
   ProgressLine progress(req.demo->name);
-  spec.progress = [&progress](const Progress& p) { progress.Update(p); };
-  if (events.enabled()) {
-    spec.on_worker_start = [&events](pid_t pid) { events.Worker(pid); };
-    spec.on_unit_done = [&](int pass, std::size_t unit, int node,
-                            std::string_view bytes) {
-      events.Unit(w, pass, unit, node, bytes);
-    };
-  }
-  auto layout = platform->Partition(nodes);
-  if (layout.ok() && !layout->note.empty() && engine != Engine::kMpi) {
-    Warn(layout->note);
-  }
-
-  auto m = MeasureEngine(*platform, req, w, spec, *out);
+  auto o = session.Run(req.plan, w, Hooks(progress, events, w));
   progress.Clear();
-  if (!m.ok()) {
-    log << "run failed: " << m.status().ToString() << "\n";
-    if (m.status().code() == Status::Code::kCancelled) {
+  if (!o.ok()) return RunFailed(req, o.status(), log, *out);
+  return Report(req, session, *o, log, events);
+}
+
+// Checkpoints the application `root` every `every_s` seconds until it ends;
+// returns its exit code. Ctrl-C is forwarded to the root, which stops its
+// workers; a root killed by a signal can be resumed from its last version.
+int CheckpointLoop(platform::Platform& platform, pid_t root,
+                   const std::string& demo, const std::filesystem::path& out,
+                   int every_s) {
+  nlohmann::json record = {{"root_pid", root},
+                           {"every_s", every_s},
+                           {"demo", demo},
+                           {"checkpoints", nlohmann::json::array()}};
+  const auto start = std::chrono::steady_clock::now();
+  auto next = start + std::chrono::seconds(every_s);
+  bool warned = false, forwarded = false;
+  for (;; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+    auto ended = platform::Reap(root, /*block=*/false);
+    if (!ended.ok()) return Fail(ended.status());
+    if (ended->has_value()) {
+      if ((*ended)->exited) return (*ended)->code;
       std::fprintf(stderr,
-                   "krgdemo: interrupted; workers stopped, nothing "
-                   "left running\n");
-      if (!plan.dir.empty()) {
-        std::fprintf(stderr, "krgdemo: continue it with 'krgdemo resume %s'\n",
-                     out->c_str());
-      }
-      return kExitInterrupted;
+                   "krgdemo: error: the run was %s; restart it from its last "
+                   "checkpoint with 'krgdemo resume %s'\n",
+                   (*ended)->ToString().c_str(), out.c_str());
+      return kExitFailed;
     }
-    return Fail(m.status().WithContext(req.demo->name));
-  }
-  if (engine == Engine::kMpi && !m->layout_note.empty()) Warn(m->layout_note);
-  for (const std::string& e : m->events) {
-    log << "event: " << e << "\n";
-    if (e.find("did not move") != std::string::npos) Warn(e);
-  }
-  Status art = m->artifacts_written ? Status::Ok() : w.WriteArtifacts(*out);
-  if (!art.ok()) Warn("artifacts not written: " + art.message());
-
-  ResultFile file = NewResultFile(*platform, req.demo->name);
-  const WorkAmount work = m->work;
-  RunRecord rec = MakeRunRecord(req, engine, nodes, *m, work.amount, work.unit);
-  rec.caps = caps->effective;
-  if (file.system.kerrighed.is_object()) {
-    file.system.kerrighed["caps_requested"] = caps->requested;
-    file.system.kerrighed["caps_effective"] = caps->effective;
-  }
-  file.runs.push_back(rec);
-  std::string metrics_text;
-  for (const Workload::Metric& metric : m->metrics) {
-    file.extensions["metrics"][metric.name] = {{"value", metric.value},
-                                               {"unit", metric.unit}};
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-22s %.4g %s\n", metric.name.c_str(),
-                  metric.value, metric.unit.c_str());
-    metrics_text += line;
-  }
-  Status wrote = WriteResultFile(*out / "run.json", file);
-  if (!wrote.ok()) return Fail(wrote);
-
-  std::string summary =
-      Summary(req, platform->name(), engine, nodes, *m, rec, *out);
-  summary += metrics_text;
-  for (const std::string& e : m->events) {
-    if (e.rfind("resumed", 0) == 0) summary += "  " + e + "\n";
-  }
-  if (caps->applicable) {
-    std::string list;
-    for (const std::string& c : caps->effective) {
-      list += (list.empty() ? "" : ", ") + c;
+    if (InterruptFlag()->load() && !forwarded) {
+      (void)platform::SendSignal(root, SIGINT);  // it stops its workers
+      forwarded = true;
     }
-    summary += "  caps      " + list + " (effective in the workers)\n";
+    if (forwarded || std::chrono::steady_clock::now() < next) continue;
+    next += std::chrono::seconds(every_s);
+    auto id = platform.Checkpoint(root);
+    if (!id.ok()) {
+      if (!warned) Warn(id.status().message());
+      warned = true;
+      continue;
+    }
+    const double at = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    record["appid"] = id->appid;
+    record["checkpoints"].push_back(
+        {{"version", id->version}, {"at_s", at}, {"created", NowUtc()}});
+    (void)WriteFileAtomic(out / "checkpoints.json", record.dump(2) + "\n");
+    std::fprintf(stderr, "krgdemo: checkpoint v%d of application %ld at %.1f s\n",
+                 id->version, id->appid, at);
   }
-  log << summary;
-  if (req.json) {
-    std::cout << ToJson(file).dump(2) << "\n";
-  } else {
-    std::cout << summary;
-  }
-  events.End({{"ok", m->verification.ok},
-              {"verified", m->verification.ok},
-              {"median_s", m->summary.median},
-              {"detail", m->verification.detail}});
-  if (!m->verification.ok) {
-    std::fprintf(stderr, "krgdemo: error: %s did not verify: %s\n",
-                 req.demo->name.c_str(), m->verification.detail.c_str());
-    return kExitFailed;
-  }
-  return kExitOk;
 }
 
 // Kerrighed's transparent checkpoint: like krgcr-run, this process makes
@@ -205,10 +236,9 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
 // demo and its workers, and whose pid is the appid), and checkpoints it
 // every `every_s` seconds into <out>/checkpoints.json, which
 // 'krgdemo resume' reads.
-int CheckpointedRun(RunRequest& req, ClusterRequest cluster, int nodes,
-                    Workload& w, int every_s) {
+int CheckpointedRun(RunRequest& req, Workload& w, int every_s) {
   auto platform = platform::DetectPlatform();
-  if (platform->name() != "kerrighed") {
+  if (!platform->traits().transparent_checkpoint) {
     return UsageError("run",
                       "--checkpoint-every needs Kerrighed's transparent "
                       "checkpoint; this is " +
@@ -217,74 +247,67 @@ int CheckpointedRun(RunRequest& req, ClusterRequest cluster, int nodes,
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
   req.out = *out;  // the root writes its results where resume looks
-  cluster.raise.push_back("CHECKPOINTABLE");
-  auto caps = PrepareCluster(*platform, *req.demo, cluster);
+  req.plan.cluster.raise.push_back("CHECKPOINTABLE");
+  auto caps = PrepareCluster(*platform, *req.demo, req.plan.cluster);
   if (!caps.ok()) return Fail(caps.status());
-  auto root =
-      platform::ForkChild([&]() { return Execute(req, cluster, nodes, w); });
+  auto root = platform::ForkChild([&]() { return Execute(req, w); });
   if (!root.ok()) return Fail(root.status());
-
-  nlohmann::json record = {{"root_pid", *root},
-                           {"every_s", every_s},
-                           {"demo", req.demo->name},
-                           {"checkpoints", nlohmann::json::array()}};
-  const auto start = std::chrono::steady_clock::now();
-  auto next = start + std::chrono::seconds(every_s);
-  bool warned = false, forwarded = false;
-  for (;;) {
-    auto ended = platform::Reap(*root, /*block=*/false);
-    if (!ended.ok()) return Fail(ended.status());
-    if (ended->has_value()) {
-      const platform::ExitInfo& e = **ended;
-      if (e.exited) return e.code;
-      std::fprintf(stderr,
-                   "krgdemo: error: the run was %s; restart it from its last "
-                   "checkpoint with 'krgdemo resume %s'\n",
-                   e.ToString().c_str(), out->c_str());
-      return kExitFailed;
-    }
-    if (InterruptFlag()->load() && !forwarded) {
-      (void)platform::SendSignal(*root, SIGINT);  // it stops its workers
-      forwarded = true;
-    }
-    if (std::chrono::steady_clock::now() >= next && !forwarded) {
-      next += std::chrono::seconds(every_s);
-      auto id = platform->Checkpoint(*root);
-      if (!id.ok()) {
-        if (!warned) Warn(id.status().message());
-        warned = true;
-        continue;
-      }
-      const double at = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-      record["appid"] = id->appid;
-      record["checkpoints"].push_back(
-          {{"version", id->version}, {"at_s", at}, {"created", NowUtc()}});
-      (void)WriteFileAtomic(*out / "checkpoints.json", record.dump(2) + "\n");
-      std::fprintf(stderr,
-                   "krgdemo: checkpoint v%d of application %ld at %.1f s\n",
-                   id->version, id->appid, at);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  return CheckpointLoop(*platform, *root, req.demo->name, *out, every_s);
 }
 
-}  // namespace
+// --checkpoint-mode, or the platform's default.
+Result<std::string> CheckpointMode(const po::variables_map& vm) {
+  if (!vm.count("checkpoint-mode")) {
+    return platform::DetectPlatform()->traits().transparent_checkpoint
+               ? std::string("kernel")
+               : std::string("journal");
+  }
+  const std::string mode = vm["checkpoint-mode"].as<std::string>();
+  if (mode != "kernel" && mode != "journal") {
+    return Status::InvalidArgument("--checkpoint-mode '" + mode +
+                                   "': expected journal or kernel");
+  }
+  return mode;
+}
 
-int RunDemoCommand(const std::vector<std::string>& args) {
-  po::options_description desc("Options");
-  desc.add_options()("nodes", po::value<std::string>()->value_name("N"),
-                     "use this to spread the run over N nodes (default: 1; "
-                     "on linux, N virtual nodes made of the CPUs)");
-  AddRunOptions(&desc);
-  AddClusterOptions(&desc);
-  desc.add_options()(
+// `run --checkpoint-every`: kernel or journal checkpoints of one pass.
+int RunCheckpointed(RunRequest& req, Workload& w,
+                    const po::variables_map& vm) {
+  const std::string every_text = vm["checkpoint-every"].as<std::string>();
+  auto mode = CheckpointMode(vm);
+  if (!mode.ok()) return UsageError("run", mode.status().message());
+  if (*mode == "kernel") {
+    auto every = ParsePositive("--checkpoint-every", every_text, 86400);
+    if (!every.ok()) return UsageError("run", every.status().message());
+    return CheckpointedRun(req, w, *every);
+  }
+  char* end = nullptr;
+  const double every = std::strtod(every_text.c_str(), &end);
+  if (end == every_text.c_str() || *end != '\0' || !(every >= 0.01) ||
+      every > 86400) {
+    return UsageError("run", "--checkpoint-every '" + every_text +
+                                 "': expected seconds, 0.01 to 86400");
+  }
+  if (req.plan.repeat.fixed > 1) {
+    return UsageError("run", "--checkpoint-every runs one pass: drop --repeat");
+  }
+  auto out = PrepareOutDir(req.out, req.demo->name);
+  if (!out.ok()) return Fail(out.status());
+  req.out = *out;
+  return JournaledRun(req, w, every, /*resume=*/false);
+}
+
+void AddRunCommandOptions(po::options_description* desc) {
+  desc->add_options()("nodes", po::value<std::string>()->value_name("N"),
+                      "use this to spread the run over N nodes (default: 1; "
+                      "on linux, N virtual nodes made of the CPUs)");
+  AddRunOptions(desc);
+  desc->add_options()(
       "events", po::bool_switch(),
       "use this to write events.ndjson into the results folder: the "
       "workers, and each unit (with a preview tile) as it completes, which "
       "'krgdemo dashboard' shows live (default: off)");
-  desc.add_options()(
+  desc->add_options()(
       "checkpoint-every", po::value<std::string>()->value_name("SECONDS"),
       "use this to checkpoint the run every SECONDS (decimals allowed in "
       "journal mode), so that 'krgdemo resume DIR' can finish it after a "
@@ -296,11 +319,37 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       "DIR/checkpoint/) or 'kernel' (Kerrighed's transparent checkpoint of "
       "the whole application) (default: kernel on Kerrighed, journal "
       "elsewhere)");
-  desc.add_options()(
+  desc->add_options()(
       "bind", po::value<std::string>()->value_name("ADDR"),
       "server demos (webfarm): use this to listen on ADDR instead of "
       "127.0.0.1, e.g. 0.0.0.0 to be reached from other machines (a warning "
       "says so; default: 127.0.0.1)");
+}
+
+// The run's plan from the command line; a usage error is an exit code.
+std::optional<int> ReadRunCommand(const po::variables_map& vm,
+                                  RunRequest* req) {
+  if (Status s = ReadRunOptions(vm, req); !s.ok()) {
+    return s.code() == Status::Code::kNotFound ? Fail(s)
+                                               : UsageError("run", s.message());
+  }
+  req->events = vm["events"].as<bool>();
+  if (vm.count("nodes")) {
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
+    if (!n.ok()) return UsageError("run", n.status().message());
+    req->plan.nodes = *n;
+  }
+  if (vm.count("checkpoint-mode") && !vm.count("checkpoint-every")) {
+    return UsageError("run", "--checkpoint-mode needs --checkpoint-every");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int RunDemoCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  AddRunCommandOptions(&desc);
   po::options_description hidden;
   hidden.add_options()("demo", po::value<std::string>());
   po::positional_options_description pos;
@@ -313,110 +362,51 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       DemoParamsHelp()};
   if (auto r = ParseArgs("run", help, desc, hidden, pos, args, &vm)) return *r;
   RunRequest req;
-  if (Status s = ReadRunOptions(vm, &req); !s.ok()) {
-    return s.code() == Status::Code::kNotFound ? Fail(s)
-                                               : UsageError("run", s.message());
-  }
-  req.events = vm["events"].as<bool>();
-  int nodes = 1;
-  if (vm.count("nodes")) {
-    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
-    if (!n.ok()) return UsageError("run", n.status().message());
-    nodes = *n;
-  }
+  if (auto r = ReadRunCommand(vm, &req)) return *r;
   const std::string bind =
       vm.count("bind") ? vm["bind"].as<std::string>() : std::string();
-  if (req.demo->domain == "servers") return RunServiceDemo(req, nodes, bind);
+  if (req.demo->shape == Shape::kService) {
+    return RunServiceDemo(req, bind);
+  }
   if (!bind.empty()) {
     return UsageError("run", "--bind applies to the server demos (webfarm)");
   }
-  if (req.threads > 1 &&
-      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads) !=
-          Engine::kThreads) {
-    return UsageError("run",
-                      "--threads applies to the threads engine: procs and "
-                      "mpi workers are single-threaded (Kerrighed never "
-                      "migrates a multi-threaded process; under mpi the "
-                      "ranks are the parallelism)");
+  RunPlan checked = req.plan;  // with its checkpoints, which the run sets
+  if (vm.count("checkpoint-every")) checked.checkpoint.dir = "checkpoint";
+  if (auto e = CheckPlan(checked, req.demo->shape); !e.ok()) {
+    return UsageError("run", e.status().message());
   }
-  ClusterRequest cluster;
-  if (Status s = ReadClusterOptions(vm, &cluster); !s.ok()) {
-    return UsageError("run", s.message());
-  }
-  auto w = req.demo->make(req.config);
+  auto w = req.demo->make(req.config());
   if (!w.ok()) return UsageError("run", w.status().message());
-  if (vm.count("checkpoint-mode") && !vm.count("checkpoint-every")) {
-    return UsageError("run", "--checkpoint-mode needs --checkpoint-every");
-  }
-  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
-    return UsageError("run", s.message());
-  }
-  if (vm.count("checkpoint-every") && req.engine == Engine::kMpi) {
-    return UsageError("run",
-                      "--checkpoint-every does not apply to the mpi engine "
-                      "(an MPI job cannot be resumed rank by rank): use "
-                      "--engine procs or threads");
-  }
-  if (vm.count("checkpoint-every")) {
-    const std::string every_text = vm["checkpoint-every"].as<std::string>();
-    std::string mode =
-        vm.count("checkpoint-mode")
-            ? vm["checkpoint-mode"].as<std::string>()
-            : (platform::DetectPlatform()->name() == "kerrighed" ? "kernel"
-                                                                 : "journal");
-    if (mode == "kernel") {
-      auto every = ParsePositive("--checkpoint-every", every_text, 86400);
-      if (!every.ok()) return UsageError("run", every.status().message());
-      return CheckpointedRun(req, cluster, nodes, **w, *every);
-    }
-    if (mode != "journal") {
-      return UsageError("run", "--checkpoint-mode '" + mode +
-                                   "': expected journal or kernel");
-    }
-    char* end = nullptr;
-    const double every = std::strtod(every_text.c_str(), &end);
-    if (end == every_text.c_str() || *end != '\0' || !(every >= 0.01) ||
-        every > 86400) {
-      return UsageError("run", "--checkpoint-every '" + every_text +
-                                   "': expected seconds, 0.01 to 86400");
-    }
-    if (req.repeat.fixed > 1) {
-      return UsageError("run",
-                        "--checkpoint-every runs one pass: drop --repeat");
-    }
-    auto out = PrepareOutDir(req.out, req.demo->name);
-    if (!out.ok()) return Fail(out.status());
-    req.out = *out;
-    return JournaledRun(req, cluster, nodes, **w, every, /*resume=*/false);
-  }
-  return Execute(req, cluster, nodes, **w);
+  if (vm.count("checkpoint-every")) return RunCheckpointed(req, **w, vm);
+  return Execute(req, **w);
 }
 
-int JournaledRun(RunRequest& req, const ClusterRequest& cluster, int nodes,
-                 Workload& w, double every_s, bool resume) {
+int JournaledRun(RunRequest& req, Workload& w, double every_s, bool resume) {
   namespace fs = std::filesystem;
   const fs::path dir = *req.out / "checkpoint";
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Fail(Status::IoError("cannot create " + dir.string()));
-  req.repeat = RepeatPolicy();
-  req.repeat.fixed = 1;
-  const Engine engine =
-      req.engine.value_or(nodes > 1 ? Engine::kProcs : Engine::kThreads);
-  req.engine = engine;
+  RunPlan& plan = req.plan;
+  plan.repeat = RepeatPolicy{.fixed = 1};
+  plan.engine = plan.engine.value_or(DefaultEngine(plan.nodes));
+  plan.checkpoint = {dir, every_s, resume};
   if (!resume) {
-    nlohmann::json params = nlohmann::json::object();
-    for (const auto& [k, v] : req.config.params) params[k] = v;
     const nlohmann::json record = {
-        {"schema", "krgdemo.resume/1"}, {"demo", req.demo->name},
-        {"size", req.config.size},      {"params", params},
-        {"engine", EngineName(engine)}, {"nodes", nodes},
-        {"threads", req.threads},       {"every_s", every_s},
+        {"schema", "krgdemo.resume/1"},
+        {"demo", plan.id.name},
+        {"size", plan.id.size},
+        {"params", plan.id.params},
+        {"engine", EngineName(*plan.engine)},
+        {"nodes", plan.nodes},
+        {"threads", plan.threads},
+        {"every_s", every_s},
         {"created", NowUtc()}};
     Status s = WriteFileAtomic(dir / "resume.json", record.dump(2) + "\n");
     if (!s.ok()) return Fail(s);
   }
-  return Execute(req, cluster, nodes, w, CheckpointPlan{dir, every_s, resume});
+  return Execute(req, w);
 }
 
 }  // namespace krg::cli

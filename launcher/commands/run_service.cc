@@ -36,25 +36,6 @@ nlohmann::json PointJson(const ServicePoint& p) {
            p.server_cpu_s > 0 ? p.requests / p.server_cpu_s : 0.0}};
 }
 
-RunRecord PointRecord(const RunRequest& req,
-                      const std::map<std::string, std::string>& params,
-                      int threads, const ServicePoint& p, bool verified) {
-  RunRecord r;
-  r.demo = req.demo->name;
-  r.size = req.config.size;
-  r.params = params;
-  r.params["connections"] = std::to_string(p.connections);
-  r.engine = EngineName(Engine::kProcs);
-  r.nodes = p.nodes;
-  r.threads = threads > 0 ? threads : 1;
-  r.samples_s = {p.duration_s};
-  r.median_s = r.min_s = p.duration_s;
-  r.throughput = p.requests_per_s;
-  r.throughput_unit = "req/s";
-  r.verified = verified;
-  return r;
-}
-
 std::string Table(const ServiceReport& report) {
   std::string s =
       "  nodes  conns      req/s    p50 ms    p90 ms    p99 ms   errors  "
@@ -71,16 +52,15 @@ std::string Table(const ServiceReport& report) {
   return s;
 }
 
-int WriteResults(const RunRequest& req, ServiceWorkload& w, int threads,
-                 const ServiceReport& report, const std::filesystem::path& out,
-                 std::ofstream& log) {
-  auto platform = platform::DetectPlatform();
-  ResultFile file = NewResultFile(*platform, req.demo->name);
+int WriteResults(const RunRequest& req, Session& session,
+                 const ServiceOutcome& o, std::ofstream& log) {
+  const ServiceReport& report = o.report;
+  const std::filesystem::path& out = req.plan.out;
+  ResultFile file = session.NewResultFile(req.demo->name);
+  file.runs = o.records;
   nlohmann::json points = nlohmann::json::array();
   std::vector<ServiceChartPoint> chart;
   for (const ServicePoint& p : report.points) {
-    file.runs.push_back(PointRecord(req, w.RecordedParams(), threads, p,
-                                    report.verification.ok));
     points.push_back(PointJson(p));
     chart.push_back({p.nodes, p.connections, p.requests_per_s, p.p99_ms});
   }
@@ -90,8 +70,8 @@ int WriteResults(const RunRequest& req, ServiceWorkload& w, int threads,
   Status wrote = WriteResultFile(out / "run.json", file);
   if (!wrote.ok()) return Fail(wrote);
   auto charts = DrawServiceCharts(out, chart, "krgdemo webfarm");
-  std::string summary = req.demo->name + " (" + req.config.size + ") on " +
-                        platform->name() + "\n" + Table(report);
+  std::string summary = req.demo->name + " (" + req.plan.id.size + ") on " +
+                        session.platform().name() + "\n" + Table(report);
   summary += std::string("  verified  ") +
              (report.verification.ok ? "yes" : "NO") + ": " +
              report.verification.detail + "\n";
@@ -116,59 +96,52 @@ int WriteResults(const RunRequest& req, ServiceWorkload& w, int threads,
 
 }  // namespace
 
-int RunServiceDemo(RunRequest& req, int nodes, const std::string& bind) {
-  if (req.engine == Engine::kThreads) {
-    return UsageError("run",
-                      req.demo->name +
-                          " always runs one server process per node; use "
-                          "--threads T for a thread pool in each");
+int RunServiceDemo(RunRequest& req, const std::string& bind) {
+  if (auto e = CheckPlan(req.plan, Shape::kService); !e.ok()) {
+    return UsageError("run", e.status().message());
   }
   if (!bind.empty()) {
-    req.config.params["bind"] = bind;
+    req.plan.id.params["bind"] = bind;
     if (!demos::servers::IsLoopback(bind)) {
       Warn("--bind " + bind +
            " is not a loopback address: the farm is reachable from other "
            "machines; it has no authentication");
     }
   }
-  auto made = req.demo->make(req.config);
+  auto made = req.demo->make(req.config());
   if (!made.ok()) return UsageError("run", made.status().message());
   auto* w = dynamic_cast<ServiceWorkload*>(made->get());
   KRG_CHECK(w != nullptr) << req.demo->name << " is not a service";
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
+  req.plan.out = *out;
   std::ofstream log(*out / "krgdemo.log");
-  auto platform = platform::DetectPlatform();
-  auto layout = platform->Partition(nodes);
-  if (layout.ok() && !layout->note.empty()) Warn(layout->note);
-
-  ServiceSpec spec;
-  spec.nodes = nodes;
-  spec.threads = req.threads;
-  spec.out_dir = *out;
-  spec.cancel = InterruptFlag();
-  spec.say = [&log](const std::string& line) {
+  auto say = [&log](const std::string& line) {
     std::fprintf(stderr, "%s\n", line.c_str());
     log << line << "\n";
     log.flush();
   };
-  auto report = w->Serve(*platform, spec);
-  if (!report.ok()) {
-    log << "run failed: " << report.status().ToString() << "\n";
-    if (report.status().code() == Status::Code::kCancelled) {
+  auto platform = platform::DetectPlatform();
+  Session session(*platform);
+  const RunHooks hooks{.cancel = InterruptFlag(),
+                       .warn = [](const std::string& text) { Warn(text); }};
+  auto o = session.Serve(req.plan, *w, hooks, say);
+  if (!o.ok()) {
+    log << "run failed: " << o.status().ToString() << "\n";
+    if (o.status().code() == Status::Code::kCancelled) {
       std::fprintf(stderr,
                    "krgdemo: interrupted; servers and wrk stopped, nothing "
                    "left running\n");
       return kExitInterrupted;
     }
-    return Fail(report.status().WithContext(req.demo->name));
+    return Fail(o.status().WithContext(req.demo->name));
   }
-  for (const std::string& e : report->events) log << "event: " << e << "\n";
-  if (report->served_only) {
-    spec.say("webfarm: stopped: " + report->verification.detail);
+  for (const std::string& e : o->report.events) log << "event: " << e << "\n";
+  if (o->report.served_only) {
+    say("webfarm: stopped: " + o->report.verification.detail);
     return kExitOk;
   }
-  return WriteResults(req, *w, req.threads, *report, *out, log);
+  return WriteResults(req, session, *o, log);
 }
 
 }  // namespace krg::cli

@@ -9,8 +9,6 @@
 #include <sstream>
 
 #include "cli/cli.h"
-#include "cli/cluster.h"
-#include "mpi_launch.h"
 #include "report/charts.h"
 
 namespace krg::cli {
@@ -60,13 +58,172 @@ std::string Table(const std::vector<SpeedupPoint>& pts,
 
 }  // namespace
 
+// The speedup analysis of run.json: the points and the Amdahl fit.
+nlohmann::json ScaleRecord(const std::vector<SpeedupPoint>& points,
+                           const AmdahlFit& fit) {
+  const int predict_at = 2 * points.back().nodes;
+  nlohmann::json record = {
+      {"baseline_nodes", points.front().nodes},
+      {"speedup", nlohmann::json::array()},
+      {"amdahl",
+       {{"serial_fraction", fit.serial_fraction},
+        {"predicted_nodes", predict_at},
+        {"predicted_speedup", fit.PredictSpeedup(predict_at)}}}};
+  for (const SpeedupPoint& p : points) {
+    record["speedup"].push_back({{"nodes", p.nodes},
+                                 {"speedup", p.speedup},
+                                 {"efficiency", p.efficiency}});
+  }
+  return record;
+}
+
+// One sweep: its plan, the points so far and where they go.
+struct Sweep {
+  RunRequest req;
+  std::vector<int> nodes;
+  std::filesystem::path out;
+  ResultFile file;
+  std::vector<SpeedupPoint> points;
+  bool all_ok = true;
+};
+
+// Runs every point of the sweep, rewriting run.json after each. Returns an
+// exit code to stop with, or nullopt when every point ran.
+std::optional<int> RunPoints(Session& session, Workload& w, Sweep& s) {
+  std::set<std::string> warned;  // once per sweep
+  for (int n : s.nodes) {
+    RunPlan plan = s.req.plan;
+    plan.nodes = n;
+    if (n != s.nodes.back()) plan.out.clear();  // artifacts: the last point
+    if (plan.engine == Engine::kThreads) plan.threads = n;
+    ProgressLine progress(s.req.demo->name + " x" + std::to_string(n));
+    RunHooks hooks{.cancel = InterruptFlag(),
+                   .progress = [&](const Progress& p) { progress.Update(p); },
+                   .warn = [&warned](const std::string& text) {
+                     if (warned.insert(text).second) Warn(text);
+                   }};
+    if (!s.req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
+    auto o = session.Run(plan, w, hooks);
+    progress.Clear();
+    if (!o.ok() && o.status().code() == Status::Code::kCancelled) {
+      std::fprintf(stderr,
+                   "krgdemo: interrupted; %zu finished point(s) kept in "
+                   "%s/run.json\n",
+                   s.points.size(), s.out.c_str());
+      return kExitInterrupted;
+    }
+    if (!o.ok()) {
+      return Fail(o.status().WithContext(s.req.demo->name + " at " +
+                                         std::to_string(n) + " nodes"));
+    }
+    session.RecordCaps(&s.file);
+    RunRecord rec = o->record;
+    if (!s.file.runs.empty() && rec.checksum != s.file.runs[0].checksum) {
+      rec.verified = false;
+    }
+    s.all_ok = s.all_ok && rec.verified;
+    s.file.runs.push_back(rec);
+    const double base = s.file.runs[0].median_s * s.file.runs[0].nodes;
+    s.points.push_back({n, rec.median_s, base / rec.median_s,
+                        base / rec.median_s / n});
+    if (Status st = WriteResultFile(s.out / "run.json", s.file); !st.ok()) {
+      return Fail(st);
+    }
+  }
+  return std::nullopt;
+}
+
+// The Amdahl fit (two points or more), the charts and the console report.
+int ReportSweep(Sweep& s, const std::string& platform) {
+  std::optional<AmdahlFit> fit;
+  if (s.points.size() >= 2) {
+    std::vector<double> xs, ts;
+    for (const SpeedupPoint& p : s.points) {
+      xs.push_back(p.nodes);
+      ts.push_back(p.median_s);
+    }
+    fit = FitAmdahl(xs, ts);
+    s.file.extensions["scale"] = ScaleRecord(s.points, *fit);
+    if (Status st = WriteResultFile(s.out / "run.json", s.file); !st.ok()) {
+      return Fail(st);
+    }
+  }
+  const std::string title = s.req.demo->name + " (" + s.req.plan.id.size +
+                            ", " + s.file.runs.front().engine + ") on " +
+                            platform;
+  auto charts = DrawSpeedupCharts(s.out, s.points, fit, title);
+  if (!charts.ok()) return Fail(charts.status());
+  if (!charts->warning.empty()) Warn(charts->warning);
+  if (s.req.json) {
+    std::cout << ToJson(s.file).dump(2) << "\n";
+  } else {
+    std::cout << title << "\n" << Table(s.points, s.file.runs);
+    if (fit) {
+      const int at = 2 * s.points.back().nodes;
+      std::printf(
+          "Amdahl fit: serial fraction %.2f%%; predicted speedup at %d "
+          "nodes: %.2fx\n",
+          100 * fit->serial_fraction, at, fit->PredictSpeedup(at));
+    }
+    std::cout << charts->text_chart;
+    std::cout << "results: " << s.out.string() << "/ (run.json"
+              << (charts->drawn ? ", speedup.png, speedup.svg" : "")
+              << ", speedup.gp)\n";
+  }
+  if (!s.all_ok) {
+    std::fprintf(stderr,
+                 "krgdemo: error: a point did not verify or its "
+                 "checksum differs from the first point's\n");
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+// The sweep's node counts and plan from the command line; a usage error is
+// an exit code.
+std::optional<int> ReadSweep(const po::variables_map& vm,
+                             platform::Platform& platform, Sweep* s) {
+  if (Status st = ReadRunOptions(vm, &s->req); !st.ok()) {
+    return st.code() == Status::Code::kNotFound
+               ? Fail(st)
+               : UsageError("scale", st.message());
+  }
+  if (s->req.plan.threads > 0) {
+    return UsageError("scale",
+                      "--threads does not apply to scale: the node "
+                      "count sets the thread count");
+  }
+  auto info = platform.Describe(/*sample_load=*/false);
+  s->nodes = DefaultNodeList(info.ok() ? info->usable_cpus : 1);
+  if (vm.count("nodes")) {
+    auto list = ParseNodeList(vm["nodes"].as<std::string>());
+    if (!list.ok()) return UsageError("scale", list.status().message());
+    s->nodes = *list;
+  }
+  if (s->req.demo->shape == Shape::kService) {
+    const std::string& name = s->req.demo->name;
+    return UsageError("scale", name + " is a service: 'krgdemo run " + name +
+                                   " --nodes N' sweeps 1, 2, 4 ... N nodes");
+  }
+  // One engine for every point, so that the points compare: the default
+  // of the largest (procs as soon as the sweep spreads).
+  RunPlan& plan = s->req.plan;
+  plan.engine = plan.engine.value_or(DefaultEngine(s->nodes.back()));
+  plan.nodes = s->nodes.back();
+  if (auto e = CheckPlan(plan, s->req.demo->shape); !e.ok()) {
+    return UsageError("scale", e.status().message());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 int ScaleCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
   desc.add_options()("nodes", po::value<std::string>()->value_name("LIST"),
                      "use this to choose the node counts to sweep, e.g. "
                      "1,2,4,8 (default: 1,2,4,... up to the CPU count)");
   AddRunOptions(&desc);
-  AddClusterOptions(&desc);
   po::options_description hidden;
   hidden.add_options()("demo", po::value<std::string>());
   po::positional_options_description pos;
@@ -80,154 +237,22 @@ int ScaleCommand(const std::vector<std::string>& args) {
       "table, a text chart, and speedup.png / speedup.svg drawn by gnuplot.",
       "Exit codes: 0 every point verified, 1 a point failed or did not "
       "verify, 2 usage error, 130 interrupted (finished points are kept)."};
-  if (auto r = ParseArgs("scale", help, desc, hidden, pos, args, &vm))
+  if (auto r = ParseArgs("scale", help, desc, hidden, pos, args, &vm)) {
     return *r;
-  RunRequest req;
-  if (Status s = ReadRunOptions(vm, &req); !s.ok()) {
-    return s.code() == Status::Code::kNotFound
-               ? Fail(s)
-               : UsageError("scale", s.message());
-  }
-  if (req.threads > 0) {
-    return UsageError("scale",
-                      "--threads does not apply to scale: the node "
-                      "count sets the thread count");
   }
   auto platform = platform::DetectPlatform();
-  auto info = platform->Describe(/*sample_load=*/false);
-  std::vector<int> nodes = DefaultNodeList(info.ok() ? info->usable_cpus : 1);
-  if (vm.count("nodes")) {
-    auto list = ParseNodeList(vm["nodes"].as<std::string>());
-    if (!list.ok()) return UsageError("scale", list.status().message());
-    nodes = *list;
-  }
-  ClusterRequest cluster;
-  if (Status s = ReadClusterOptions(vm, &cluster); !s.ok()) {
-    return UsageError("scale", s.message());
-  }
-  auto w = req.demo->make(req.config);
+  Sweep s;
+  if (auto r = ReadSweep(vm, *platform, &s)) return *r;
+  auto w = s.req.demo->make(s.req.config());
   if (!w.ok()) return UsageError("scale", w.status().message());
-  if ((*w)->shape() == Shape::kService) {
-    return UsageError("scale", req.demo->name + " is a service: 'krgdemo run " +
-                                   req.demo->name +
-                                   " --nodes N' sweeps 1, 2, 4 ... N nodes");
-  }
-  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
-    return UsageError("scale", s.message());
-  }
-  auto out = PrepareOutDir(req.out, "scale-" + req.demo->name);
+  auto out = PrepareOutDir(s.req.out, "scale-" + s.req.demo->name);
   if (!out.ok()) return Fail(out.status());
-  const Engine engine = req.engine.value_or(Engine::kProcs);
-
-  auto caps = PrepareCluster(*platform, *req.demo, cluster);
-  if (!caps.ok()) return Fail(caps.status());
-  ResultFile file = NewResultFile(*platform, "scale " + req.demo->name);
-  if (file.system.kerrighed.is_object()) {
-    file.system.kerrighed["caps_requested"] = caps->requested;
-    file.system.kerrighed["caps_effective"] = caps->effective;
-  }
-  std::vector<SpeedupPoint> points;
-  std::string first_checksum;
-  bool all_ok = true;
-  bool shared_noted = false;
-  for (int n : nodes) {
-    RunSpec spec;
-    spec.engine = engine;
-    spec.nodes = n;
-    spec.threads = engine == Engine::kThreads ? n : 0;
-    spec.repeat = req.repeat;
-    spec.cancel = InterruptFlag();
-    ProgressLine progress(req.demo->name + " x" + std::to_string(n));
-    spec.progress = [&progress](const Progress& p) { progress.Update(p); };
-    if (!req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
-    auto m = MeasureEngine(*platform, req, **w, spec, *out);
-    progress.Clear();
-    if (!m.ok()) {
-      if (m.status().code() == Status::Code::kCancelled) {
-        std::fprintf(stderr,
-                     "krgdemo: interrupted; %zu finished point(s) "
-                     "kept in %s/run.json\n",
-                     points.size(), out->c_str());
-        return kExitInterrupted;
-      }
-      return Fail(m.status().WithContext(req.demo->name + " at " +
-                                         std::to_string(n) + " nodes"));
-    }
-    if (!m->layout_note.empty() && !shared_noted) {
-      Warn(m->layout_note);
-      shared_noted = true;
-    }
-    const WorkAmount work = m->work;
-    RunRecord rec = MakeRunRecord(req, engine, n, *m, work.amount, work.unit);
-    rec.caps = caps->effective;
-    if (first_checksum.empty()) first_checksum = rec.checksum;
-    if (rec.checksum != first_checksum) rec.verified = false;
-    all_ok = all_ok && rec.verified;
-    file.runs.push_back(rec);
-    const double base = file.runs.front().median_s * file.runs.front().nodes;
-    const double speedup = base / rec.median_s;
-    points.push_back({n, rec.median_s, speedup, speedup / n});
-    if (Status s = WriteResultFile(*out / "run.json", file); !s.ok()) {
-      return Fail(s);
-    }
-  }
-  if (engine != Engine::kMpi) (void)(*w)->WriteArtifacts(*out);  // mpi: rank 0
-
-  std::optional<AmdahlFit> fit;
-  if (points.size() >= 2) {
-    std::vector<double> xs, ts;
-    for (const SpeedupPoint& p : points) {
-      xs.push_back(p.nodes);
-      ts.push_back(p.median_s);
-    }
-    fit = FitAmdahl(xs, ts);
-    const int predict_at = 2 * points.back().nodes;
-    file.extensions["scale"] = {
-        {"baseline_nodes", points.front().nodes},
-        {"speedup", nlohmann::json::array()},
-        {"amdahl",
-         {{"serial_fraction", fit->serial_fraction},
-          {"predicted_nodes", predict_at},
-          {"predicted_speedup", fit->PredictSpeedup(predict_at)}}}};
-    for (const SpeedupPoint& p : points) {
-      file.extensions["scale"]["speedup"].push_back(
-          {{"nodes", p.nodes},
-           {"speedup", p.speedup},
-           {"efficiency", p.efficiency}});
-    }
-    if (Status s = WriteResultFile(*out / "run.json", file); !s.ok()) {
-      return Fail(s);
-    }
-  }
-  const std::string title = req.demo->name + " (" + req.config.size + ", " +
-                            EngineName(engine) + ") on " + platform->name();
-  auto charts = DrawSpeedupCharts(*out, points, fit, title);
-  if (!charts.ok()) return Fail(charts.status());
-  if (!charts->warning.empty()) Warn(charts->warning);
-
-  if (req.json) {
-    std::cout << ToJson(file).dump(2) << "\n";
-  } else {
-    std::cout << title << "\n" << Table(points, file.runs);
-    if (fit) {
-      std::printf(
-          "Amdahl fit: serial fraction %.2f%%; predicted speedup at %d "
-          "nodes: %.2fx\n",
-          100 * fit->serial_fraction, 2 * points.back().nodes,
-          fit->PredictSpeedup(2 * points.back().nodes));
-    }
-    std::cout << charts->text_chart;
-    std::cout << "results: " << out->string() << "/ (run.json"
-              << (charts->drawn ? ", speedup.png, speedup.svg" : "")
-              << ", speedup.gp)\n";
-  }
-  if (!all_ok) {
-    std::fprintf(stderr,
-                 "krgdemo: error: a point did not verify or its "
-                 "checksum differs from the first point's\n");
-    return kExitFailed;
-  }
-  return kExitOk;
+  s.out = *out;
+  s.req.plan.out = *out;
+  Session session(*platform);
+  s.file = session.NewResultFile("scale " + s.req.demo->name);
+  if (auto r = RunPoints(session, **w, s)) return *r;
+  return ReportSweep(s, platform->name());
 }
 
 }  // namespace krg::cli

@@ -38,9 +38,8 @@ struct SelftestOptions {
 
 // A service demo: one short verified load point (its `test` size) on a
 // scratch folder. Returns what verified: "checksum X", or the check's text.
-Result<std::string> SelftestService(platform::Platform& platform,
-                                    Workload& workload,
-                                    const SelftestOptions& opt) {
+Result<std::string> SelftestService(Session& session, RunPlan plan,
+                                    Workload& workload) {
   auto& service = static_cast<ServiceWorkload&>(workload);
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() /
@@ -48,20 +47,28 @@ Result<std::string> SelftestService(platform::Platform& platform,
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::FromErrno("mkdir " + dir.string(), ec.value());
-  ServiceSpec spec;
-  spec.nodes = opt.nodes;
-  spec.out_dir = dir;
-  spec.cancel = InterruptFlag();
-  spec.say = [](const std::string&) {};
-  auto report = service.Serve(platform, spec);
+  plan.out = dir;
+  plan.engine.reset();  // servers are processes whatever the engine
+  auto o = session.Serve(plan, service, {.cancel = InterruptFlag()},
+                         [](const std::string&) {});
   fs::remove_all(dir, ec);
-  if (!report.ok()) return report.status();
-  if (!report->verification.ok) {
-    return Status::Internal("did not verify: " + report->verification.detail);
-  }
-  const Verification& v = report->verification;
+  if (!o.ok()) return o.status();
+  const Verification& v = o->report.verification;
+  if (!v.ok) return Status::Internal("did not verify: " + v.detail);
   return v.checksum.empty() ? v.detail
                             : std::string("checksum ").append(v.checksum);
+}
+
+// One pass of a farm or SPMD demo. Returns "checksum X".
+Result<std::string> SelftestRun(Session& session, const RunPlan& plan,
+                                Workload& workload) {
+  KRG_ASSIGN_OR_RETURN(Outcome o,
+                       session.Run(plan, workload, {.cancel = InterruptFlag()}));
+  if (!o.record.verified) {
+    return Status::Internal("did not verify: " +
+                            o.measurement.verification.detail);
+  }
+  return "checksum " + o.record.checksum;
 }
 
 // Builds and runs one demo at the smallest size; prints one line.
@@ -70,51 +77,31 @@ bool SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   const auto start = std::chrono::steady_clock::now();
   demos::DemoConfig config;
   config.size = demos::kSizes.front();
-  Status failure;
-  std::string checksum;
   // Services (webfarm) listen on a port the kernel picks, so a selftest
   // never collides with a farm already serving on the default port.
-  if (demo.domain == "servers") {
+  if (demo.shape == Shape::kService) {
     config.params.insert_or_assign("port", std::string("0"));
   }
+  const RunPlan plan{.id = {demo.name, config.size, config.params},
+                     .caps = demo.caps,
+                     .engine = opt.engine,
+                     .nodes = opt.nodes,
+                     .repeat = RepeatPolicy{.fixed = 1, .warmups = 0}};
+  Session session(platform);
   auto w = demo.make(config);
-  if (!w.ok()) {
-    failure = w.status();
-  } else if ((*w)->shape() == Shape::kService) {
-    auto result = SelftestService(platform, **w, opt);
-    if (!result.ok()) {
-      failure = result.status();
-    } else {
-      checksum = *result;
-    }
-  } else {
-    RunSpec spec;
-    spec.engine = opt.engine;
-    spec.nodes = opt.nodes;
-    spec.repeat.fixed = 1;
-    spec.repeat.warmups = 0;
-    spec.cancel = InterruptFlag();
-    auto m = Measure(platform, **w, spec);
-    if (!m.ok()) {
-      failure = m.status();
-    } else if (!m->verification.ok) {
-      failure = Status::Internal("did not verify: " + m->verification.detail);
-    } else {
-      checksum = std::string("checksum ").append(m->verification.checksum);
-    }
-  }
+  auto result = !w.ok() ? Result<std::string>(w.status())
+                : demo.shape == Shape::kService
+                    ? SelftestService(session, plan, **w)
+                    : SelftestRun(session, plan, **w);
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  if (failure.ok()) {
-    std::printf("  ok    %-12s %6.2f s  %s\n", demo.name.c_str(), s,
-                checksum.c_str());
-  } else {
-    std::printf("  FAIL  %-12s %6.2f s  %s\n", demo.name.c_str(), s,
-                failure.message().c_str());
-  }
+  std::printf("  %-4s  %-12s %6.2f s  %s\n", result.ok() ? "ok" : "FAIL",
+              demo.name.c_str(), s,
+              result.ok() ? result->c_str()
+                          : result.status().message().c_str());
   std::fflush(stdout);
-  return failure.ok();
+  return result.ok();
 }
 
 // The wrapper words of KRGDEMO_SELFTEST_WRAPPER (split on blanks), if any.
@@ -183,8 +170,9 @@ std::optional<bool> SelftestDemoInChild(platform::Platform& platform,
 int SelftestCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
   desc.add_options()(
-      "engine", po::value<std::string>()->value_name("threads|procs"),
-      "use this to test the worker-process engine too (default: threads)")(
+      "engine", po::value<std::string>()->value_name(EngineNames()),
+      "use this to test another engine: procs (the worker processes a "
+      "cluster spreads) or mpi (ranks under mpirun) (default: threads)")(
       "nodes", po::value<std::string>()->value_name("N"),
       "use this to spread each demo over N nodes (default: 1)")(
       "demo", po::value<std::string>()->value_name("NAME"),

@@ -479,11 +479,13 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   }
   auto nodes = IntField(request, "nodes", 1, kMaxNodes);
   if (!nodes.ok()) return Error(400, nodes.status().message());
-  auto engine =
-      StringField(request, "engine", *nodes > 1 ? "procs" : "threads");
+  RunPlan plan{.id = {demo->name, "small", {}}, .nodes = *nodes};
+  auto engine = StringField(request, "engine", "");
   if (!engine.ok()) return Error(400, engine.status().message());
-  if (!ParseEngine(*engine).ok()) {
-    return Error(400, "\"engine\" must be threads or procs");
+  if (!engine->empty()) {
+    auto e = ParseEngine(*engine);
+    if (!e.ok()) return Error(400, "\"engine\": " + e.status().message());
+    plan.engine = *e;
   }
   auto size = StringField(request, "size", "small");
   if (!size.ok()) return Error(400, size.status().message());
@@ -491,11 +493,17 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
       demos::kSizes.end()) {
     return Error(400, "\"size\" must be test, small, medium or large");
   }
+  plan.id.size = *size;
   auto params = ParamsField(request);
   if (!params.ok()) return Error(400, params.status().message());
-  // The demo checks its own params (unknown keys, bad values) as `run` would.
-  // Only when there are some: building a workload may prepare its input (the
-  // imaging demos generate their datasets), which the run does anyway.
+  plan.id.params = *params;
+  // The same rules as `run` (engine and shape, threads), then the demo's
+  // own check of its params (unknown keys, bad values). Only when there are
+  // some: building a workload may prepare its input (the imaging demos
+  // generate their datasets), which the run does anyway.
+  if (auto e = CheckPlan(plan, demo->shape); !e.ok()) {
+    return Error(400, e.status().message());
+  }
   if (!params->empty()) {
     if (auto w = demo->make({*size, *params}); !w.ok()) {
       return Error(400, w.status().message());
@@ -517,9 +525,10 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   auto out = PrepareOutDir(dir, demo->name);
   if (!out.ok()) return Error(500, out.status().message());
   std::vector<std::string> argv = {
-      *exe,       "run",   demo->name,    "--nodes", std::to_string(*nodes),
-      "--engine", *engine, "--size",      *size,     "--repeat",
-      "1",        "--out", out->string(), "--events"};
+      *exe,     "run",   demo->name,
+      "--nodes", std::to_string(*nodes),
+      "--engine", EngineName(plan.engine.value_or(DefaultEngine(*nodes))),
+      "--size",  *size,  "--repeat", "1", "--out", out->string(), "--events"};
   for (const auto& [key, value] : *params) {
     argv.insert(argv.end(), {"--param", key + "=" + value});
   }

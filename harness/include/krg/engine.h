@@ -31,6 +31,9 @@ struct EngineInfo {
   bool threaded_workers;
   // Whether the runtime's journal checkpoints (--checkpoint-every) apply.
   bool checkpoints;
+  // Whether its workers run on the platform's nodes (Platform::Partition);
+  // mpi's ranks go where mpirun puts them.
+  bool platform_nodes;
 };
 
 // Every engine, in the order --help lists them.

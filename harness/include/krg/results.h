@@ -76,6 +76,9 @@ Status WriteResultFile(const std::filesystem::path& path,
 Result<ResultFile> ReadResultFile(const std::filesystem::path& path);
 
 // This build of krgdemo, as result files record it.
+// The whole of a small text file; kIoError naming it when it cannot be read.
+Result<std::string> ReadTextFile(const std::filesystem::path& path);
+
 ToolInfo ThisTool();
 // Now, as "2026-11-22T04:44:09Z".
 std::string NowUtc();

@@ -1,0 +1,153 @@
+// Session: the one run pipeline. A planned point (the workload, engine,
+// nodes, repeats, checkpoints, capabilities) goes in; one outcome record
+// comes out. `run`, `scale`, `bench`, `resume`, `selftest`, `show` and the
+// dashboard all plan their points as a RunPlan and check or run them here,
+// so the rules (the default engine, which engine runs which shape, threads
+// only on the threads engine, checkpoints not under mpi, the capabilities in
+// the result file) are written once. Reporters (the console summary, the
+// result file, charts) consume the outcomes.
+//
+//   krg::Session session(*platform);
+//   krg::RunPlan plan{.id = {"mandelbrot", "small", {}}, .nodes = 2};
+//   KRG_ASSIGN_OR_RETURN(krg::Outcome o, session.Run(plan, *workload, {}));
+//   file.runs.push_back(o.record);
+//
+// Not thread-safe: one Run() at a time per Session (Measure's rule).
+#ifndef KRG_SESSION_H_
+#define KRG_SESSION_H_
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "krg/engine.h"
+#include "krg/platform.h"
+#include "krg/results.h"
+#include "krg/runner.h"
+#include "krg/service.h"
+#include "krg/stats.h"
+#include "krg/status.h"
+#include "krg/workload.h"
+
+namespace krg {
+
+// The Kerrighed capabilities a run's workers get beyond or instead of the
+// demo's own (--caps), and how procs workers reach their nodes
+// (--placement). Accepted and recorded on every platform.
+struct ClusterRequest {
+  std::vector<std::string> raise;  // added to the demo's capabilities
+  std::vector<std::string> drop;   // withheld from them
+  platform::Placement placement = platform::Placement::kExplicit;
+};
+
+// Journal-mode checkpoints (krg/checkpoint.h) of a run: into `dir` (empty:
+// none) every `every_s` seconds; with `resume`, from what `dir` holds.
+struct CheckpointPlan {
+  std::filesystem::path dir;
+  double every_s = 1;
+  bool resume = false;
+};
+
+// One planned point.
+struct RunPlan {
+  WorkloadId id;                    // the demo, its size and params
+  std::vector<std::string> caps;    // the capabilities the demo shows off
+  std::optional<Engine> engine;     // unset: DefaultEngine(nodes)
+  int nodes = 1;
+  int threads = 0;                  // threads engine; 0: every CPU of the nodes
+  RepeatPolicy repeat;
+  std::string hostfile;             // mpi: an Open MPI hostfile (absolute)
+  std::filesystem::path out;        // where artifacts go; empty: nowhere
+  ClusterRequest cluster;
+  CheckpointPlan checkpoint;
+};
+
+// What the caller watches a run through (progress line, event log).
+struct RunHooks {
+  const std::atomic<bool>* cancel = nullptr;
+  std::function<void(const Progress&)> progress;
+  std::function<void(pid_t)> on_worker_start;
+  std::function<void(int pass, std::size_t unit, int node,
+                     std::string_view bytes)>
+      on_unit_done;
+  // A sentence the user should see, as soon as it is known: nodes that
+  // share CPUs (before the run), workers that did not reach their node.
+  std::function<void(const std::string&)> warn;
+};
+
+// What one point produced.
+struct Outcome {
+  Engine engine = Engine::kThreads;
+  RunRecord record;          // as result files keep it
+  Measurement measurement;   // every sample, events, metrics
+  platform::CapsReport caps;
+};
+
+// What a service run (the webfarm's sweep under load) produced.
+struct ServiceOutcome {
+  ServiceReport report;
+  std::vector<RunRecord> records;  // one per load point
+  platform::CapsReport caps;
+};
+
+// The engine `plan` runs on, once the rules hold: the engine runs `shape`,
+// a service on server processes (not the threads engine), --threads only
+// on an engine with threaded workers, checkpoints only on an
+// engine that has them, a hostfile only with mpi. kInvalidArgument naming
+// the rule otherwise (the CLI's usage error, the dashboard's 400).
+Result<Engine> CheckPlan(const RunPlan& plan, Shape shape);
+
+// The demo's capabilities adjusted by `req`: what the workers should get.
+std::vector<std::string> CapsToRaise(const std::vector<std::string>& demo_caps,
+                                     const ClusterRequest& req);
+
+// system.kerrighed of a result file: null off Kerrighed.
+nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
+                               const platform::CapsReport& caps);
+
+class Session {
+ public:
+  // REQUIRES: `platform` outlives the session.
+  explicit Session(platform::Platform& platform) : platform_(platform) {}
+
+  platform::Platform& platform() { return platform_; }
+
+  // A result file for this machine: tool, label, created, system (with the
+  // capabilities of the last run, when there was one).
+  ResultFile NewResultFile(const std::string& label);
+
+  // Records the capabilities of the last run in file->system.kerrighed
+  // (a file started before the first run).
+  void RecordCaps(ResultFile* file) const;
+
+  // Applies the plan's capabilities and placement, measures `workload` by
+  // the plan, writes its artifacts into plan.out (when set) and returns the
+  // outcome. kCancelled when hooks.cancel was raised.
+  // REQUIRES: `workload` was built from plan.id.
+  Result<Outcome> Run(const RunPlan& plan, Workload& workload,
+                      const RunHooks& hooks = {});
+
+  // The same for a service: its servers on plan.nodes nodes, the sweep
+  // under load (or serving until hooks.cancel), a record per point. `say`
+  // gets progress lines for people.
+  Result<ServiceOutcome> Serve(const RunPlan& plan, ServiceWorkload& service,
+                               const RunHooks& hooks,
+                               std::function<void(const std::string&)> say);
+
+ private:
+  Result<platform::CapsReport> ApplyCaps(const RunPlan& plan);
+  // Warns (hooks.warn) of the layout of plan.nodes; returns what it said.
+  std::string WarnLayout(const RunPlan& plan, const RunHooks& hooks);
+
+  platform::Platform& platform_;
+  std::optional<platform::CapsReport> last_caps_;
+};
+
+}  // namespace krg
+
+#endif  // KRG_SESSION_H_
