@@ -554,6 +554,62 @@ Status ReapReported(std::vector<RankProc>& procs) {
   return Status::Ok();
 }
 
+// Starts a worker process per rank in `procs`, round-robin over the slots.
+Status SpawnRanks(platform::Platform& platform, const SpmdWorkload& w,
+                  const ExecOptions& opts, char* base,
+                  const ArenaLayout& layout,
+                  const platform::SemBarrier& barrier,
+                  std::vector<RankProc>& procs) {
+  const int ranks = static_cast<int>(procs.size());
+  const bool checkpoints = opts.spmd_checkpoint != nullptr;
+  for (int r = 0; r < ranks; ++r) {
+    const platform::Node& node = opts.slots[r % opts.slots.size()];
+    KRG_ASSIGN_OR_RETURN(
+        platform::Child child,
+        platform.SpawnWorker(
+            node, [&w, r, ranks, base, &layout, &barrier, checkpoints](int fd) {
+              return RankWorkerMain(w, r, ranks, base, layout, barrier, fd,
+                                    checkpoints);
+            }));
+    procs[r].pid = child.pid;
+    procs[r].channel = platform::Channel(child.fd);
+    procs[r].alive = true;
+    if (opts.on_worker_start) opts.on_worker_start(child.pid);
+  }
+  return Status::Ok();
+}
+
+// Waits until every rank reported, serving checkpoints and progress notes
+// meanwhile. Returns the first failure (a rank's, a death, a checkpoint's),
+// or kCancelled.
+Status WaitForReports(std::vector<RankProc>& procs, SnapshotService& snapshots,
+                      NoteTicker& notes, const ExecOptions& opts,
+                      ExecReport* report) {
+  Status first_error;
+  int reported = 0;
+  std::vector<platform::Channel*> waiting(procs.size());
+  platform::ChannelPoller poller(kReportChunk);
+  while (reported < static_cast<int>(procs.size()) && first_error.ok()) {
+    notes.Tick();
+    if (Cancelled(opts)) return Status::Cancelled("interrupted");
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+      waiting[i] = procs[i].done ? nullptr : &procs[i].channel;
+    }
+    first_error = poller.Wait(waiting, 20);
+    for (const platform::ChannelEvent& e : poller.events()) {
+      RankProc& p = procs[e.index];
+      Status s = e.closed ? RankDied(e.index, p, report)
+                          : TakeReport(e.index, p, &reported);
+      if (first_error.ok()) first_error = s;
+    }
+    if (first_error.ok()) {
+      Status s = snapshots.Poll();
+      if (!s.ok()) first_error = s.WithContext("checkpoint");
+    }
+  }
+  return first_error;
+}
+
 }  // namespace
 
 Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
@@ -586,54 +642,16 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
     std::vector<RankProc>& p;
     ~Stop() { StopRanks(p); }
   } stop{procs};
-  const SpmdWorkload& cw = w;
-  const bool checkpoints = opts.spmd_checkpoint != nullptr;
-  for (int r = 0; r < ranks; ++r) {
-    const platform::Node& node = opts.slots[r % opts.slots.size()];
-    KRG_ASSIGN_OR_RETURN(
-        platform::Child child,
-        platform.SpawnWorker(node, [&cw, r, ranks, base, &layout, &barrier,
-                                    checkpoints](int fd) {
-          return RankWorkerMain(cw, r, ranks, base, layout, barrier, fd,
-                                checkpoints);
-        }));
-    procs[r].pid = child.pid;
-    procs[r].channel = platform::Channel(child.fd);
-    procs[r].alive = true;
-    if (opts.on_worker_start) opts.on_worker_start(child.pid);
-  }
+  KRG_RETURN_IF_ERROR(
+      SpawnRanks(platform, w, opts, base, layout, barrier, procs));
   for (std::string& line : platform.ConfirmPlacement(3000)) {
     report.events.push_back(std::move(line));
   }
 
-  Status first_error;
-  int reported = 0;
-  std::vector<platform::Channel*> waiting(procs.size());
-  platform::ChannelPoller poller(kReportChunk);
   NoteTicker notes(w, opts, base + layout.work);
-  while (reported < ranks && first_error.ok()) {
-    notes.Tick();
-    if (Cancelled(opts)) {
-      barrier.Remove();
-      StopRanks(procs);
-      return Status::Cancelled("interrupted");
-    }
-    for (std::size_t i = 0; i < procs.size(); ++i) {
-      waiting[i] = procs[i].done ? nullptr : &procs[i].channel;
-    }
-    first_error = poller.Wait(waiting, 20);
-    for (const platform::ChannelEvent& e : poller.events()) {
-      RankProc& p = procs[e.index];
-      Status s = e.closed ? RankDied(e.index, p, &report)
-                          : TakeReport(e.index, p, &reported);
-      if (first_error.ok()) first_error = s;
-    }
-    if (first_error.ok()) {
-      Status s = snapshots.Poll();
-      if (!s.ok()) first_error = s.WithContext("checkpoint");
-    }
-  }
-  if (!first_error.ok()) {
+  if (Status first_error =
+          WaitForReports(procs, snapshots, notes, opts, &report);
+      !first_error.ok()) {
     barrier.Remove();  // ranks waiting at a barrier give up at once
     StopRanks(procs);
     // Ctrl-C reaches the ranks too (one process group): their deaths are
