@@ -1,10 +1,9 @@
 #include "servers/supervisor.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <thread>
 
 #include "servers/net.h"
@@ -18,6 +17,14 @@ int MsSince(Clock::time_point t) {
   return static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t)
           .count());
+}
+
+// A server's messages are single bytes, not frames: 'R' once it serves.
+// Takes what arrived; true when it said 'R'.
+bool TakeReady(platform::Channel& channel) {
+  const std::string_view got = channel.pending();
+  channel.Consume(got.size());
+  return std::find(got.begin(), got.end(), 'R') != got.end();
 }
 
 }  // namespace
@@ -68,27 +75,26 @@ Status Supervisor::Spawn(int i) {
                          return RunServer(got->second, fd, so, m);
                        }));
   slot.pid = child.pid;
-  slot.channel = child.fd;
+  slot.channel = platform::Channel(child.fd);
   slot.ready = false;
   slot.started = Clock::now();
-  return SendFd(slot.channel, 'L', slot.listen_fd);
+  return SendFd(slot.channel.fd(), 'L', slot.listen_fd);
 }
 
 Status Supervisor::WaitReady(int i, int timeout_ms) {
   Slot& slot = slots_[i];
+  platform::Channel* const channel[] = {&slot.channel};
   while (!slot.ready) {
     const int left = timeout_ms - MsSince(slot.started);
-    pollfd pfd{slot.channel, POLLIN, 0};
-    const int n = left > 0 ? ::poll(&pfd, 1, left) : 0;
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
+    if (left <= 0) {
       return Status::Unavailable("server " + std::to_string(i) +
                                  " did not start within " +
                                  std::to_string(timeout_ms) + " ms");
     }
-    char b = 0;
-    if (::read(slot.channel, &b, 1) == 1) {
-      slot.ready = b == 'R';
+    KRG_RETURN_IF_ERROR(poller_.Wait(channel, left));
+    if (poller_.events().empty()) continue;  // timed out or interrupted
+    if (!poller_.events()[0].closed) {
+      slot.ready = TakeReady(slot.channel);
       continue;
     }
     auto ended = platform::Reap(slot.pid, true);
@@ -118,8 +124,7 @@ Status Supervisor::Restart(int i) {
   const std::string how = ended.ok() && ended->has_value()
                               ? (*ended)->ToString()
                               : std::string("ended");
-  ::close(slot.channel);
-  slot.channel = -1;
+  slot.channel.Close();
   const pid_t old = slot.pid;
   slot.pid = -1;
   if (ended.ok() && ended->has_value() && (*ended)->exited &&
@@ -140,20 +145,16 @@ Status Supervisor::Restart(int i) {
 
 Status Supervisor::Poll(int timeout_ms) {
   if (stopped_) return Status::FailedPrecondition("the farm is stopped");
-  std::vector<pollfd> fds;
-  for (const Slot& s : slots_) fds.push_back({s.channel, POLLIN, 0});
-  int n = ::poll(fds.data(), fds.size(), timeout_ms);
-  if (n < 0 && errno != EINTR) return Status::FromErrno("poll", errno);
-  for (std::size_t i = 0; n > 0 && i < fds.size(); ++i) {
-    if (fds[i].revents == 0) continue;
-    char b = 0;
-    const ssize_t r = ::read(slots_[i].channel, &b, 1);
-    if (r == 1) {
-      slots_[i].ready = slots_[i].ready || b == 'R';
+  std::vector<platform::Channel*> channels;
+  for (Slot& s : slots_) channels.push_back(&s.channel);
+  KRG_RETURN_IF_ERROR(poller_.Wait(channels, timeout_ms));
+  for (const platform::ChannelEvent& e : poller_.events()) {
+    Slot& slot = slots_[e.index];
+    if (!e.closed) {
+      slot.ready = TakeReady(slot.channel) || slot.ready;
       continue;
     }
-    if (r < 0 && errno == EINTR) continue;
-    KRG_RETURN_IF_ERROR(Restart(static_cast<int>(i)));
+    KRG_RETURN_IF_ERROR(Restart(static_cast<int>(e.index)));
   }
   return Status::Ok();
 }
@@ -220,8 +221,7 @@ Status Supervisor::Stop(int grace_ms) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     s.pid = -1;
-    if (s.channel >= 0) ::close(s.channel);
-    s.channel = -1;
+    s.channel.Close();
   }
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].listen_fd >= 0 && (i == 0 || opt_.reuseport)) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "krg/channel.h"
 #include "krg/platform.h"
 #include "servers/metrics.h"
 #include "servers/web_server.h"
@@ -74,7 +75,7 @@ class Supervisor {
     platform::Node node;
     int listen_fd = -1;
     pid_t pid = -1;
-    int channel = -1;
+    platform::Channel channel;  // its socket goes down it, then 'R' comes up
     bool ready = false;
     std::chrono::steady_clock::time_point started;
   };
@@ -93,6 +94,7 @@ class Supervisor {
   double dead_wait_s_ = 0;
   bool stopped_ = false;
   std::vector<std::string> events_;
+  platform::ChannelPoller poller_{64};  // servers send single bytes
 };
 
 }  // namespace krg::demos::servers

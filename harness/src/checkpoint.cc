@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "krg/check.h"
+#include "krg/file_io.h"
 #include "krg/results.h"
 
 namespace krg {
@@ -119,20 +120,6 @@ __attribute__((target("sse4.2"))) std::uint32_t Crc32cHw(const unsigned char* p,
 #endif
 
 // ---- files ----
-
-Status WriteAllFd(int fd, const void* data, std::size_t len,
-                  const fs::path& path) {
-  const char* p = static_cast<const char*>(data);
-  while (len > 0) {
-    ssize_t n = ::write(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return Status::FromErrno("cannot write " + path.string(), errno);
-    p += n;
-    len -= static_cast<std::size_t>(n);
-  }
-  return Status::Ok();
-}
 
 void SyncDir(const fs::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -363,8 +350,8 @@ void FarmJournal::Append(std::size_t unit, std::string_view bytes) {
 Status FarmJournal::Flush() {
   last_flush_ = Clock::now();
   if (pending_.empty()) return Status::Ok();
-  KRG_RETURN_IF_ERROR(
-      WriteAllFd(fd_, pending_.data(), pending_.size(), journal_));
+  KRG_RETURN_IF_ERROR(platform::WriteAll(fd_, pending_.data(), pending_.size(),
+                                         "cannot write " + journal_.string()));
   if (::fdatasync(fd_) != 0) {
     return Status::FromErrno("cannot sync " + journal_.string(), errno);
   }
@@ -405,20 +392,6 @@ std::uint32_t HeaderCrc(const SlabHeader& h) {
   return Crc32c(&h, offsetof(SlabHeader, header_crc));
 }
 
-Status PwriteAll(int fd, const char* p, std::size_t len, off_t at,
-                 const fs::path& path) {
-  while (len > 0) {
-    ssize_t n = ::pwrite(fd, p, len, at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return Status::FromErrno("cannot write " + path.string(), errno);
-    p += n;
-    at += n;
-    len -= static_cast<std::size_t>(n);
-  }
-  return Status::Ok();
-}
-
 // Writes the slab file and fdatasyncs it. The block-aligned part of a
 // block-aligned `bytes` goes by O_DIRECT when the file system takes it;
 // the rest (and everything elsewhere, e.g. on tmpfs) through the page cache.
@@ -446,31 +419,22 @@ Status WriteSlab(const fs::path& path, std::uint64_t seq, std::uint32_t index,
       reinterpret_cast<std::uintptr_t>(bytes.data()) % kBlock == 0
           ? bytes.size() / kBlock * kBlock
           : 0;
-  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  int fd = direct > 0 ? ::open(path.c_str(), flags | O_DIRECT, 0644) : -1;
-  const bool is_direct = fd >= 0;
-  if (fd < 0) fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) return Status::FromErrno("cannot write " + path.string(), errno);
-  std::size_t done = 0;
-  if (is_direct) {
-    // Whole blocks by direct I/O while it works. Any failure (a file system
-    // or a kind of memory that refuses it) hands the rest to the ordinary
-    // writes below, which report a real I/O error themselves.
-    while (done < direct) {
-      const ssize_t n = ::pwrite(fd, bytes.data() + done, direct - done,
-                                 static_cast<off_t>(kBlock + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-      if (n % static_cast<ssize_t>(kBlock) != 0) break;
-    }
-    (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_DIRECT);
-  }
+  bool is_direct = false;
+  KRG_ASSIGN_OR_RETURN(
+      const int fd,
+      platform::OpenTruncated(path.string(), direct > 0, &is_direct));
+  // Whole blocks by direct I/O while it works; a failure hands the rest to
+  // the ordinary writes below.
+  const std::size_t done = is_direct ? platform::WriteDirectBlocks(
+                                           fd, bytes.data(), direct,
+                                           static_cast<off_t>(kBlock), kBlock)
+                                     : 0;
   // The header block, the tail, and everything direct I/O did not take.
-  Status s = PwriteAll(fd, block.p, kBlock, 0, path);
+  const std::string what = "cannot write " + path.string();
+  Status s = platform::WriteAllAt(fd, block.p, kBlock, 0, what);
   if (s.ok()) {
-    s = PwriteAll(fd, bytes.data() + done, bytes.size() - done,
-                  static_cast<off_t>(kBlock + done), path);
+    s = platform::WriteAllAt(fd, bytes.data() + done, bytes.size() - done,
+                             static_cast<off_t>(kBlock + done), what);
   }
   if (s.ok() && ::fdatasync(fd) != 0) {
     s = Status::FromErrno("cannot sync " + path.string(), errno);

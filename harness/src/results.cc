@@ -1,6 +1,5 @@
 #include "krg/results.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +8,7 @@
 #include <sstream>
 
 #include "build_info.h"
+#include "krg/file_io.h"
 #include "krg/json_fields.h"
 
 namespace krg {
@@ -179,19 +179,14 @@ Result<ResultFile> ParseResultFile(const std::string& text) {
 Status WriteFileAtomic(const std::filesystem::path& path,
                        const std::string& text) {
   const std::string tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("cannot write " + tmp, errno);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::FromErrno("cannot write " + tmp, err);
-    }
-    done += static_cast<std::size_t>(n);
+  KRG_ASSIGN_OR_RETURN(const int fd,
+                       platform::OpenTruncated(tmp, /*direct=*/false, nullptr));
+  if (Status s = platform::WriteAll(fd, text.data(), text.size(),
+                                    "cannot write " + tmp);
+      !s.ok()) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     int err = errno;

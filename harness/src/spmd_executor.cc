@@ -15,18 +15,17 @@
 // mutex/condition-variable barrier that a failing rank or Ctrl-C can abort.
 // procs: ranks are worker processes forked through the platform, sharing a
 // System V segment (mapped before fork, so at the same address everywhere)
-// and a SemBarrier. A worker reports its status over its socket and exits;
+// and a SemBarrier. A worker reports its status over its channel (one frame,
+// krg/channel.h) and exits;
 // EOF without a report is a death: the master removes the semaphore set (the
 // others' waits fail at once), kills the rest and fails the pass.
 #include "spmd_executor.h"
 
 #include <omp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +37,7 @@
 #include <new>
 #include <thread>
 
+#include "krg/channel.h"
 #include "krg/checkpoint.h"
 #include "krg/shared_arena.h"
 
@@ -465,11 +465,10 @@ Result<ExecReport> RunSpmdThreads(SpmdWorkload& w, const ExecOptions& opts) {
 
 namespace {
 
-// A worker's report: {ok, length} then `length` bytes of error message.
-struct RankReport {
-  std::uint32_t ok;
-  std::uint32_t length;
-};
+// A worker's report: one frame, kRankOk, or kRankFailed with the error.
+constexpr std::uint32_t kRankOk = 1;
+constexpr std::uint32_t kRankFailed = 2;
+constexpr std::size_t kReportChunk = 4096;
 
 int RankWorkerMain(const SpmdWorkload& w, int rank, int ranks, char* base,
                    const ArenaLayout& layout,
@@ -485,24 +484,16 @@ int RankWorkerMain(const SpmdWorkload& w, int rank, int ranks, char* base,
   ProcRank me(rank, ranks, base, layout, &barrier);
   Status s = w.RunRank(me);
   const std::string msg = s.ok() ? "" : s.ToString();
-  RankReport rep{s.ok() ? 1u : 0u, static_cast<std::uint32_t>(msg.size())};
-  std::string wire(reinterpret_cast<const char*>(&rep), sizeof rep);
-  wire += msg;
-  const char* p = wire.data();
-  std::size_t left = wire.size();
-  while (left > 0) {
-    ssize_t n = ::send(fd, p, left, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return 3;
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  platform::Channel channel(fd);
+  if (!channel.SendFrame(s.ok() ? kRankOk : kRankFailed, 0, msg).ok()) {
+    return 3;
   }
   return s.ok() ? 0 : 1;
 }
 
 struct RankProc {
-  platform::Child child;
-  std::string got;     // bytes of its report so far
+  pid_t pid = -1;
+  platform::Channel channel;
   bool done = false;   // reported (ok or not)
   bool alive = false;  // not yet reaped
 };
@@ -510,14 +501,113 @@ struct RankProc {
 // Kills and reaps every rank still running.
 void StopRanks(std::vector<RankProc>& procs) {
   for (RankProc& p : procs) {
-    if (p.alive) (void)platform::SendSignal(p.child.pid, SIGKILL);
+    if (p.alive) (void)platform::SendSignal(p.pid, SIGKILL);
   }
   for (RankProc& p : procs) {
-    if (p.child.fd >= 0) ::close(p.child.fd);
-    p.child.fd = -1;
-    if (p.alive) (void)platform::Reap(p.child.pid, true);
+    p.channel.Close();
+    if (p.alive) (void)platform::Reap(p.pid, true);
     p.alive = false;
   }
+}
+
+// The report of rank `i`, once its frame is whole: kInternal when the rank
+// failed.
+Status TakeReport(std::size_t i, RankProc& p, int* reported) {
+  const std::optional<platform::Frame> f = p.channel.TakeFrame();
+  if (!f) return Status::Ok();
+  p.done = true;
+  ++*reported;
+  if (f->type == kRankOk) return Status::Ok();
+  return Status::Internal("rank " + std::to_string(i) + ": " +
+                          std::string(f->body));
+}
+
+// Rank `i`'s channel closed before it reported: it died. Reaps it.
+Status RankDied(std::size_t i, RankProc& p, ExecReport* report) {
+  p.channel.Close();
+  auto exit = platform::Reap(p.pid, true);
+  p.alive = false;
+  const std::string how =
+      exit.ok() && exit->has_value() ? (*exit)->ToString() : "unknown";
+  report->events.push_back("rank " + std::to_string(i) + " (pid " +
+                           std::to_string(p.pid) + ") died: " + how);
+  return Status::Internal(
+      "rank " + std::to_string(i) + " (pid " + std::to_string(p.pid) +
+      ") died (" + how +
+      "); an SPMD run cannot go on without one of its ranks, so the "
+      "others were stopped");
+}
+
+// Every rank reported success: closes their channels (they exit by
+// themselves) and reaps them; kInternal when one ended badly all the same.
+Status ReapReported(std::vector<RankProc>& procs) {
+  for (RankProc& p : procs) {
+    p.channel.Close();
+    auto exit = platform::Reap(p.pid, true);
+    p.alive = false;
+    if (!exit.ok()) return exit.status();
+    if (exit->has_value() && !((*exit)->exited && (*exit)->code == 0)) {
+      return Status::Internal("a rank ended badly after reporting success (" +
+                              (*exit)->ToString() + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// Starts a worker process per rank in `procs`, round-robin over the slots.
+Status SpawnRanks(platform::Platform& platform, const SpmdWorkload& w,
+                  const ExecOptions& opts, char* base,
+                  const ArenaLayout& layout,
+                  const platform::SemBarrier& barrier,
+                  std::vector<RankProc>& procs) {
+  const int ranks = static_cast<int>(procs.size());
+  const bool checkpoints = opts.spmd_checkpoint != nullptr;
+  for (int r = 0; r < ranks; ++r) {
+    const platform::Node& node = opts.slots[r % opts.slots.size()];
+    KRG_ASSIGN_OR_RETURN(
+        platform::Child child,
+        platform.SpawnWorker(
+            node, [&w, r, ranks, base, &layout, &barrier, checkpoints](int fd) {
+              return RankWorkerMain(w, r, ranks, base, layout, barrier, fd,
+                                    checkpoints);
+            }));
+    procs[r].pid = child.pid;
+    procs[r].channel = platform::Channel(child.fd);
+    procs[r].alive = true;
+    if (opts.on_worker_start) opts.on_worker_start(child.pid);
+  }
+  return Status::Ok();
+}
+
+// Waits until every rank reported, serving checkpoints and progress notes
+// meanwhile. Returns the first failure (a rank's, a death, a checkpoint's),
+// or kCancelled.
+Status WaitForReports(std::vector<RankProc>& procs, SnapshotService& snapshots,
+                      NoteTicker& notes, const ExecOptions& opts,
+                      ExecReport* report) {
+  Status first_error;
+  int reported = 0;
+  std::vector<platform::Channel*> waiting(procs.size());
+  platform::ChannelPoller poller(kReportChunk);
+  while (reported < static_cast<int>(procs.size()) && first_error.ok()) {
+    notes.Tick();
+    if (Cancelled(opts)) return Status::Cancelled("interrupted");
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+      waiting[i] = procs[i].done ? nullptr : &procs[i].channel;
+    }
+    first_error = poller.Wait(waiting, 20);
+    for (const platform::ChannelEvent& e : poller.events()) {
+      RankProc& p = procs[e.index];
+      Status s = e.closed ? RankDied(e.index, p, report)
+                          : TakeReport(e.index, p, &reported);
+      if (first_error.ok()) first_error = s;
+    }
+    if (first_error.ok()) {
+      Status s = snapshots.Poll();
+      if (!s.ok()) first_error = s.WithContext("checkpoint");
+    }
+  }
+  return first_error;
 }
 
 }  // namespace
@@ -552,86 +642,16 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
     std::vector<RankProc>& p;
     ~Stop() { StopRanks(p); }
   } stop{procs};
-  const SpmdWorkload& cw = w;
-  const bool checkpoints = opts.spmd_checkpoint != nullptr;
-  for (int r = 0; r < ranks; ++r) {
-    const platform::Node& node = opts.slots[r % opts.slots.size()];
-    KRG_ASSIGN_OR_RETURN(
-        procs[r].child,
-        platform.SpawnWorker(node, [&cw, r, ranks, base, &layout, &barrier,
-                                    checkpoints](int fd) {
-          return RankWorkerMain(cw, r, ranks, base, layout, barrier, fd,
-                                checkpoints);
-        }));
-    procs[r].alive = true;
-    if (opts.on_worker_start) opts.on_worker_start(procs[r].child.pid);
-  }
+  KRG_RETURN_IF_ERROR(
+      SpawnRanks(platform, w, opts, base, layout, barrier, procs));
   for (std::string& line : platform.ConfirmPlacement(3000)) {
     report.events.push_back(std::move(line));
   }
 
-  Status first_error;
-  int reported = 0;
-  std::vector<pollfd> fds(procs.size());
-  char chunk[4096];
   NoteTicker notes(w, opts, base + layout.work);
-  while (reported < ranks && first_error.ok()) {
-    notes.Tick();
-    if (Cancelled(opts)) {
-      barrier.Remove();
-      StopRanks(procs);
-      return Status::Cancelled("interrupted");
-    }
-    for (std::size_t i = 0; i < procs.size(); ++i) {
-      fds[i] = {procs[i].done ? -1 : procs[i].child.fd, POLLIN, 0};
-    }
-    int ready = ::poll(fds.data(), fds.size(), 20);
-    if (ready < 0 && errno != EINTR) {
-      first_error = Status::FromErrno("poll", errno);
-      break;
-    }
-    for (std::size_t i = 0; i < procs.size() && ready > 0; ++i) {
-      if (fds[i].revents == 0) continue;
-      RankProc& p = procs[i];
-      ssize_t n = ::read(p.child.fd, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n > 0) {
-        p.got.append(chunk, static_cast<std::size_t>(n));
-        RankReport rep;
-        if (p.got.size() < sizeof rep) continue;
-        std::memcpy(&rep, p.got.data(), sizeof rep);
-        if (p.got.size() < sizeof rep + rep.length) continue;
-        p.done = true;
-        ++reported;
-        if (rep.ok == 0 && first_error.ok()) {
-          first_error = Status::Internal("rank " + std::to_string(i) + ": " +
-                                         p.got.substr(sizeof rep));
-        }
-        continue;
-      }
-      // EOF before a report: the rank died.
-      ::close(p.child.fd);
-      p.child.fd = -1;
-      auto exit = platform::Reap(p.child.pid, true);
-      p.alive = false;
-      const std::string how =
-          exit.ok() && exit->has_value() ? (*exit)->ToString() : "unknown";
-      report.events.push_back("rank " + std::to_string(i) + " (pid " +
-                              std::to_string(p.child.pid) + ") died: " + how);
-      if (first_error.ok()) {
-        first_error = Status::Internal(
-            "rank " + std::to_string(i) + " (pid " +
-            std::to_string(p.child.pid) + ") died (" + how +
-            "); an SPMD run cannot go on without one of its ranks, so the "
-            "others were stopped");
-      }
-    }
-    if (first_error.ok()) {
-      Status s = snapshots.Poll();
-      if (!s.ok()) first_error = s.WithContext("checkpoint");
-    }
-  }
-  if (!first_error.ok()) {
+  if (Status first_error =
+          WaitForReports(procs, snapshots, notes, opts, &report);
+      !first_error.ok()) {
     barrier.Remove();  // ranks waiting at a barrier give up at once
     StopRanks(procs);
     // Ctrl-C reaches the ranks too (one process group): their deaths are
@@ -639,17 +659,7 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
     if (Cancelled(opts)) return Status::Cancelled("interrupted");
     return first_error;
   }
-  for (RankProc& p : procs) {
-    ::close(p.child.fd);
-    p.child.fd = -1;
-    auto exit = platform::Reap(p.child.pid, true);
-    p.alive = false;
-    if (!exit.ok()) return exit.status();
-    if (exit->has_value() && !((*exit)->exited && (*exit)->code == 0)) {
-      return Status::Internal("a rank ended badly after reporting success (" +
-                              (*exit)->ToString() + ")");
-    }
-  }
+  KRG_RETURN_IF_ERROR(ReapReported(procs));
   KRG_RETURN_IF_ERROR(w.Finish(base + layout.work, ranks));
   report.units = static_cast<std::size_t>(ranks);
   if (snapshots.saved() > 0) {
