@@ -11,9 +11,10 @@
 
 namespace krg::cli {
 
-int DashboardCommand(const std::vector<std::string>& args) {
-  po::options_description desc("Options");
-  desc.add_options()(
+namespace {
+
+void AddDashboardOptions(po::options_description* desc) {
+  desc->add_options()(
       "bind",
       po::value<std::string>()->value_name("ADDRESS")->default_value(
           "127.0.0.1"),
@@ -37,6 +38,54 @@ int DashboardCommand(const std::vector<std::string>& args) {
       "exit-after", po::value<std::string>()->value_name("SECONDS"),
       "use this to stop by itself after SECONDS (tests, unattended screens; "
       "default: until Ctrl-C)");
+}
+
+// What the command line asks for; a usage error is an exit code.
+struct DashboardRequest {
+  std::string bind;
+  int port = 0;
+  int exit_after = 0;  // seconds; 0: until Ctrl-C
+  DashboardOptions options;
+};
+
+std::optional<int> ReadDashboardOptions(const po::variables_map& vm,
+                                        DashboardRequest* req) {
+  req->bind = vm["bind"].as<std::string>();
+  const std::string port_text = vm["port"].as<std::string>();
+  auto port = port_text == "0" ? Result<int>(0)
+                               : ParsePositive("--port", port_text, 65535);
+  if (!port.ok()) return UsageError("dashboard", port.status().message());
+  req->port = *port;
+  DashboardOptions& options = req->options;
+  options.results_dir = vm["results"].as<std::string>();
+  options.allow_control = vm["allow-control"].as<bool>();
+  if (vm.count("nodes")) {
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
+    if (!n.ok()) return UsageError("dashboard", n.status().message());
+    options.nodes = *n;
+  }
+  if (vm.count("exit-after")) {
+    auto s = ParsePositive("--exit-after", vm["exit-after"].as<std::string>(),
+                           86400 * 365);
+    if (!s.ok()) return UsageError("dashboard", s.status().message());
+    req->exit_after = *s;
+  }
+  if (!IsLoopback(req->bind) &&
+      req->bind.find_first_not_of("0123456789.") == std::string::npos) {
+    Warn("the dashboard listens on " + req->bind +
+         ", not only on this machine: anyone who can reach it sees the "
+         "cluster" +
+         (options.allow_control ? " and can start, stop and migrate runs"
+                                : ""));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int DashboardCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  AddDashboardOptions(&desc);
   po::variables_map vm;
   const HelpText help{
       "dashboard [options]",
@@ -52,37 +101,13 @@ int DashboardCommand(const std::vector<std::string>& args) {
   if (auto r = ParseArgs("dashboard", help, desc, {}, {}, args, &vm)) {
     return *r;
   }
-  const std::string bind = vm["bind"].as<std::string>();
-  const std::string port_text = vm["port"].as<std::string>();
-  auto port = port_text == "0" ? Result<int>(0)
-                               : ParsePositive("--port", port_text, 65535);
-  if (!port.ok()) return UsageError("dashboard", port.status().message());
-  DashboardOptions options;
-  options.results_dir = vm["results"].as<std::string>();
-  options.allow_control = vm["allow-control"].as<bool>();
-  if (vm.count("nodes")) {
-    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
-    if (!n.ok()) return UsageError("dashboard", n.status().message());
-    options.nodes = *n;
-  }
-  int exit_after = 0;
-  if (vm.count("exit-after")) {
-    auto s = ParsePositive("--exit-after", vm["exit-after"].as<std::string>(),
-                           86400 * 365);
-    if (!s.ok()) return UsageError("dashboard", s.status().message());
-    exit_after = *s;
-  }
-  if (!IsLoopback(bind) &&
-      bind.find_first_not_of("0123456789.") == std::string::npos) {
-    Warn(
-        "the dashboard listens on " + bind +
-        ", not only on this machine: anyone who can reach it sees the "
-        "cluster" +
-        (options.allow_control ? " and can start, stop and migrate runs" : ""));
-  }
+  DashboardRequest req;
+  if (auto r = ReadDashboardOptions(vm, &req)) return *r;
+  const DashboardOptions& options = req.options;
+  const std::string& bind = req.bind;
   auto dashboard = Dashboard::Create(options);
   if (!dashboard.ok()) return Fail(dashboard.status());
-  auto server = DashboardServer::Start(**dashboard, bind, *port);
+  auto server = DashboardServer::Start(**dashboard, bind, req.port);
   if (!server.ok()) {
     return server.status().code() == Status::Code::kInvalidArgument
                ? UsageError("dashboard", server.status().message())
@@ -95,9 +120,9 @@ int DashboardCommand(const std::vector<std::string>& args) {
               options.results_dir.c_str());
   std::fflush(stdout);
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(exit_after);
+      std::chrono::steady_clock::now() + std::chrono::seconds(req.exit_after);
   while (!InterruptFlag()->load() &&
-         (exit_after == 0 || std::chrono::steady_clock::now() < deadline)) {
+         (req.exit_after == 0 || std::chrono::steady_clock::now() < deadline)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   server->reset();  // ends the event streams first
