@@ -208,7 +208,7 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
 int CheckpointedRun(RunRequest& req, ClusterRequest cluster, int nodes,
                     Workload& w, int every_s) {
   auto platform = platform::DetectPlatform();
-  if (platform->name() != "kerrighed") {
+  if (!platform->traits().transparent_checkpoint) {
     return UsageError("run",
                       "--checkpoint-every needs Kerrighed's transparent "
                       "checkpoint; this is " +
@@ -362,8 +362,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     std::string mode =
         vm.count("checkpoint-mode")
             ? vm["checkpoint-mode"].as<std::string>()
-            : (platform::DetectPlatform()->name() == "kerrighed" ? "kernel"
-                                                                 : "journal");
+            : (platform::DetectPlatform()->traits().transparent_checkpoint
+                   ? "kernel"
+                   : "journal");
     if (mode == "kernel") {
       auto every = ParsePositive("--checkpoint-every", every_text, 86400);
       if (!every.ok()) return UsageError("run", every.status().message());
