@@ -326,7 +326,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   const std::string bind =
       vm.count("bind") ? vm["bind"].as<std::string>() : std::string();
-  if (req.demo->domain == "servers") return RunServiceDemo(req, nodes, bind);
+  if (req.demo->shape == Shape::kService) {
+    return RunServiceDemo(req, nodes, bind);
+  }
   if (!bind.empty()) {
     return UsageError("run", "--bind applies to the server demos (webfarm)");
   }

@@ -74,7 +74,7 @@ bool SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   std::string checksum;
   // Services (webfarm) listen on a port the kernel picks, so a selftest
   // never collides with a farm already serving on the default port.
-  if (demo.domain == "servers") {
+  if (demo.shape == Shape::kService) {
     config.params.insert_or_assign("port", std::string("0"));
   }
   auto w = demo.make(config);
