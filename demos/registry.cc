@@ -16,12 +16,14 @@ const std::vector<Demo>& AllDemos() {
   static const std::vector<Demo> kDemos = {
       {"mandelbrot",
        "scientific",
+       Shape::kFarm,
        "Mandelbrot set, escape time with smooth colouring, tiles as units",
        {"CAN_MIGRATE", "DISTANT_FORK"},
        MandelbrotParamsHelp(),
        MakeMandelbrot},
       {"poisson",
        "scientific",
+       Shape::kSpmd,
        "Poisson equation by conjugate gradients on Eigen sparse rows, ranks "
        "sharing a System V arena (SPMD)",
        {"CAN_MIGRATE", "DISTANT_FORK"},
@@ -29,6 +31,7 @@ const std::vector<Demo>& AllDemos() {
        MakePoisson},
       {"imgpipe",
        "imaging",
+       Shape::kFarm,
        "Batch photo pipeline on OpenCV (resize, blur, gray, Canny, PNG), "
        "images as units",
        {"DISTANT_FORK"},
@@ -36,6 +39,7 @@ const std::vector<Demo>& AllDemos() {
        MakeImgpipe},
       {"framepipe",
        "imaging",
+       Shape::kFarm,
        "Video pipeline on OpenCV (MOG2 background subtraction, object boxes), "
        "chunks of frames as units",
        {"DISTANT_FORK"},
@@ -43,6 +47,7 @@ const std::vector<Demo>& AllDemos() {
        MakeFramepipe},
       {"linsolve",
        "scientific",
+       Shape::kFarm,
        "Dense linear systems solved by LU (Eigen), one system per unit, "
        "HPL residual check",
        {"CAN_MIGRATE", "DISTANT_FORK"},
@@ -50,6 +55,7 @@ const std::vector<Demo>& AllDemos() {
        MakeLinsolve},
       {"memtiers",
        "scientific",
+       Shape::kFarm,
        "The memory hierarchy of one process: bandwidth and latency from L1 "
        "to RAM (and remote RAM on Kerrighed), charted",
        {"USE_REMOTE_MEMORY"},
@@ -57,6 +63,7 @@ const std::vector<Demo>& AllDemos() {
        MakeMemtiers},
       {"webfarm",
        "servers",
+       Shape::kService,
        "HTTP server farm on libmicrohttpd (tiles, thumbnails, static files), "
        "a supervised process per node, measured with wrk",
        {"CAN_MIGRATE"},

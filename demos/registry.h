@@ -1,6 +1,6 @@
-// The one table of demos (ninja's tool table): name, domain, summary, the
-// Kerrighed capabilities each shows off, and a factory. Explicit on purpose:
-// static self-registration silently drops out of static libraries.
+// The one table of demos (ninja's tool table): name, domain, workload shape,
+// summary, the Kerrighed capabilities each shows off, and a factory. Explicit
+// on purpose: static self-registration silently drops out of static libraries.
 // Read-only after start-up: safe from any thread.
 #ifndef KRG_DEMOS_REGISTRY_H_
 #define KRG_DEMOS_REGISTRY_H_
@@ -27,7 +27,11 @@ struct DemoConfig {
 
 struct Demo {
   std::string name;
-  std::string domain;             // scientific | imaging | servers
+  std::string domain;  // scientific | imaging | servers
+  // The shape of the workload `make` builds, known without building it
+  // (which for imaging generates a dataset): callers that treat services
+  // apart ask this rather than the domain.
+  Shape shape = Shape::kFarm;
   std::string summary;            // one line
   std::vector<std::string> caps;  // Kerrighed capabilities it shows off
   std::string params_help;        // the --param keys, one line each

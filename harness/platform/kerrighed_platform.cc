@@ -128,6 +128,15 @@ Status MigrateError(pid_t pid, int node, const CommandOutput& out) {
 class KerrighedPlatform final : public Platform {
  public:
   std::string name() const override { return "kerrighed"; }
+  PlatformTraits traits() const override {
+    PlatformTraits t;
+    t.capabilities = true;
+    t.distant_fork = true;
+    t.kernel_migration = true;
+    t.transparent_checkpoint = true;
+    t.remote_memory = true;
+    return t;
+  }
 
   Result<SystemInfo> Describe(bool sample_load) override;
   Result<Layout> Partition(int count) override;

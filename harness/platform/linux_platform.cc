@@ -75,6 +75,12 @@ std::map<int, std::pair<std::uint64_t, std::uint64_t>> ParseStat(
 class LinuxPlatform final : public Platform {
  public:
   std::string name() const override { return "linux"; }
+  PlatformTraits traits() const override {
+    PlatformTraits t;
+    t.virtual_nodes = true;
+    t.memory_shared_between_nodes = true;
+    return t;
+  }
 
   Result<SystemInfo> Describe(bool sample_load) override {
     SystemInfo info;

@@ -59,8 +59,8 @@ double MemUsedFraction(const std::string& meminfo) {
 }  // namespace
 
 LoadSampler::LoadSampler(const Platform& platform, std::vector<Node> nodes)
-    : LoadSampler(platform.name() == "kerrighed" ? Source::kKerrighedNodes
-                                                 : Source::kProcStat,
+    : LoadSampler(platform.traits().virtual_nodes ? Source::kProcStat
+                                                  : Source::kKerrighedNodes,
                   std::move(nodes), ReadSmallFile) {}
 
 LoadSampler::LoadSampler(Source source, std::vector<Node> nodes,

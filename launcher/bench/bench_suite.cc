@@ -35,7 +35,7 @@ std::vector<SuiteEntry> EveryDemo(const std::vector<std::string>& sizes,
   std::vector<SuiteEntry> entries;
   for (const demos::Demo& d : demos::AllDemos()) {
     // Services (webfarm) are measured under wrk by `run`, not by Measure().
-    if (d.domain == "servers") continue;
+    if (d.shape == Shape::kService) continue;
     auto it = BuiltinVariants().find(d.name);
     const std::vector<std::map<std::string, std::string>> variants =
         it == BuiltinVariants().end()

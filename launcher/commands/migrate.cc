@@ -58,8 +58,7 @@ int MigrateCommand(const std::vector<std::string>& args) {
   } else {
     auto info = platform->Describe(/*sample_load=*/false);
     if (!info.ok()) return Fail(info.status());
-    count = platform->name() == "linux" ? info->usable_cpus
-                                        : int(info->nodes.size());
+    count = platform->DefaultNodeCount(*info);
   }
   auto layout = platform->Partition(count);
   if (!layout.ok()) return Fail(layout.status());

@@ -31,14 +31,14 @@ std::string ScenarioNames() {
   return names;
 }
 
-// --nodes, or every node (kerrighed) / every usable CPU (linux).
+// --nodes, or the platform's default node count.
 Result<int> NodeCount(const po::variables_map& vm, platform::Platform& p) {
   if (vm.count("nodes")) {
     return ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
   }
   KRG_ASSIGN_OR_RETURN(platform::SystemInfo info,
                        p.Describe(/*sample_load=*/false));
-  return p.name() == "linux" ? info.usable_cpus : int(info.nodes.size());
+  return p.DefaultNodeCount(info);
 }
 
 int Finish(show::ShowView& view, const show::ScenarioResult& r) {

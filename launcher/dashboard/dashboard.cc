@@ -151,9 +151,9 @@ Result<std::unique_ptr<Dashboard>> Dashboard::Create(
   KRG_ASSIGN_OR_RETURN(platform::SystemInfo info,
                        d->platform_->Describe(/*sample_load=*/false));
   int count = options.nodes;
-  if (count == 0 || d->platform_->name() != "linux") {
-    count = d->platform_->name() == "linux" ? info.usable_cpus
-                                            : int(info.nodes.size());
+  // A cluster's nodes are its machines: the dashboard shows them all.
+  if (count == 0 || !d->platform_->traits().virtual_nodes) {
+    count = d->platform_->DefaultNodeCount(info);
   }
   if (info.kerrighed) d->home_node_ = info.kerrighed->self_node;
   KRG_ASSIGN_OR_RETURN(d->layout_, d->platform_->Partition(count));
@@ -356,7 +356,7 @@ void Dashboard::Tick(int tick) {
                      {"mem", i < mem.size() ? mem[i] : 0.0}});
   }
   state["nodes"] = std::move(nodes);
-  state["memory_shared"] = platform_->name() == "linux";
+  state["memory_shared"] = platform_->traits().memory_shared_between_nodes;
   state["procs"] = Processes(now);
   std::lock_guard<std::mutex> lock(mu_);
   state["migrations"] = migrations_;

@@ -157,7 +157,7 @@ std::vector<std::string> Spreader::Notes() const {
 
 void Spreader::Step() {
   const double now = ctx_.view.Elapsed();
-  const bool krg = ctx_.platform.name() == "kerrighed";
+  const bool kernel_migration = ctx_.platform.traits().kernel_migration;
   switch (phase_) {
     case Phase::kStarting: {
       if (workers_.size() < nodes_.size()) return;
@@ -176,7 +176,8 @@ void Spreader::Step() {
     }
     case Phase::kHold:
       if (now < until_) return;
-      ctx_.view.Say(krg ? "Now we spread them: one `migrate PID NODE` each."
+      ctx_.view.Say(kernel_migration
+                        ? "Now we spread them: one `migrate PID NODE` each."
                         : "Now we spread them: one CPU-set move each.");
       phase_ = Phase::kMove;
       return;
@@ -361,7 +362,7 @@ Result<Outcome> ThreadsStayHome(ShowContext& ctx,
                                 std::vector<std::string>* claims,
                                 std::vector<std::string>* failures) {
   platform::Platform& p = ctx.platform;
-  const bool krg = p.name() == "kerrighed";
+  const bool kernel_migration = p.traits().kernel_migration;
   const Node& home = layout.nodes[0];
   const Node& away = layout.nodes[1];
   const int threads = std::max<int>(2, int(home.cpus.size()));
@@ -407,8 +408,8 @@ Result<Outcome> ThreadsStayHome(ShowContext& ctx,
     failures->push_back("the threads process never started a second thread");
     return Outcome::kNotShown;
   }
-  // linux: a process is on a node when its CPU set is that node's.
-  if (!krg) (void)p.MoveProcess(child.pid, home);
+  // Virtual nodes: a process is on a node when its CPU set is that node's.
+  if (!kernel_migration) (void)p.MoveProcess(child.pid, home);
   ctx.view.Event("process " + std::to_string(child.pid) + ": mandelbrot on " +
                  std::to_string(count) + " threads, on node " +
                  std::to_string(home.id));
@@ -417,7 +418,7 @@ Result<Outcome> ThreadsStayHome(ShowContext& ctx,
   const std::string move = "move process " + std::to_string(child.pid) + " (" +
                            std::to_string(count) + " threads) to node " +
                            std::to_string(away.id);
-  if (krg) {
+  if (kernel_migration) {
     if (moved.ok()) {
       failures->push_back(
           "migrate accepted a multi-threaded process, which "

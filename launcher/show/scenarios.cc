@@ -107,51 +107,29 @@ namespace {
 
 // The platform, counting where each worker process started: the distant
 // fork view. Everything else is the wrapped platform's.
-class CountingPlatform final : public platform::Platform {
+class CountingPlatform final : public platform::PlatformWrapper {
  public:
   CountingPlatform(platform::Platform& inner, int home)
-      : inner_(inner), home_(home) {}
-  std::string name() const override { return inner_.name(); }
-  Result<platform::SystemInfo> Describe(bool sample_load) override {
-    return inner_.Describe(sample_load);
-  }
-  Result<platform::Layout> Partition(int count) override {
-    return inner_.Partition(count);
-  }
+      : PlatformWrapper(inner), home_(home) {}
   Result<platform::Child> SpawnWorker(
       const platform::Node& node,
       const std::function<int(int)>& body) override {
-    KRG_ASSIGN_OR_RETURN(platform::Child child, inner_.SpawnWorker(node, body));
-    int at = node.id;  // linux: pinned to its node before its body runs
-    if (inner_.name() != "linux") {
-      // Kerrighed: a distant fork is born on its node; a process with no
-      // placement record runs where it was forked.
-      auto where = inner_.NodeOf(child.pid);
+    KRG_ASSIGN_OR_RETURN(platform::Child child,
+                         target().SpawnWorker(node, body));
+    int at = node.id;  // no distant fork: pinned before its body runs
+    if (traits().distant_fork) {
+      // A distant fork is born on its node; a process with no placement
+      // record runs where it was forked.
+      auto where = target().NodeOf(child.pid);
       at = where.ok() ? *where : home_;
     }
     ++started_[at];
     return child;
   }
-  Result<platform::CapsReport> ApplyCapabilities(
-      const std::vector<std::string>& raise,
-      const std::vector<std::string>& drop) override {
-    return inner_.ApplyCapabilities(raise, drop);
-  }
-  Status MoveProcess(pid_t pid, const platform::Node& node) override {
-    return inner_.MoveProcess(pid, node);
-  }
-  Result<int> NodeOf(pid_t pid) override { return inner_.NodeOf(pid); }
-  std::vector<std::string> ConfirmPlacement(int timeout_ms) override {
-    return inner_.ConfirmPlacement(timeout_ms);
-  }
-  void SetPlacement(platform::Placement placement) override {
-    inner_.SetPlacement(placement);
-  }
 
   const std::map<int, int>& started() const { return started_; }
 
  private:
-  platform::Platform& inner_;
   const int home_;
   std::map<int, int> started_;  // node -> processes started there
 };
@@ -420,7 +398,7 @@ Result<ScenarioResult> ShowRemoteMemory(ShowContext& ctx) {
       "The memtiers demo fills more memory than its node has, measuring\n"
       "bandwidth and latency at each working-set size, while the view shows\n"
       "the free memory of every node.");
-  if (ctx.platform.name() != "kerrighed") {
+  if (!ctx.platform.traits().remote_memory) {
     ctx.view.Say(
         "On linux there is no remote tier: a process has this machine's RAM,\n"
         "then swap. 'krgdemo run memtiers' charts this machine's caches and "
@@ -438,7 +416,7 @@ namespace {
 // root after the first checkpoint, `resume` the folder, and compare the
 // checksum with a run made without checkpoints.
 Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
-  if (ctx.platform.name() != "kerrighed") {
+  if (!ctx.platform.traits().transparent_checkpoint) {
     return ScenarioResult{
         Outcome::kSkipped,
         "skipped: no transparent checkpoint on " + ctx.platform.name()};
@@ -639,7 +617,7 @@ Result<ScenarioResult> ShowCheckpoint(ShowContext& ctx) {
       "It would show: mandelbrot on every node, a checkpoint mid-run, the\n"
       "run killed, the restart finishing it, and the restarted image\n"
       "verifying with the same checksum.");
-  if (ctx.platform.name() != "kerrighed") {
+  if (!ctx.platform.traits().transparent_checkpoint) {
     ctx.view.Say(
         "On linux there is no transparent checkpoint of a whole "
         "application; krgdemo's runtime checkpoints its own state instead.");

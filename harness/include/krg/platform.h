@@ -3,8 +3,9 @@
 // A Platform answers which nodes exist and how a worker process is placed on
 // one. Everything that talks to the OS or to the cluster OS (fork, exec,
 // waitpid, sched_setaffinity, /proc) lives behind it, in harness/platform/.
-// Implementations: `linux` (an SMP split into virtual nodes by CPU sets) and,
-// later, `kerrighed` and `mpi`.
+// Implementations: `linux` (an SMP split into virtual nodes by CPU sets) and
+// `kerrighed`; PlatformWrapper forwards to another for decorators. Callers
+// tell platforms apart by traits(), never by name(), which is for display.
 //
 // Thread-safety: a Platform is created once by the launcher and used from the
 // thread that runs executors; its methods are not meant for concurrent calls.
@@ -126,10 +127,42 @@ struct ExitInfo {
       const;  // "exit code 3" | "killed by signal 9 (Killed)"
 };
 
+// What a platform can do, so that callers ask about a capability rather than
+// test the platform's name. Plain data; the values never change for a given
+// platform.
+struct PlatformTraits {
+  // Nodes are groups of this machine's CPUs, laid out per run in any number
+  // (linux); else they are the cluster's machines, as many as are online.
+  bool virtual_nodes = false;
+  // Processes carry Kerrighed capability sets (ApplyCapabilities applies).
+  bool capabilities = false;
+  // fork() may place the child on another node (DISTANT_FORK): where a
+  // worker started must be asked (NodeOf), not assumed from SpawnWorker.
+  bool distant_fork = false;
+  // The kernel moves a running process to another node (`migrate PID NODE`);
+  // else a move only changes which CPUs it may use.
+  bool kernel_migration = false;
+  // Checkpoint and Restart work on a whole application (Kerrighed's
+  // `checkpoint` / `restart`); else a run can only journal its own state.
+  bool transparent_checkpoint = false;
+  // Every node draws on one physical memory, so per-node memory figures are
+  // shares of the same RAM.
+  bool memory_shared_between_nodes = false;
+  // A process may use other nodes' free RAM (USE_REMOTE_MEMORY).
+  bool remote_memory = false;
+};
+
 class Platform {
  public:
   virtual ~Platform() = default;
-  virtual std::string name() const = 0;
+  virtual std::string name() const = 0;  // for people: text, JSON, results
+  virtual PlatformTraits traits() const = 0;
+  // How many nodes a run uses when the user names none: every usable CPU as
+  // a node of its own on virtual nodes, else every node of the cluster.
+  int DefaultNodeCount(const SystemInfo& info) const {
+    return traits().virtual_nodes ? info.usable_cpus
+                                  : static_cast<int>(info.nodes.size());
+  }
   // With `sample_load`, also measures per-CPU load over a short interval.
   virtual Result<SystemInfo> Describe(bool sample_load) = 0;
   // Lays out `count` nodes for a run.
@@ -173,6 +206,58 @@ class Platform {
     (void)id;
     return Status::Unavailable(name() + " has no transparent restart");
   }
+};
+
+// A Platform that forwards every call to another (leveldb's EnvWrapper): a
+// subclass overrides only what it changes or observes, and the rest keeps
+// working, Checkpoint and Restart included. `target` must outlive it.
+//
+//   class Logging : public PlatformWrapper {
+//    public:
+//     using PlatformWrapper::PlatformWrapper;
+//     Status MoveProcess(pid_t pid, const Node& node) override { ... }
+//   };
+class PlatformWrapper : public Platform {
+ public:
+  explicit PlatformWrapper(Platform& target) : target_(target) {}
+  Platform& target() const { return target_; }
+
+  std::string name() const override { return target_.name(); }
+  PlatformTraits traits() const override { return target_.traits(); }
+  Result<SystemInfo> Describe(bool sample_load) override {
+    return target_.Describe(sample_load);
+  }
+  Result<Layout> Partition(int count) override {
+    return target_.Partition(count);
+  }
+  Result<Child> SpawnWorker(const Node& node,
+                            const std::function<int(int fd)>& body) override {
+    return target_.SpawnWorker(node, body);
+  }
+  Result<CapsReport> ApplyCapabilities(
+      const std::vector<std::string>& raise,
+      const std::vector<std::string>& drop) override {
+    return target_.ApplyCapabilities(raise, drop);
+  }
+  Status MoveProcess(pid_t pid, const Node& node) override {
+    return target_.MoveProcess(pid, node);
+  }
+  Result<int> NodeOf(pid_t pid) override { return target_.NodeOf(pid); }
+  std::vector<std::string> ConfirmPlacement(int timeout_ms) override {
+    return target_.ConfirmPlacement(timeout_ms);
+  }
+  void SetPlacement(Placement placement) override {
+    target_.SetPlacement(placement);
+  }
+  Result<CheckpointId> Checkpoint(pid_t pid) override {
+    return target_.Checkpoint(pid);
+  }
+  Status Restart(const CheckpointId& id) override {
+    return target_.Restart(id);
+  }
+
+ private:
+  Platform& target_;
 };
 
 // The platform this machine runs: kerrighed when detected, else linux.
