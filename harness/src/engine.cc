@@ -6,20 +6,23 @@ namespace krg {
 
 const std::vector<EngineInfo>& Engines() {
   static const std::vector<EngineInfo> kEngines = {
-      {Engine::kThreads, "threads",
+      {Engine::kThreads,
+       "threads",
        "OpenMP threads in one process (one node): the SMP baseline",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/true,
        /*checkpoints=*/true,
        /*platform_nodes=*/true},
-      {Engine::kProcs, "procs",
+      {Engine::kProcs,
+       "procs",
        "one single-threaded worker process per node, the shape that spreads "
        "over a cluster and migrates",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
        /*checkpoints=*/true,
        /*platform_nodes=*/true},
-      {Engine::kMpi, "mpi",
+      {Engine::kMpi,
+       "mpi",
        "one MPI rank per node plus a master rank, started by mpirun, for a "
        "cluster without an SSI",
        {Shape::kFarm, Shape::kSpmd},

@@ -61,7 +61,8 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
   json tp;
   KRG_RETURN_IF_ERROR(ReadField(j, "throughput", w, &tp));
   KRG_RETURN_IF_ERROR(ReadField(tp, "value", w + "throughput.", &r.throughput));
-  KRG_RETURN_IF_ERROR(ReadField(tp, "unit", w + "throughput.", &r.throughput_unit));
+  KRG_RETURN_IF_ERROR(
+      ReadField(tp, "unit", w + "throughput.", &r.throughput_unit));
   KRG_RETURN_IF_ERROR(ReadField(j, "verified", w, &r.verified));
   KRG_RETURN_IF_ERROR(ReadField(j, "checksum", w, &r.checksum));
   if (r.samples_s.empty()) {
@@ -143,7 +144,8 @@ Result<ResultFile> ResultFromJson(const json& j) {
   KRG_RETURN_IF_ERROR(ReadField(j, "tool", "", &tool));
   KRG_RETURN_IF_ERROR(ReadField(tool, "version", "tool.", &f.tool.version));
   KRG_RETURN_IF_ERROR(ReadField(tool, "git", "tool.", &f.tool.git));
-  KRG_RETURN_IF_ERROR(ReadField(tool, "build_type", "tool.", &f.tool.build_type));
+  KRG_RETURN_IF_ERROR(
+      ReadField(tool, "build_type", "tool.", &f.tool.build_type));
   KRG_RETURN_IF_ERROR(ReadField(tool, "compiler", "tool.", &f.tool.compiler));
   KRG_RETURN_IF_ERROR(ReadField(j, "label", "", &f.label));
   KRG_RETURN_IF_ERROR(ReadField(j, "created", "", &f.created));

@@ -110,12 +110,12 @@ nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
                       {"caps_effective", caps.effective}};
   if (k.caps) {
     using platform::CapabilityList;
-    j["capability_sets"] = {
-        {"permitted", CapabilityList(k.caps->permitted)},
-        {"effective", CapabilityList(k.caps->effective)},
-        {"inheritable_permitted", CapabilityList(k.caps->inheritable_permitted)},
-        {"inheritable_effective",
-         CapabilityList(k.caps->inheritable_effective)}};
+    j["capability_sets"] = {{"permitted", CapabilityList(k.caps->permitted)},
+                            {"effective", CapabilityList(k.caps->effective)},
+                            {"inheritable_permitted",
+                             CapabilityList(k.caps->inheritable_permitted)},
+                            {"inheritable_effective",
+                             CapabilityList(k.caps->inheritable_effective)}};
   }
   j["schedulers"] = nlohmann::json::array();
   for (const platform::SchedulerInfo& s : k.schedulers) {
@@ -173,9 +173,8 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
   KRG_ASSIGN_OR_RETURN(o.caps, ApplyCaps(plan));
   const std::string said =
       InfoOf(o.engine).platform_nodes ? WarnLayout(plan, hooks) : "";
-  KRG_ASSIGN_OR_RETURN(o.measurement,
-                       Measure(platform_, workload,
-                               MakeSpec(plan, o.engine, hooks)));
+  KRG_ASSIGN_OR_RETURN(o.measurement, Measure(platform_, workload,
+                                              MakeSpec(plan, o.engine, hooks)));
   const Measurement& m = o.measurement;
   auto warn = [&hooks](const std::string& text) {
     if (hooks.warn) hooks.warn(text);

@@ -80,9 +80,9 @@ std::string EnginesHelp() {
 void AddRunOptions(po::options_description* desc) {
   static const std::string engine_help =
       EnginesHelp() + " (default: threads for 1 node, procs for more)";
-  desc->add_options()(
-      "engine", po::value<std::string>()->value_name(EngineNames()),
-      engine_help.c_str())(
+  desc->add_options()("engine",
+                      po::value<std::string>()->value_name(EngineNames()),
+                      engine_help.c_str())(
       "threads", po::value<std::string>()->value_name("T"),
       "use this to set the thread count of the threads engine (default: "
       "every CPU of the nodes)")(

@@ -72,11 +72,11 @@ std::optional<int> ReadDashboardOptions(const po::variables_map& vm,
   }
   if (!IsLoopback(req->bind) &&
       req->bind.find_first_not_of("0123456789.") == std::string::npos) {
-    Warn("the dashboard listens on " + req->bind +
-         ", not only on this machine: anyone who can reach it sees the "
-         "cluster" +
-         (options.allow_control ? " and can start, stop and migrate runs"
-                                : ""));
+    Warn(
+        "the dashboard listens on " + req->bind +
+        ", not only on this machine: anyone who can reach it sees the "
+        "cluster" +
+        (options.allow_control ? " and can start, stop and migrate runs" : ""));
   }
   return std::nullopt;
 }

@@ -56,16 +56,18 @@ struct Tools {
   ToolInfo tool = ThisTool();
   bool gnuplot = platform::ProgramExists("gnuplot");
   Status mpi = MpiEngineAvailable();
-  std::string mpi_text = mpi.ok() ? "the mpi engine is available (" +
-                                        MpirunProgram() + ")"
-                                  : mpi.message();
+  std::string mpi_text =
+      mpi.ok() ? "the mpi engine is available (" + MpirunProgram() + ")"
+               : mpi.message();
 };
 
 nlohmann::json InfoJson(const platform::SystemInfo& info, const Tools& t) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const platform::Node& n : info.nodes) {
-    nodes.push_back(
-        {{"id", n.id}, {"cpus", n.cpus}, {"mem_mb", n.mem_mb}, {"load", n.load}});
+    nodes.push_back({{"id", n.id},
+                     {"cpus", n.cpus},
+                     {"mem_mb", n.mem_mb},
+                     {"load", n.load}});
   }
   return {{"platform", info.platform},
           {"kernel", info.kernel},
@@ -112,7 +114,8 @@ void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
   if (info.kerrighed) PrintKerrighed(*info.kerrighed);
   std::printf("krgdemo    %s (git %s, %s, %s%s)\n", t.tool.version.c_str(),
               t.tool.git.c_str(), t.tool.build_type.c_str(),
-              t.tool.compiler.c_str(), KRG_NATIVE_BUILD ? ", -march=native" : "");
+              t.tool.compiler.c_str(),
+              KRG_NATIVE_BUILD ? ", -march=native" : "");
   std::printf("isa        mandelbrot kernel: %s (this CPU runs: %s)\n",
               demos::mandelbrot::IsaName(demos::mandelbrot::ActiveIsa()),
               Join(SupportedIsaNames()).c_str());

@@ -37,8 +37,8 @@ std::string Headline(const RunRequest& req, const std::string& platform,
   const Measurement& m = o.measurement;
   const int nodes = req.plan.nodes;
   std::ostringstream s;
-  s << req.demo->name << " (" << req.plan.id.size << ") on " << platform
-    << ": " << EngineName(o.engine) << " engine, " << nodes
+  s << req.demo->name << " (" << req.plan.id.size << ") on " << platform << ": "
+    << EngineName(o.engine) << " engine, " << nodes
     << (nodes == 1 ? " node" : " nodes");
   if (o.engine == Engine::kThreads) {
     s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
@@ -65,8 +65,8 @@ std::string Summary(const RunRequest& req, const std::string& platform,
                 m.summary.median, m.summary.min, m.summary.mad, m.summary.count,
                 m.summary.count == 1 ? "pass" : "passes", 100 * m.summary.cov);
   s += line;
-  std::snprintf(line, sizeof line, "  rate      %.2f %s\n",
-                o.record.throughput, o.record.throughput_unit.c_str());
+  std::snprintf(line, sizeof line, "  rate      %.2f %s\n", o.record.throughput,
+                o.record.throughput_unit.c_str());
   s += line;
   s += "  verified  " + std::string(m.verification.ok ? "yes" : "NO") + ": " +
        m.verification.detail + "\n";
@@ -142,8 +142,7 @@ int Report(const RunRequest& req, Session& session, const Outcome& o,
   if (Status s = WriteResultFile(out / "run.json", file); !s.ok()) {
     return Fail(s);
   }
-  const std::string summary =
-      Summary(req, session.platform().name(), o, out);
+  const std::string summary = Summary(req, session.platform().name(), o, out);
   log << summary;
   std::cout << (req.json ? ToJson(file).dump(2) + "\n" : summary);
   events.End({{"ok", m.verification.ok},
@@ -167,13 +166,14 @@ int Execute(RunRequest& req, Workload& w) {
   std::ofstream log(*out / "krgdemo.log");
   RunEvents events(req.events ? *out / "events.ndjson"
                               : std::filesystem::path());
-  events.Start({{"demo", req.demo->name},
-                {"size", req.plan.id.size},
-                {"engine", EngineName(req.plan.engine.value_or(
-                               DefaultEngine(req.plan.nodes)))},
-                {"nodes", req.plan.nodes},
-                {"dir", out->string()}},
-               w);
+  events.Start(
+      {{"demo", req.demo->name},
+       {"size", req.plan.id.size},
+       {"engine",
+        EngineName(req.plan.engine.value_or(DefaultEngine(req.plan.nodes)))},
+       {"nodes", req.plan.nodes},
+       {"dir", out->string()}},
+      w);
   auto platform = platform::DetectPlatform();
   Session session(*platform);
   ProgressLine progress(req.demo->name);
@@ -219,14 +219,15 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
       warned = true;
       continue;
     }
-    const double at = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+    const double at =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     record["appid"] = id->appid;
     record["checkpoints"].push_back(
         {{"version", id->version}, {"at_s", at}, {"created", NowUtc()}});
     (void)WriteFileAtomic(out / "checkpoints.json", record.dump(2) + "\n");
-    std::fprintf(stderr, "krgdemo: checkpoint v%d of application %ld at %.1f s\n",
+    std::fprintf(stderr,
+                 "krgdemo: checkpoint v%d of application %ld at %.1f s\n",
                  id->version, id->appid, at);
   }
 }
@@ -271,8 +272,7 @@ Result<std::string> CheckpointMode(const po::variables_map& vm) {
 }
 
 // `run --checkpoint-every`: kernel or journal checkpoints of one pass.
-int RunCheckpointed(RunRequest& req, Workload& w,
-                    const po::variables_map& vm) {
+int RunCheckpointed(RunRequest& req, Workload& w, const po::variables_map& vm) {
   const std::string every_text = vm["checkpoint-every"].as<std::string>();
   auto mode = CheckpointMode(vm);
   if (!mode.ok()) return UsageError("run", mode.status().message());
@@ -393,16 +393,15 @@ int JournaledRun(RunRequest& req, Workload& w, double every_s, bool resume) {
   plan.engine = plan.engine.value_or(DefaultEngine(plan.nodes));
   plan.checkpoint = {dir, every_s, resume};
   if (!resume) {
-    const nlohmann::json record = {
-        {"schema", "krgdemo.resume/1"},
-        {"demo", plan.id.name},
-        {"size", plan.id.size},
-        {"params", plan.id.params},
-        {"engine", EngineName(*plan.engine)},
-        {"nodes", plan.nodes},
-        {"threads", plan.threads},
-        {"every_s", every_s},
-        {"created", NowUtc()}};
+    const nlohmann::json record = {{"schema", "krgdemo.resume/1"},
+                                   {"demo", plan.id.name},
+                                   {"size", plan.id.size},
+                                   {"params", plan.id.params},
+                                   {"engine", EngineName(*plan.engine)},
+                                   {"nodes", plan.nodes},
+                                   {"threads", plan.threads},
+                                   {"every_s", every_s},
+                                   {"created", NowUtc()}};
     Status s = WriteFileAtomic(dir / "resume.json", record.dump(2) + "\n");
     if (!s.ok()) return Fail(s);
   }

@@ -56,8 +56,6 @@ std::string Table(const std::vector<SpeedupPoint>& pts,
   return s.str();
 }
 
-}  // namespace
-
 // The speedup analysis of run.json: the points and the Amdahl fit.
 nlohmann::json ScaleRecord(const std::vector<SpeedupPoint>& points,
                            const AmdahlFit& fit) {
@@ -99,9 +97,10 @@ std::optional<int> RunPoints(Session& session, Workload& w, Sweep& s) {
     ProgressLine progress(s.req.demo->name + " x" + std::to_string(n));
     RunHooks hooks{.cancel = InterruptFlag(),
                    .progress = [&](const Progress& p) { progress.Update(p); },
-                   .warn = [&warned](const std::string& text) {
-                     if (warned.insert(text).second) Warn(text);
-                   }};
+                   .warn =
+                       [&warned](const std::string& text) {
+                         if (warned.insert(text).second) Warn(text);
+                       }};
     if (!s.req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
     auto o = session.Run(plan, w, hooks);
     progress.Clear();
@@ -124,8 +123,8 @@ std::optional<int> RunPoints(Session& session, Workload& w, Sweep& s) {
     s.all_ok = s.all_ok && rec.verified;
     s.file.runs.push_back(rec);
     const double base = s.file.runs[0].median_s * s.file.runs[0].nodes;
-    s.points.push_back({n, rec.median_s, base / rec.median_s,
-                        base / rec.median_s / n});
+    s.points.push_back(
+        {n, rec.median_s, base / rec.median_s, base / rec.median_s / n});
     if (Status st = WriteResultFile(s.out / "run.json", s.file); !st.ok()) {
       return Fail(st);
     }

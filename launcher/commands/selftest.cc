@@ -62,8 +62,8 @@ Result<std::string> SelftestService(Session& session, RunPlan plan,
 // One pass of a farm or SPMD demo. Returns "checksum X".
 Result<std::string> SelftestRun(Session& session, const RunPlan& plan,
                                 Workload& workload) {
-  KRG_ASSIGN_OR_RETURN(Outcome o,
-                       session.Run(plan, workload, {.cancel = InterruptFlag()}));
+  KRG_ASSIGN_OR_RETURN(
+      Outcome o, session.Run(plan, workload, {.cancel = InterruptFlag()}));
   if (!o.record.verified) {
     return Status::Internal("did not verify: " +
                             o.measurement.verification.detail);
@@ -96,10 +96,10 @@ bool SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  std::printf("  %-4s  %-12s %6.2f s  %s\n", result.ok() ? "ok" : "FAIL",
-              demo.name.c_str(), s,
-              result.ok() ? result->c_str()
-                          : result.status().message().c_str());
+  std::printf(
+      "  %-4s  %-12s %6.2f s  %s\n", result.ok() ? "ok" : "FAIL",
+      demo.name.c_str(), s,
+      result.ok() ? result->c_str() : result.status().message().c_str());
   std::fflush(stdout);
   return result.ok();
 }

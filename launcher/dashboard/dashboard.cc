@@ -525,10 +525,20 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   auto out = PrepareOutDir(dir, demo->name);
   if (!out.ok()) return Error(500, out.status().message());
   std::vector<std::string> argv = {
-      *exe,     "run",   demo->name,
-      "--nodes", std::to_string(*nodes),
-      "--engine", EngineName(plan.engine.value_or(DefaultEngine(*nodes))),
-      "--size",  *size,  "--repeat", "1", "--out", out->string(), "--events"};
+      *exe,
+      "run",
+      demo->name,
+      "--nodes",
+      std::to_string(*nodes),
+      "--engine",
+      EngineName(plan.engine.value_or(DefaultEngine(*nodes))),
+      "--size",
+      *size,
+      "--repeat",
+      "1",
+      "--out",
+      out->string(),
+      "--events"};
   for (const auto& [key, value] : *params) {
     argv.insert(argv.end(), {"--param", key + "=" + value});
   }

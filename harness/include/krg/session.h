@@ -55,14 +55,14 @@ struct CheckpointPlan {
 
 // One planned point.
 struct RunPlan {
-  WorkloadId id;                    // the demo, its size and params
-  std::vector<std::string> caps;    // the capabilities the demo shows off
-  std::optional<Engine> engine;     // unset: DefaultEngine(nodes)
+  WorkloadId id;                  // the demo, its size and params
+  std::vector<std::string> caps;  // the capabilities the demo shows off
+  std::optional<Engine> engine;   // unset: DefaultEngine(nodes)
   int nodes = 1;
-  int threads = 0;                  // threads engine; 0: every CPU of the nodes
+  int threads = 0;  // threads engine; 0: every CPU of the nodes
   RepeatPolicy repeat;
-  std::string hostfile;             // mpi: an Open MPI hostfile (absolute)
-  std::filesystem::path out;        // where artifacts go; empty: nowhere
+  std::string hostfile;       // mpi: an Open MPI hostfile (absolute)
+  std::filesystem::path out;  // where artifacts go; empty: nowhere
   ClusterRequest cluster;
   CheckpointPlan checkpoint;
 };
@@ -83,8 +83,8 @@ struct RunHooks {
 // What one point produced.
 struct Outcome {
   Engine engine = Engine::kThreads;
-  RunRecord record;          // as result files keep it
-  Measurement measurement;   // every sample, events, metrics
+  RunRecord record;         // as result files keep it
+  Measurement measurement;  // every sample, events, metrics
   platform::CapsReport caps;
 };
 
