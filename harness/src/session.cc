@@ -144,18 +144,20 @@ ResultFile Session::NewResultFile(const std::string& label) {
   return f;
 }
 
-void Session::RecordCaps(ResultFile* file) const {
-  if (!last_caps_ || !file->system.kerrighed.is_object()) return;
-  file->system.kerrighed["caps_requested"] = last_caps_->requested;
-  file->system.kerrighed["caps_effective"] = last_caps_->effective;
-}
-
-Result<platform::CapsReport> Session::ApplyCaps(const RunPlan& plan) {
+Result<platform::CapsReport> Session::Prepare(const RunPlan& plan) {
+  std::vector<std::string> raise = CapsToRaise(plan.caps, plan.cluster);
+  if (last_caps_ && raise == applied_raise_ &&
+      plan.cluster.drop == applied_drop_ &&
+      plan.cluster.placement == applied_placement_) {
+    return *last_caps_;
+  }
   platform_.SetPlacement(plan.cluster.placement);
-  auto caps = platform_.ApplyCapabilities(CapsToRaise(plan.caps, plan.cluster),
-                                          plan.cluster.drop);
+  auto caps = platform_.ApplyCapabilities(raise, plan.cluster.drop);
   if (!caps.ok()) return caps.status().WithContext("capabilities");
   last_caps_ = *caps;
+  applied_raise_ = std::move(raise);
+  applied_drop_ = plan.cluster.drop;
+  applied_placement_ = plan.cluster.placement;
   return caps;
 }
 
@@ -170,7 +172,7 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
                              const RunHooks& hooks) {
   Outcome o;
   KRG_ASSIGN_OR_RETURN(o.engine, CheckPlan(plan, workload.shape()));
-  KRG_ASSIGN_OR_RETURN(o.caps, ApplyCaps(plan));
+  KRG_ASSIGN_OR_RETURN(o.caps, Prepare(plan));
   const std::string said =
       InfoOf(o.engine).platform_nodes ? WarnLayout(plan, hooks) : "";
   KRG_ASSIGN_OR_RETURN(o.measurement, Measure(platform_, workload,
@@ -202,7 +204,7 @@ Result<ServiceOutcome> Session::Serve(
     std::function<void(const std::string&)> say) {
   KRG_RETURN_IF_ERROR(CheckPlan(plan, Shape::kService).status());
   ServiceOutcome o;
-  KRG_ASSIGN_OR_RETURN(o.caps, ApplyCaps(plan));
+  KRG_ASSIGN_OR_RETURN(o.caps, Prepare(plan));
   WarnLayout(plan, hooks);
   ServiceSpec spec;
   spec.nodes = plan.nodes;

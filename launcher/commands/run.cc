@@ -177,6 +177,10 @@ int Execute(RunRequest& req, Workload& w) {
   auto platform = platform::DetectPlatform();
   Session session(*platform);
   ProgressLine progress(req.demo->name);
+  if (auto caps = session.Prepare(req.plan); !caps.ok()) {
+    log << "run failed: " << caps.status().ToString() << "\n";
+    return Fail(caps.status());
+  }
   auto o = session.Run(req.plan, w, Hooks(progress, events, w));
   progress.Clear();
   if (!o.ok()) return RunFailed(req, o.status(), log, *out);

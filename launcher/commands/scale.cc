@@ -115,7 +115,6 @@ std::optional<int> RunPoints(Session& session, Workload& w, Sweep& s) {
       return Fail(o.status().WithContext(s.req.demo->name + " at " +
                                          std::to_string(n) + " nodes"));
     }
-    session.RecordCaps(&s.file);
     RunRecord rec = o->record;
     if (!s.file.runs.empty() && rec.checksum != s.file.runs[0].checksum) {
       rec.verified = false;
@@ -249,6 +248,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
   s.out = *out;
   s.req.plan.out = *out;
   Session session(*platform);
+  if (auto caps = session.Prepare(s.req.plan); !caps.ok()) {
+    return Fail(caps.status());
+  }
   s.file = session.NewResultFile("scale " + s.req.demo->name);
   if (auto r = RunPoints(session, **w, s)) return *r;
   return ReportSweep(s, platform->name());

@@ -466,49 +466,77 @@ nlohmann::json Dashboard::Results() const {
           {"series", out}};
 }
 
-Reply Dashboard::StartRun(const nlohmann::json& request) {
-  if (!request.is_object()) return Error(400, "expected a JSON object");
-  auto name = StringField(request, "demo", "");
-  if (!name.ok()) return Error(400, name.status().message());
-  const demos::Demo* demo = demos::FindDemo(*name);
-  if (demo == nullptr) {
-    const std::string hint = demos::SuggestDemo(*name);
-    return Error(400,
-                 "unknown demo '" + *name + "'" +
-                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+namespace {
+
+// The plan of a run the page asks for: the demo, nodes, engine, size and
+// params of the request, checked by the rules `run` applies. Every error is
+// the request's fault (400).
+Result<RunPlan> PlanFromRequest(const nlohmann::json& request) {
+  if (!request.is_object()) {
+    return Status::InvalidArgument("expected a JSON object");
   }
-  auto nodes = IntField(request, "nodes", 1, kMaxNodes);
-  if (!nodes.ok()) return Error(400, nodes.status().message());
-  RunPlan plan{.id = {demo->name, "small", {}}, .nodes = *nodes};
-  auto engine = StringField(request, "engine", "");
-  if (!engine.ok()) return Error(400, engine.status().message());
-  if (!engine->empty()) {
-    auto e = ParseEngine(*engine);
-    if (!e.ok()) return Error(400, "\"engine\": " + e.status().message());
+  KRG_ASSIGN_OR_RETURN(std::string name, StringField(request, "demo", ""));
+  const demos::Demo* demo = demos::FindDemo(name);
+  if (demo == nullptr) {
+    const std::string hint = demos::SuggestDemo(name);
+    return Status::InvalidArgument(
+        "unknown demo '" + name + "'" +
+        (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+  }
+  RunPlan plan{.id = {demo->name, "small", {}}, .caps = demo->caps};
+  KRG_ASSIGN_OR_RETURN(plan.nodes, IntField(request, "nodes", 1, kMaxNodes));
+  KRG_ASSIGN_OR_RETURN(std::string engine, StringField(request, "engine", ""));
+  if (!engine.empty()) {
+    auto e = ParseEngine(engine);
+    if (!e.ok()) return e.status().WithContext("\"engine\"");
     plan.engine = *e;
   }
-  auto size = StringField(request, "size", "small");
-  if (!size.ok()) return Error(400, size.status().message());
-  if (std::find(demos::kSizes.begin(), demos::kSizes.end(), *size) ==
+  KRG_ASSIGN_OR_RETURN(plan.id.size, StringField(request, "size", "small"));
+  if (std::find(demos::kSizes.begin(), demos::kSizes.end(), plan.id.size) ==
       demos::kSizes.end()) {
-    return Error(400, "\"size\" must be test, small, medium or large");
+    return Status::InvalidArgument(
+        "\"size\" must be test, small, medium or large");
   }
-  plan.id.size = *size;
-  auto params = ParamsField(request);
-  if (!params.ok()) return Error(400, params.status().message());
-  plan.id.params = *params;
-  // The same rules as `run` (engine and shape, threads), then the demo's
-  // own check of its params (unknown keys, bad values). Only when there are
-  // some: building a workload may prepare its input (the imaging demos
-  // generate their datasets), which the run does anyway.
-  if (auto e = CheckPlan(plan, demo->shape); !e.ok()) {
-    return Error(400, e.status().message());
+  KRG_ASSIGN_OR_RETURN(plan.id.params, ParamsField(request));
+  KRG_RETURN_IF_ERROR(CheckPlan(plan, demo->shape).status());
+  // The demo's own check of its params (unknown keys, bad values). Only when
+  // there are some: building a workload may prepare its input (the imaging
+  // demos generate their datasets), which the run does anyway.
+  if (!plan.id.params.empty()) {
+    KRG_RETURN_IF_ERROR(demo->make({plan.id.size, plan.id.params}).status());
   }
-  if (!params->empty()) {
-    if (auto w = demo->make({*size, *params}); !w.ok()) {
-      return Error(400, w.status().message());
-    }
+  return plan;
+}
+
+// `krgdemo run` of `plan` into `out`, one pass, with its event log.
+std::vector<std::string> RunArgv(const std::string& exe, const RunPlan& plan,
+                                 const fs::path& out) {
+  std::vector<std::string> argv = {
+      exe,
+      "run",
+      plan.id.name,
+      "--nodes",
+      std::to_string(plan.nodes),
+      "--engine",
+      EngineName(plan.engine.value_or(DefaultEngine(plan.nodes))),
+      "--size",
+      plan.id.size,
+      "--repeat",
+      "1",
+      "--out",
+      out.string(),
+      "--events"};
+  for (const auto& [key, value] : plan.id.params) {
+    argv.insert(argv.end(), {"--param", key + "=" + value});
   }
+  return argv;
+}
+
+}  // namespace
+
+Reply Dashboard::StartRun(const nlohmann::json& request) {
+  auto plan = PlanFromRequest(request);
+  if (!plan.ok()) return Error(400, plan.status().message());
   auto exe = platform::SelfExecutable();
   if (!exe.ok()) return Error(500, exe.status().message());
 
@@ -517,31 +545,15 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
     return Error(409, "a run is already going (pid " + std::to_string(child_) +
                           "); stop it first");
   }
-  fs::path dir = options_.results_dir / (demo->name + "-dashboard-" + Stamp());
+  const std::string& demo = plan->id.name;
+  fs::path dir = options_.results_dir / (demo + "-dashboard-" + Stamp());
   for (int k = 2; fs::exists(dir); ++k) {
     dir = options_.results_dir /
-          (demo->name + "-dashboard-" + Stamp() + "-" + std::to_string(k));
+          (demo + "-dashboard-" + Stamp() + "-" + std::to_string(k));
   }
-  auto out = PrepareOutDir(dir, demo->name);
+  auto out = PrepareOutDir(dir, demo);
   if (!out.ok()) return Error(500, out.status().message());
-  std::vector<std::string> argv = {
-      *exe,
-      "run",
-      demo->name,
-      "--nodes",
-      std::to_string(*nodes),
-      "--engine",
-      EngineName(plan.engine.value_or(DefaultEngine(*nodes))),
-      "--size",
-      *size,
-      "--repeat",
-      "1",
-      "--out",
-      out->string(),
-      "--events"};
-  for (const auto& [key, value] : *params) {
-    argv.insert(argv.end(), {"--param", key + "=" + value});
-  }
+  const std::vector<std::string> argv = RunArgv(*exe, *plan, *out);
   auto pid = platform::StartCommand(argv, (*out / "output.txt").string());
   if (!pid.ok()) return Error(500, pid.status().message());
   child_ = *pid;

@@ -121,13 +121,15 @@ class Session {
   // capabilities of the last run, when there was one).
   ResultFile NewResultFile(const std::string& label);
 
-  // Records the capabilities of the last run in file->system.kerrighed
-  // (a file started before the first run).
-  void RecordCaps(ResultFile* file) const;
+  // Applies the plan's capabilities and placement to the platform, so that
+  // the workers forked from now on get them; Run() does it when the plan's
+  // capabilities differ from the last ones applied. Call it first to tell
+  // a cluster that refuses the capabilities from a run that fails.
+  Result<platform::CapsReport> Prepare(const RunPlan& plan);
 
-  // Applies the plan's capabilities and placement, measures `workload` by
-  // the plan, writes its artifacts into plan.out (when set) and returns the
-  // outcome. kCancelled when hooks.cancel was raised.
+  // Checks the plan, prepares it (capabilities, placement), measures
+  // `workload` by the plan, writes its artifacts into plan.out (when set)
+  // and returns the outcome. kCancelled when hooks.cancel was raised.
   // REQUIRES: `workload` was built from plan.id.
   Result<Outcome> Run(const RunPlan& plan, Workload& workload,
                       const RunHooks& hooks = {});
@@ -140,12 +142,15 @@ class Session {
                                std::function<void(const std::string&)> say);
 
  private:
-  Result<platform::CapsReport> ApplyCaps(const RunPlan& plan);
   // Warns (hooks.warn) of the layout of plan.nodes; returns what it said.
   std::string WarnLayout(const RunPlan& plan, const RunHooks& hooks);
 
   platform::Platform& platform_;
   std::optional<platform::CapsReport> last_caps_;
+  // What Prepare() applied last: the capabilities raised and dropped, and
+  // the placement.
+  std::vector<std::string> applied_raise_, applied_drop_;
+  platform::Placement applied_placement_ = platform::Placement::kExplicit;
 };
 
 }  // namespace krg
