@@ -1,7 +1,5 @@
 // Issue 7: matching runs across result files, flagging regressions, the
 // reports, the suites and the microbenchmark output reader.
-#include "report/compare.h"
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include "bench/bench_suite.h"
 #include "bench/micro_bench.h"
 #include "gtest/gtest.h"
+#include "krg/comparison.h"
 #include "krg/platform.h"
 #include "krg/stats.h"
 #include "registry.h"

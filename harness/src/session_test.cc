@@ -169,8 +169,7 @@ TEST(SessionTest, NodesThatShareCpusAreToldOnce) {
   std::vector<std::string> warnings;
   RunHooks hooks;
   hooks.warn = [&](const std::string& w) { warnings.push_back(w); };
-  ASSERT_TRUE(
-      session.Run(Plan(2 * info->usable_cpus + 1), farm, hooks).ok());
+  ASSERT_TRUE(session.Run(Plan(2 * info->usable_cpus + 1), farm, hooks).ok());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("share"), std::string::npos) << warnings[0];
 }

@@ -4,9 +4,9 @@
 #include <set>
 #include <sstream>
 
+#include "krg/comparison.h"
 #include "krg/metadata.h"
 #include "registry.h"
-#include "report/compare.h"
 
 namespace krg::cli {
 namespace {

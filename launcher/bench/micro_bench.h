@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "krg/comparison.h"
 #include "krg/status.h"
-#include "report/compare.h"
 
 namespace krg::cli {
 

@@ -12,9 +12,9 @@
 #include "bench/micro_bench.h"
 #include "build_info.h"
 #include "cli/cli.h"
+#include "krg/comparison.h"
 #include "krg/metadata.h"
 #include "mpi_launch.h"
-#include "report/compare.h"
 #include "report/report.h"
 
 namespace krg::cli {

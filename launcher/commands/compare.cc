@@ -2,8 +2,6 @@
 // their medians, the change against the first file, a significance test,
 // regression/improvement flags and a geometric-mean summary, as a table,
 // Markdown, CSV or a self-contained HTML report.
-#include "report/compare.h"
-
 #include <unistd.h>
 
 #include <cmath>
@@ -12,6 +10,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "krg/comparison.h"
 #include "report/report.h"
 
 namespace krg::cli {

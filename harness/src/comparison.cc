@@ -1,4 +1,4 @@
-#include "report/compare.h"
+#include "krg/comparison.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "krg/stats.h"
 
-namespace krg::cli {
+namespace krg {
 namespace {
 
 using nlohmann::json;
@@ -249,4 +249,4 @@ Result<Comparison> CompareFiles(const std::vector<NamedFile>& files,
   return c;
 }
 
-}  // namespace krg::cli
+}  // namespace krg

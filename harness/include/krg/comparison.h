@@ -10,8 +10,8 @@
 //
 //   auto c = CompareFiles({{"a.json", *a}, {"b.json", *b}}, CompareOptions{});
 //   if (c.ok() && c->regressions > 0) ...
-#ifndef KRG_LAUNCHER_COMPARE_H_
-#define KRG_LAUNCHER_COMPARE_H_
+#ifndef KRG_COMPARISON_H_
+#define KRG_COMPARISON_H_
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,7 +21,7 @@
 #include "krg/significance.h"
 #include "krg/status.h"
 
-namespace krg::cli {
+namespace krg {
 
 // The identity of a suite run, equal across files when the runs match.
 std::string RunId(const std::string& demo, const std::string& size,
@@ -112,6 +112,6 @@ struct NamedFile {
 Result<Comparison> CompareFiles(const std::vector<NamedFile>& files,
                                 const CompareOptions& options);
 
-}  // namespace krg::cli
+}  // namespace krg
 
-#endif  // KRG_LAUNCHER_COMPARE_H_
+#endif  // KRG_COMPARISON_H_
