@@ -1,34 +1,15 @@
 #include "registry.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace krg::demos {
 namespace {
 
-namespace fs = std::filesystem;
-
-// Building the imaging demos generates their datasets: into a private cache.
-class CacheEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("krg_registry_cache_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    ::setenv("KRGDEMO_CACHE", dir_.c_str(), 1);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
- private:
-  fs::path dir_;
-};
-const auto* const kCacheEnv =
-    ::testing::AddGlobalTestEnvironment(new CacheEnvironment);
+const auto* const kCacheEnv = ::testing::AddGlobalTestEnvironment(
+    new test_support::PrivateDatasetCache("registry"));
 
 // The table's shape is what callers trust without building the workload, so
 // it must be the shape the factory actually builds.

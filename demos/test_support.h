@@ -4,6 +4,10 @@
 #ifndef KRG_DEMOS_TEST_SUPPORT_H_
 #define KRG_DEMOS_TEST_SUPPORT_H_
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -12,6 +16,25 @@
 #include "krg/workload.h"
 
 namespace krg::demos::test_support {
+
+// Building an imaging demo generates its dataset: a test binary that builds
+// one keeps them in a private cache (KRGDEMO_CACHE), removed at the end.
+//   const auto* const kCache = ::testing::AddGlobalTestEnvironment(
+//       new test_support::PrivateDatasetCache("imaging"));
+class PrivateDatasetCache : public ::testing::Environment {
+ public:
+  explicit PrivateDatasetCache(const std::string& name)
+      : dir_(std::filesystem::path(::testing::TempDir()) /
+             ("krg_" + name + "_cache_" + std::to_string(::getpid()))) {}
+  void SetUp() override {
+    std::filesystem::remove_all(dir_);
+    ::setenv("KRGDEMO_CACHE", dir_.c_str(), 1);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+ private:
+  std::filesystem::path dir_;
+};
 
 // One measured pass of `w` on the linux platform with `nodes` virtual nodes
 // (and `threads` threads on the threads engine; 0: every CPU of the nodes).

@@ -18,22 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every test of this binary generates its datasets into a private cache.
-class CacheEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("krg_imaging_cache_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    ::setenv("KRGDEMO_CACHE", dir_.c_str(), 1);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
- private:
-  fs::path dir_;
-};
-const auto* const kCacheEnv =
-    ::testing::AddGlobalTestEnvironment(new CacheEnvironment);
+const auto* const kCacheEnv = ::testing::AddGlobalTestEnvironment(
+    new test_support::PrivateDatasetCache("imaging"));
 
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::path(::testing::TempDir()) /
