@@ -1,28 +1,61 @@
 #include "krg/engine.h"
 
+#include <memory>
+
+#include "engines/mpi/mpi_job.h"
 #include "krg/check.h"
+#include "krg/executor.h"
+#include "krg/runner.h"
 
 namespace krg {
+namespace {
+
+// Measure() through an executor of this process.
+Result<Measurement> MeasureWith(std::unique_ptr<Executor> executor,
+                                platform::Platform& platform, Workload& w,
+                                const RunSpec& spec) {
+  RunSpec own = spec;
+  own.executor = executor.get();
+  return Measure(platform, w, own);
+}
+
+Result<Measurement> MeasureOnThreads(platform::Platform& platform, Workload& w,
+                                     const RunSpec& spec) {
+  return MeasureWith(MakeThreadExecutor(), platform, w, spec);
+}
+
+Result<Measurement> MeasureOnProcs(platform::Platform& platform, Workload& w,
+                                   const RunSpec& spec) {
+  return MeasureWith(MakeProcessExecutor(platform), platform, w, spec);
+}
+
+}  // namespace
 
 const std::vector<EngineInfo>& Engines() {
   static const std::vector<EngineInfo> kEngines = {
-      {Engine::kThreads, "threads",
+      {Engine::kThreads,
+       "threads",
        "OpenMP threads in one process (one node): the SMP baseline",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/true,
-       /*checkpoints=*/true},
-      {Engine::kProcs, "procs",
+       /*checkpoints=*/true,
+       MeasureOnThreads},
+      {Engine::kProcs,
+       "procs",
        "one single-threaded worker process per node, the shape that spreads "
        "over a cluster and migrates",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
-       /*checkpoints=*/true},
-      {Engine::kMpi, "mpi",
+       /*checkpoints=*/true,
+       MeasureOnProcs},
+      {Engine::kMpi,
+       "mpi",
        "one MPI rank per node plus a master rank, started by mpirun, for a "
        "cluster without an SSI",
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
-       /*checkpoints=*/false},
+       /*checkpoints=*/false,
+       mpi::MeasureOnMpi},
   };
   return kEngines;
 }

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "cli/cluster.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 
 namespace krg::cli {
 
@@ -67,14 +67,36 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
   return std::nullopt;
 }
 
+WorkloadId WorkloadIdOf(const RunRequest& req) {
+  return {req.demo->name, req.config.size, req.config.params};
+}
+
+Result<std::unique_ptr<Workload>> MakeDemoWorkload(const WorkloadId& id) {
+  const demos::Demo* demo = demos::FindDemo(id.name);
+  if (demo == nullptr)
+    return Status::NotFound("unknown demo '" + id.name + "'");
+  return demo->make({id.size, id.params});
+}
+
+Status EngineRunsDemo(Engine engine, const std::string& demo,
+                      const Workload& w) {
+  KRG_RETURN_IF_ERROR(EngineRuns(engine, w.shape(), demo));
+  return engine == Engine::kMpi ? MpiEngineRuns(w, demo) : Status::Ok();
+}
+
+std::string EngineHelp(const std::string& tail) {
+  std::string text = "use this to choose how the work runs: ";
+  for (const EngineInfo& e : Engines()) {
+    if (e.engine != Engines().front().engine) text += "; ";
+    text += std::string(e.name) + ": " + e.summary;
+  }
+  return text + " " + tail;
+}
+
 void AddRunOptions(po::options_description* desc) {
   desc->add_options()(
-      "engine", po::value<std::string>()->value_name("threads|procs|mpi"),
-      "threads: OpenMP threads in one process (one node); procs: one "
-      "single-threaded worker process per node, the shape that spreads over "
-      "a cluster; mpi: one MPI rank per node plus a master rank, started by "
-      "mpirun, for a cluster without an SSI (farm demos and poisson) "
-      "(default: threads for 1 node, procs for more)")(
+      "engine", po::value<std::string>()->value_name(EngineNames()),
+      EngineHelp("(default: threads for 1 node, procs for more)").c_str())(
       "threads", po::value<std::string>()->value_name("T"),
       "use this to set the thread count of the threads engine (default: "
       "every CPU of the nodes)")(

@@ -11,10 +11,12 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "krg/engine.h"
 #include "krg/executor.h"
 #include "krg/params.h"
 #include "krg/platform.h"
@@ -91,10 +93,22 @@ struct RunRequest {
   std::optional<std::string> hostfile;  // mpi: mpirun --hostfile (absolute)
 };
 
+// Who the demo of `req` is (RunSpec::id), and the workload such an id names:
+// the mpi engine's ranks rebuild theirs with it (main.cc).
+WorkloadId WorkloadIdOf(const RunRequest& req);
+Result<std::unique_ptr<Workload>> MakeDemoWorkload(const WorkloadId& id);
+// Ok when `engine` runs the demo `demo`, whose workload is `w` (EngineRuns,
+// and the mpi engine's own condition); kInvalidArgument otherwise.
+Status EngineRunsDemo(Engine engine, const std::string& demo,
+                      const Workload& w);
+
 // `krgdemo run` of a service demo (webfarm): the sweep under wrk or
 // serve_only, run.json and charts (cmd_run_service.cc). `bind` is --bind.
 int RunServiceDemo(RunRequest& req, int nodes, const std::string& bind);
 
+// --engine's help: every engine of the table with its summary, then `tail`
+// (what the default is).
+std::string EngineHelp(const std::string& tail);
 // Adds --engine --threads --size --param --repeat --out --json --hostfile.
 void AddRunOptions(po::options_description* desc);
 // Reads those options (and the DEMO positional) into `req`.

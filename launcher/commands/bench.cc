@@ -13,7 +13,7 @@
 #include "build_info.h"
 #include "cli/cli.h"
 #include "krg/metadata.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 #include "report/compare.h"
 #include "report/report.h"
 
@@ -143,6 +143,7 @@ std::optional<int> RunOne(BenchState& s, const PlannedRun& p,
   auto w = req.demo->make(req.config);
   if (!w.ok()) return Fail(w.status().WithContext(e.demo));
   RunSpec spec;
+  spec.id = WorkloadIdOf(req);
   spec.engine = e.engine;
   spec.nodes = p.nodes;
   spec.repeat = s.suite.repeat;
@@ -150,7 +151,7 @@ std::optional<int> RunOne(BenchState& s, const PlannedRun& p,
   spec.cancel = InterruptFlag();
   ProgressLine progress(e.demo + " x" + std::to_string(p.nodes));
   spec.progress = [&progress](const Progress& pr) { progress.Update(pr); };
-  auto m = MeasureEngine(platform, req, **w, spec, {});
+  auto m = Measure(platform, **w, spec);
   progress.Clear();
   if (!m.ok()) {
     if (m.status().code() == Status::Code::kCancelled) return Interrupted(s);

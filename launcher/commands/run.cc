@@ -11,7 +11,6 @@
 #include "cli/cli.h"
 #include "cli/cluster.h"
 #include "commands/journal_run.h"
-#include "mpi_launch.h"
 #include "report/run_events.h"
 
 namespace krg::cli {
@@ -102,9 +101,12 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
   }
 
   RunSpec spec;
+  spec.id = WorkloadIdOf(req);
   spec.engine = engine;
   spec.nodes = nodes;
   spec.threads = req.threads;
+  spec.hostfile = req.hostfile.value_or("");
+  spec.artifacts_dir = *out;
   spec.repeat = req.repeat;
   spec.cancel = InterruptFlag();
   spec.checkpoint_dir = plan.dir;
@@ -124,7 +126,7 @@ int Execute(RunRequest& req, const ClusterRequest& cluster, int nodes,
     Warn(layout->note);
   }
 
-  auto m = MeasureEngine(*platform, req, w, spec, *out);
+  auto m = Measure(*platform, w, spec);
   progress.Clear();
   if (!m.ok()) {
     log << "run failed: " << m.status().ToString() << "\n";
@@ -348,7 +350,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   if (vm.count("checkpoint-mode") && !vm.count("checkpoint-every")) {
     return UsageError("run", "--checkpoint-mode needs --checkpoint-every");
   }
-  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
+  if (Status s = EngineRunsDemo(req.engine.value_or(DefaultEngine(nodes)),
+                                req.demo->name, **w);
+      !s.ok()) {
     return UsageError("run", s.message());
   }
   if (vm.count("checkpoint-every") && req.engine == Engine::kMpi) {

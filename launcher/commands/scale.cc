@@ -10,7 +10,6 @@
 
 #include "cli/cli.h"
 #include "cli/cluster.h"
-#include "mpi_launch.h"
 #include "report/charts.h"
 
 namespace krg::cli {
@@ -112,7 +111,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
                                    req.demo->name +
                                    " --nodes N' sweeps 1, 2, 4 ... N nodes");
   }
-  if (Status s = MpiRuns(req.engine, req.demo->name, **w); !s.ok()) {
+  if (Status s = EngineRunsDemo(req.engine.value_or(Engine::kProcs),
+                                req.demo->name, **w);
+      !s.ok()) {
     return UsageError("scale", s.message());
   }
   auto out = PrepareOutDir(req.out, "scale-" + req.demo->name);
@@ -132,15 +133,18 @@ int ScaleCommand(const std::vector<std::string>& args) {
   bool shared_noted = false;
   for (int n : nodes) {
     RunSpec spec;
+    spec.id = WorkloadIdOf(req);
     spec.engine = engine;
     spec.nodes = n;
+    spec.hostfile = req.hostfile.value_or("");
+    spec.artifacts_dir = *out;
     spec.threads = engine == Engine::kThreads ? n : 0;
     spec.repeat = req.repeat;
     spec.cancel = InterruptFlag();
     ProgressLine progress(req.demo->name + " x" + std::to_string(n));
     spec.progress = [&progress](const Progress& p) { progress.Update(p); };
     if (!req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
-    auto m = MeasureEngine(*platform, req, **w, spec, *out);
+    auto m = Measure(*platform, **w, spec);
     progress.Clear();
     if (!m.ok()) {
       if (m.status().code() == Status::Code::kCancelled) {

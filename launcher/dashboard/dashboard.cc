@@ -392,9 +392,11 @@ nlohmann::json Dashboard::Catalog() const {
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const platform::Node& n : layout_.nodes) ids.push_back(n.id);
+  nlohmann::json engines = nlohmann::json::array();
+  for (const EngineInfo& e : Engines()) engines.push_back(e.name);
   return {{"demos", demos},
           {"sizes", demos::kSizes},
-          {"engines", {"procs", "threads"}},
+          {"engines", engines},
           {"node_ids", ids},
           {"max_nodes", kMaxNodes},
           {"platform", platform_->name()},
@@ -483,7 +485,7 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
       StringField(request, "engine", *nodes > 1 ? "procs" : "threads");
   if (!engine.ok()) return Error(400, engine.status().message());
   if (!ParseEngine(*engine).ok()) {
-    return Error(400, "\"engine\" must be threads or procs");
+    return Error(400, "\"engine\" must be " + EngineNames(" or "));
   }
   auto size = StringField(request, "size", "small");
   if (!size.ok()) return Error(400, size.status().message());
