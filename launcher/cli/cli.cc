@@ -73,8 +73,9 @@ WorkloadId WorkloadIdOf(const RunRequest& req) {
 
 Result<std::unique_ptr<Workload>> MakeDemoWorkload(const WorkloadId& id) {
   const demos::Demo* demo = demos::FindDemo(id.name);
-  if (demo == nullptr)
+  if (demo == nullptr) {
     return Status::NotFound("unknown demo '" + id.name + "'");
+  }
   return demo->make({id.size, id.params});
 }
 

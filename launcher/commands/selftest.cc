@@ -108,9 +108,11 @@ Outcome SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
     verified = w.status();
   } else if ((*w)->shape() == Shape::kService) {
     verified = SelftestService(platform, **w, opt);
-  } else if (skipped = EngineRunsDemo(opt.engine, demo.name, **w);
-             skipped.ok()) {
-    verified = SelftestMeasure(platform, demo, config, **w, opt);
+  } else {
+    skipped = EngineRunsDemo(opt.engine, demo.name, **w);
+    if (skipped.ok()) {
+      verified = SelftestMeasure(platform, demo, config, **w, opt);
+    }
   }
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -240,9 +241,10 @@ Result<Measurement> MeasureOnMpi(platform::Platform& platform, Workload& w,
   Result<JobOutcome> out = RunJob(job, spec, dir);
   if (out.ok() && !out->result) {  // keep mpirun's output for the user
     const fs::path log = dir / "mpirun.log";
-    const std::string why = !out->error.empty()
-                                ? out->error
-                                : DescribeMpiFailure(ReadLog(log), out->exit);
+    std::string why = !out->error.empty()
+                          ? out->error
+                          : DescribeMpiFailure(ReadLog(log), out->exit);
+    std::replace(why.begin(), why.end(), '\n', ' ');  // one line, always
     return Status::Internal("the mpi job failed: " + why +
                             " (mpirun's output: " + log.string() + ")");
   }
