@@ -7,7 +7,7 @@
 
 #include "build_info.h"
 #include "cli/cli.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 
 namespace krg::cli {
 
@@ -63,8 +63,8 @@ void Usage(std::FILE* to) {
 int main(int argc, char** argv) {
   using namespace krg::cli;
   // A rank of an mpi engine job: no interrupt flag, mpirun's signals end it.
-  if (argc >= 2 && std::strcmp(argv[1], kMpiRankCommand) == 0) {
-    return MpiRankMain(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], krg::kMpiRankCommand) == 0) {
+    return krg::MpiRankMain(argc, argv, MakeDemoWorkload);
   }
   (void)InterruptFlag();  // Ctrl-C stops workers cleanly, exit 130
   if (argc < 2) {

@@ -1,8 +1,9 @@
 // The mpi engine (issue 9) as a user runs it, on this machine with several
 // ranks (mpirun --oversubscribe): the same checksums as procs, the engine in
-// result files of run, scale and bench, a rank killed mid-run failing the
-// run with one line and no process left, Ctrl-C, and clear errors when the
-// engine is unavailable. Runs the real binary (KRGDEMO_BIN).
+// result files of run, scale and bench, `selftest --engine mpi`, a rank
+// killed mid-run failing the run with one line and no process left, Ctrl-C,
+// and clear errors when the engine is unavailable. Runs the real binary
+// (KRGDEMO_BIN).
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +55,9 @@ TEST(MpiTest, UnavailableEngineAndMisusedHostfileAreUsageErrors) {
                    "the mpi engine is unavailable",
                    {"KRGDEMO_MPIRUN=/nonexistent/mpirun"});
   ExpectUsageError({"scale", "mandelbrot", "--engine", "mpi"},
+                   "the mpi engine is unavailable",
+                   {"KRGDEMO_MPIRUN=/nonexistent/mpirun"});
+  ExpectUsageError({"selftest", "--engine", "mpi"},
                    "the mpi engine is unavailable",
                    {"KRGDEMO_MPIRUN=/nonexistent/mpirun"});
   ExpectUsageError({"run", "mandelbrot", "--hostfile", "/etc/hostname"},
@@ -174,6 +179,35 @@ TEST(MpiTest, ScaleAndBenchRecordTheEngine) {
     EXPECT_GT(run["throughput"]["value"].get<double>(), 0) << run["demo"];
   }
   fs::remove_all(dir);
+}
+
+// `selftest --engine mpi` runs every demo the engine takes through
+// Measure() (which starts the job), verified; the others are skipped with
+// a line saying so, and the closing line counts them apart.
+TEST(MpiTest, SelftestOnMpiPassesEveryDemoItRuns) {
+  const Ran list = RunKrgdemo({"list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  const int demos =
+      static_cast<int>(std::count(list.out.begin(), list.out.end(), '\n')) - 1;
+  Ran r = RunKrgdemo({"selftest", "--engine", "mpi", "--nodes", "2"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("mpi engine, 2 nodes"), std::string::npos) << r.out;
+  int ok = 0, skipped = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    ok += line.rfind("  ok    ", 0) == 0;
+    if (line.rfind("  skip  ", 0) == 0) {
+      ++skipped;
+      EXPECT_NE(line.find("does not run on the mpi engine"), std::string::npos)
+          << line;
+    }
+  }
+  EXPECT_GE(ok, 3) << r.out;  // mandelbrot, poisson, imgpipe at least
+  EXPECT_EQ(ok + skipped, demos) << r.out;
+  EXPECT_NE(r.out.find("krgdemo selftest: " + std::to_string(ok) +
+                       " passed, 0 failed"),
+            std::string::npos)
+      << r.out;
 }
 
 // krgdemo started in the background, its output in files.

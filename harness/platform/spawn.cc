@@ -1,7 +1,8 @@
 // Background commands (StartCommand) and thread counts (ThreadCount): what
 // `krgdemo show` needs to start a multi-threaded process and watch it; the
-// processes of a name and this executable's path (the dashboard); and
-// adopting and reaping orphaned descendants (the mpi engine's ranks).
+// processes of a name and this executable's path (the dashboard); mpirun
+// with its stdout on a pipe (StartCommandPiped), and adopting and reaping
+// orphaned descendants (the mpi engine's ranks).
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,18 +30,12 @@ extern char** environ;
 
 namespace krg::platform {
 
-Result<pid_t> StartCommand(const std::vector<std::string>& argv,
-                           const std::string& output) {
-  KRG_CHECK(!argv.empty()) << "StartCommand needs a program";
-  if (!ProgramExists(argv[0])) {
-    return Status::Unavailable(argv[0] + " not found on PATH");
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, output.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+namespace {
+
+// Starts argv[0] with the file actions `fa`, the signals a command must
+// handle itself at their defaults.
+Result<pid_t> Spawn(const std::vector<std::string>& argv,
+                    const posix_spawn_file_actions_t& fa) {
   std::vector<char*> args;
   for (const std::string& a : argv) {
     args.push_back(const_cast<char*>(a.c_str()));
@@ -58,10 +53,52 @@ Result<pid_t> StartCommand(const std::vector<std::string>& argv,
   pid_t pid = -1;
   const int rc =
       ::posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return Status::FromErrno("spawn " + argv[0], rc);
   return pid;
+}
+
+}  // namespace
+
+Result<pid_t> StartCommand(const std::vector<std::string>& argv,
+                           const std::string& output) {
+  KRG_CHECK(!argv.empty()) << "StartCommand needs a program";
+  if (!ProgramExists(argv[0])) {
+    return Status::Unavailable(argv[0] + " not found on PATH");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, output.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  Result<pid_t> pid = Spawn(argv, fa);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+Result<PipedCommand> StartCommandPiped(const std::vector<std::string>& argv,
+                                       const std::string& errors) {
+  KRG_CHECK(!argv.empty()) << "StartCommandPiped needs a program";
+  if (!ProgramExists(argv[0])) {
+    return Status::Unavailable(argv[0] + " not found on PATH");
+  }
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);  // dup2 drops CLOEXEC
+  posix_spawn_file_actions_addopen(&fa, 2, errors.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  Result<pid_t> pid = Spawn(argv, fa);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[1]);
+  if (!pid.ok()) {
+    ::close(fds[0]);
+    return pid.status();
+  }
+  return PipedCommand{*pid, fds[0]};
 }
 
 Result<int> ThreadCount(pid_t pid) {

@@ -1,8 +1,35 @@
 #include "krg/engine.h"
 
+#include <memory>
+
+#include "engines/mpi/mpi_job.h"
 #include "krg/check.h"
+#include "krg/executor.h"
+#include "krg/runner.h"
 
 namespace krg {
+namespace {
+
+// Measure() through an executor of this process.
+Result<Measurement> MeasureWith(std::unique_ptr<Executor> executor,
+                                platform::Platform& platform, Workload& w,
+                                const RunSpec& spec) {
+  RunSpec own = spec;
+  own.executor = executor.get();
+  return Measure(platform, w, own);
+}
+
+Result<Measurement> MeasureOnThreads(platform::Platform& platform, Workload& w,
+                                     const RunSpec& spec) {
+  return MeasureWith(MakeThreadExecutor(), platform, w, spec);
+}
+
+Result<Measurement> MeasureOnProcs(platform::Platform& platform, Workload& w,
+                                   const RunSpec& spec) {
+  return MeasureWith(MakeProcessExecutor(platform), platform, w, spec);
+}
+
+}  // namespace
 
 const std::vector<EngineInfo>& Engines() {
   static const std::vector<EngineInfo> kEngines = {
@@ -12,7 +39,8 @@ const std::vector<EngineInfo>& Engines() {
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/true,
        /*checkpoints=*/true,
-       /*platform_nodes=*/true},
+       /*platform_nodes=*/true,
+       MeasureOnThreads},
       {Engine::kProcs,
        "procs",
        "one single-threaded worker process per node, the shape that spreads "
@@ -20,7 +48,8 @@ const std::vector<EngineInfo>& Engines() {
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
        /*checkpoints=*/true,
-       /*platform_nodes=*/true},
+       /*platform_nodes=*/true,
+       MeasureOnProcs},
       {Engine::kMpi,
        "mpi",
        "one MPI rank per node plus a master rank, started by mpirun, for a "
@@ -28,7 +57,8 @@ const std::vector<EngineInfo>& Engines() {
        {Shape::kFarm, Shape::kSpmd},
        /*threaded_workers=*/false,
        /*checkpoints=*/false,
-       /*platform_nodes=*/false},
+       /*platform_nodes=*/false,
+       mpi::MeasureOnMpi},
   };
   return kEngines;
 }

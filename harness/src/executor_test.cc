@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -274,6 +275,31 @@ TEST_F(ExecutorTest, FreshProcessPerUnitRunsEveryUnitInItsOwnProcess) {
   EXPECT_FALSE(distinct.count(""));
   EXPECT_GE(starts, 25);
   EXPECT_LE(starts, 25 + 2);
+}
+
+// Measure() runs every engine of the table, mpi included: it reaches the
+// mpi engine, which says why it cannot run here instead of Measure()
+// refusing it. (Runs under mpirun are in tests/mpi_test.cc.)
+TEST_F(ExecutorTest, MeasureDispatchesTheMpiEngineToo) {
+  SquaresFarm w(8);
+  RunSpec spec;
+  spec.id = {"squares", "test", {}};
+  spec.engine = Engine::kMpi;
+  spec.repeat.fixed = 1;
+  const char* saved = std::getenv("KRGDEMO_MPIRUN");
+  const std::string old = saved != nullptr ? saved : "";
+  ::setenv("KRGDEMO_MPIRUN", "/nonexistent/mpirun", 1);
+  auto m = Measure(*platform_, w, spec);
+  if (saved != nullptr) {
+    ::setenv("KRGDEMO_MPIRUN", old.c_str(), 1);
+  } else {
+    ::unsetenv("KRGDEMO_MPIRUN");
+  }
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(m.status().message().find("the mpi engine is unavailable"),
+            std::string::npos)
+      << m.status().message();
 }
 
 TEST(EngineTest, ParsesNamesAndRejectsOthers) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "krg/checkpoint.h"
+#include "krg/engine.h"
 
 namespace krg {
 namespace {
@@ -69,25 +70,11 @@ Result<ExecReport> RunPass(Executor& executor, Workload& workload,
   return report;
 }
 
-}  // namespace
-
-Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
-                            const RunSpec& spec) {
-  KRG_CHECK(spec.nodes >= 1) << "nodes=" << spec.nodes;
-  if (workload.shape() == Shape::kService) {
-    return Status::Unavailable("service workloads do not run in this version");
-  }
+// The passes of Measure() in this process, through `executor`.
+Result<Measurement> MeasurePasses(platform::Platform& platform,
+                                  Workload& workload, const RunSpec& spec,
+                                  Executor& executor) {
   KRG_ASSIGN_OR_RETURN(platform::Layout layout, platform.Partition(spec.nodes));
-  if (spec.engine == Engine::kMpi && spec.executor == nullptr) {
-    return Status::FailedPrecondition(
-        "the mpi engine runs under mpirun (launcher/mpi_launch.h)");
-  }
-  std::unique_ptr<Executor> own;
-  if (spec.executor == nullptr) {
-    own = spec.engine == Engine::kThreads ? MakeThreadExecutor()
-                                          : MakeProcessExecutor(platform);
-  }
-  Executor* executor = spec.executor != nullptr ? spec.executor : own.get();
   Measurement m;
   m.layout_note = layout.note;
   ExecOptions opts = MakeOptions(spec, layout, &m.threads);
@@ -114,7 +101,7 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
     }
     const Clock::time_point t0 = Clock::now();
     KRG_ASSIGN_OR_RETURN(ExecReport report,
-                         RunPass(*executor, workload, spec, opts));
+                         RunPass(executor, workload, spec, opts));
     const double seconds = Since(t0);
     m.worker_restarts += report.worker_restarts;
     m.events.insert(m.events.end(), report.events.begin(), report.events.end());
@@ -133,6 +120,23 @@ Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
   m.work = workload.work();
   m.metrics = workload.Metrics();
   return m;
+}
+
+}  // namespace
+
+Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
+                            const RunSpec& spec) {
+  KRG_CHECK(spec.nodes >= 1) << "nodes=" << spec.nodes;
+  if (workload.shape() == Shape::kService) {
+    return Status::Unavailable("service workloads do not run in this version");
+  }
+  if (spec.executor != nullptr) {
+    return MeasurePasses(platform, workload, spec, *spec.executor);
+  }
+  KRG_RETURN_IF_ERROR(
+      EngineRuns(spec.engine, workload.shape(),
+                 spec.id.name.empty() ? "this workload" : spec.id.name));
+  return InfoOf(spec.engine).measure(platform, workload, spec);
 }
 
 }  // namespace krg

@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "cli/cluster.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 
 namespace krg::cli {
 
@@ -68,21 +68,27 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
   return std::nullopt;
 }
 
-// "threads: ...; procs: ...", from the engine table.
-std::string EnginesHelp() {
-  std::string text;
-  for (const EngineInfo& e : Engines()) {
-    text += std::string(text.empty() ? "" : "; ") + e.name + ": " + e.summary;
+Result<std::unique_ptr<Workload>> MakeDemoWorkload(const WorkloadId& id) {
+  const demos::Demo* demo = demos::FindDemo(id.name);
+  if (demo == nullptr) {
+    return Status::NotFound("unknown demo '" + id.name + "'");
   }
-  return text;
+  return demo->make({id.size, id.params});
+}
+
+std::string EngineHelp(const std::string& tail) {
+  std::string text = "use this to choose how the work runs: ";
+  for (const EngineInfo& e : Engines()) {
+    if (e.engine != Engines().front().engine) text += "; ";
+    text += std::string(e.name) + ": " + e.summary;
+  }
+  return text + " " + tail;
 }
 
 void AddRunOptions(po::options_description* desc) {
-  static const std::string engine_help =
-      EnginesHelp() + " (default: threads for 1 node, procs for more)";
-  desc->add_options()("engine",
-                      po::value<std::string>()->value_name(EngineNames()),
-                      engine_help.c_str())(
+  desc->add_options()(
+      "engine", po::value<std::string>()->value_name(EngineNames()),
+      EngineHelp("(default: threads for 1 node, procs for more)").c_str())(
       "threads", po::value<std::string>()->value_name("T"),
       "use this to set the thread count of the threads engine (default: "
       "every CPU of the nodes)")(

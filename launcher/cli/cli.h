@@ -11,10 +11,12 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "krg/engine.h"
 #include "krg/executor.h"
 #include "krg/params.h"
 #include "krg/platform.h"
@@ -90,11 +92,18 @@ struct RunRequest {
   demos::DemoConfig config() const { return {plan.id.size, plan.id.params}; }
 };
 
+// The workload a demo's id names: the mpi engine's ranks rebuild theirs
+// with it (main.cc).
+Result<std::unique_ptr<Workload>> MakeDemoWorkload(const WorkloadId& id);
+
 // `krgdemo run` of a service demo (webfarm): the sweep under wrk or
 // serve_only, run.json and charts (commands/run_service.cc). `bind` is
 // --bind.
 int RunServiceDemo(RunRequest& req, const std::string& bind);
 
+// --engine's help: every engine of the table with its summary, then `tail`
+// (what the default is).
+std::string EngineHelp(const std::string& tail);
 // Adds --engine --threads --size --param --repeat --out --json --hostfile.
 void AddRunOptions(po::options_description* desc);
 // Reads those options (and the DEMO positional) into `req`.

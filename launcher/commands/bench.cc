@@ -14,7 +14,7 @@
 #include "cli/cli.h"
 #include "krg/comparison.h"
 #include "krg/metadata.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 #include "report/report.h"
 
 namespace krg::cli {

@@ -6,7 +6,7 @@
 #include "build_info.h"
 #include "cli/cli.h"
 #include "cli/cluster.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 #include "scientific/mandelbrot_kernel.h"
 
 namespace krg::cli {

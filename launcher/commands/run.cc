@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cluster.h"
 #include "commands/journal_run.h"
-#include "mpi_launch.h"
+#include "krg/mpi_engine.h"
 #include "report/run_events.h"
 
 namespace krg::cli {

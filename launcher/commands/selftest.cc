@@ -24,10 +24,16 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "krg/mpi_engine.h"
 #include "krg/service.h"
 
 namespace krg::cli {
 namespace {
+
+// A demo the engine does not run is skipped (and says why), not failed.
+enum class Verdict { kPassed, kFailed, kSkipped };
+// How a --child process says "skipped" to the selftest that started it.
+constexpr int kExitSkipped = 3;
 
 struct SelftestOptions {
   Engine engine = Engine::kThreads;
@@ -63,7 +69,7 @@ Result<std::string> SelftestService(Session& session, RunPlan plan,
 Result<std::string> SelftestRun(Session& session, const RunPlan& plan,
                                 Workload& workload) {
   KRG_ASSIGN_OR_RETURN(
-      Outcome o, session.Run(plan, workload, {.cancel = InterruptFlag()}));
+      krg::Outcome o, session.Run(plan, workload, {.cancel = InterruptFlag()}));
   if (!o.record.verified) {
     return Status::Internal("did not verify: " +
                             o.measurement.verification.detail);
@@ -72,8 +78,8 @@ Result<std::string> SelftestRun(Session& session, const RunPlan& plan,
 }
 
 // Builds and runs one demo at the smallest size; prints one line.
-bool SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
-                  const SelftestOptions& opt) {
+Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
+                     const SelftestOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   demos::DemoConfig config;
   config.size = demos::kSizes.front();
@@ -88,20 +94,36 @@ bool SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
                      .nodes = opt.nodes,
                      .repeat = RepeatPolicy{.fixed = 1, .warmups = 0}};
   Session session(platform);
-  auto w = demo.make(config);
-  auto result = !w.ok() ? Result<std::string>(w.status())
-                : demo.shape == Shape::kService
-                    ? SelftestService(session, plan, **w)
-                    : SelftestRun(session, plan, **w);
+  Result<std::string> verified = Status::Internal("not run");
+  // A demo the engine does not run is skipped, not failed.
+  const Status skipped = demo.shape == Shape::kService
+                             ? Status::Ok()
+                             : CheckPlan(plan, demo.shape).status();
+  if (skipped.ok()) {
+    auto w = demo.make(config);
+    verified = !w.ok() ? Result<std::string>(w.status())
+               : demo.shape == Shape::kService
+                   ? SelftestService(session, plan, **w)
+                   : SelftestRun(session, plan, **w);
+  }
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  std::printf(
-      "  %-4s  %-12s %6.2f s  %s\n", result.ok() ? "ok" : "FAIL",
-      demo.name.c_str(), s,
-      result.ok() ? result->c_str() : result.status().message().c_str());
+  const char* mark = !skipped.ok() ? "skip" : verified.ok() ? "ok  " : "FAIL";
+  const std::string text = !skipped.ok()   ? skipped.message()
+                           : verified.ok() ? *verified
+                                           : verified.status().message();
+  std::printf("  %s  %-12s %6.2f s  %s\n", mark, demo.name.c_str(), s,
+              text.c_str());
   std::fflush(stdout);
-  return result.ok();
+  if (!skipped.ok()) return Verdict::kSkipped;
+  return verified.ok() ? Verdict::kPassed : Verdict::kFailed;
+}
+
+int ExitCodeOf(Verdict v) {
+  return v == Verdict::kPassed    ? kExitOk
+         : v == Verdict::kSkipped ? kExitSkipped
+                                  : kExitFailed;
 }
 
 // The wrapper words of KRGDEMO_SELFTEST_WRAPPER (split on blanks), if any.
@@ -113,7 +135,7 @@ std::vector<std::string> SelftestWrapper() {
   return words;
 }
 
-// Runs one demo in a process of its own and returns whether it passed; a
+// Runs one demo in a process of its own and returns how it went; a
 // process that died by a signal or exited oddly gets a FAILED line here.
 // nullopt: interrupted (Ctrl-C reached the child too). The process is a
 // fork of this one (ForkChild, as the procs engine's workers): it has every
@@ -121,16 +143,15 @@ std::vector<std::string> SelftestWrapper() {
 // again (0.3 s here, ~5 s under qemu's software CPU, per demo). With
 // KRGDEMO_SELFTEST_WRAPPER it is `WRAPPER krgdemo selftest --demo NAME
 // --child` instead, whose line goes straight to stdout.
-std::optional<bool> SelftestDemoInChild(platform::Platform& platform,
-                                        const std::string& self,
-                                        const demos::Demo& demo,
-                                        const SelftestOptions& opt) {
+std::optional<Verdict> SelftestDemoInChild(platform::Platform& platform,
+                                           const std::string& self,
+                                           const demos::Demo& demo,
+                                           const SelftestOptions& opt) {
   platform::ExitInfo exit;
   std::vector<std::string> argv = SelftestWrapper();
   if (argv.empty()) {
-    auto pid = platform::ForkChild([&] {
-      return SelftestDemo(platform, demo, opt) ? kExitOk : kExitFailed;
-    });
+    auto pid = platform::ForkChild(
+        [&] { return ExitCodeOf(SelftestDemo(platform, demo, opt)); });
     auto reaped = pid.ok()
                       ? platform::Reap(*pid, /*block=*/true)
                       : Result<std::optional<platform::ExitInfo>>(pid.status());
@@ -139,7 +160,7 @@ std::optional<bool> SelftestDemoInChild(platform::Platform& platform,
       std::printf("FAILED %s: %s\n", demo.name.c_str(),
                   reaped.status().message().c_str());
       std::fflush(stdout);
-      return false;
+      return Verdict::kFailed;
     }
     exit = **reaped;
   } else {
@@ -152,17 +173,46 @@ std::optional<bool> SelftestDemoInChild(platform::Platform& platform,
       std::printf("FAILED %s: %s\n", demo.name.c_str(),
                   ran.status().message().c_str());
       std::fflush(stdout);
-      return false;
+      return Verdict::kFailed;
     }
     std::fputs(ran->err.c_str(), stderr);
     exit = ran->exit;
   }
-  if (exit.exited && exit.code == kExitOk) return true;
+  if (exit.exited && exit.code == kExitOk) return Verdict::kPassed;
+  if (exit.exited && exit.code == kExitSkipped) return Verdict::kSkipped;
   // Exit 1 is a demo that failed and said so on its own line.
-  if (exit.exited && exit.code == kExitFailed) return false;
+  if (exit.exited && exit.code == kExitFailed) return Verdict::kFailed;
   std::printf("FAILED %s: %s\n", demo.name.c_str(), exit.ToString().c_str());
   std::fflush(stdout);
-  return false;
+  return Verdict::kFailed;
+}
+
+// Every demo (or the one asked for), each in a process of its own, and the
+// closing line.
+int SelftestAll(platform::Platform& platform, const std::string& self,
+                const SelftestOptions& opt) {
+  std::printf("krgdemo selftest on %s: %s engine, %d %s, size '%s'\n",
+              platform.name().c_str(), EngineName(opt.engine).c_str(),
+              opt.nodes, opt.nodes == 1 ? "node" : "nodes",
+              demos::kSizes.front().c_str());
+  int passed = 0, failed = 0, skipped = 0;
+  for (const demos::Demo& demo : demos::AllDemos()) {
+    if (!opt.only.empty() && demo.name != opt.only) continue;
+    if (InterruptFlag()->load()) return kExitInterrupted;
+    const std::optional<Verdict> outcome =
+        SelftestDemoInChild(platform, self, demo, opt);
+    if (!outcome.has_value()) return kExitInterrupted;
+    (*outcome == Verdict::kPassed    ? passed
+     : *outcome == Verdict::kSkipped ? skipped
+                                     : failed)++;
+  }
+  if (InterruptFlag()->load()) return kExitInterrupted;
+  // The LiveCD greps "N passed, M failed": skips come after it.
+  std::printf("krgdemo selftest: %d passed, %d failed%s\n", passed, failed,
+              skipped == 0
+                  ? ""
+                  : (", " + std::to_string(skipped) + " skipped").c_str());
+  return failed == 0 ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -171,10 +221,10 @@ int SelftestCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
   desc.add_options()(
       "engine", po::value<std::string>()->value_name(EngineNames()),
-      "use this to test another engine: procs (the worker processes a "
-      "cluster spreads) or mpi (ranks under mpirun) (default: threads)")(
-      "nodes", po::value<std::string>()->value_name("N"),
-      "use this to spread each demo over N nodes (default: 1)")(
+      EngineHelp("(demos the engine does not run are skipped; default: "
+                 "threads)")
+          .c_str())("nodes", po::value<std::string>()->value_name("N"),
+                    "use this to spread each demo over N nodes (default: 1)")(
       "demo", po::value<std::string>()->value_name("NAME"),
       "use this to test one demo only (default: every demo)");
   // Internal: how the selftest runs each demo in a process of its own.
@@ -186,7 +236,8 @@ int SelftestCommand(const std::vector<std::string>& args) {
       "Runs every demo once at its smallest size ('" + demos::kSizes.front() +
           "') and verifies its answer: a quick check that this machine (or a "
           "freshly booted LiveCD) runs krgdemo correctly. Writes no results.",
-      "The last line is 'krgdemo selftest: N passed, M failed'; the LiveCD "
+      "The last line is 'krgdemo selftest: N passed, M failed' (then ', K "
+      "skipped' when the engine does not run some demos); the LiveCD "
       "prints it on every console when booted with krgdemo.selftest=1.\n"
       "Each demo runs in a process of its own: one that dies by a signal is "
       "reported as 'FAILED NAME: killed by signal N (...)' and the others "
@@ -203,6 +254,11 @@ int SelftestCommand(const std::vector<std::string>& args) {
     auto e = ParseEngine(vm["engine"].as<std::string>());
     if (!e.ok()) return UsageError("selftest", e.status().message());
     opt.engine = *e;
+    if (opt.engine == Engine::kMpi) {
+      if (Status s = MpiEngineAvailable(); !s.ok()) {
+        return UsageError("selftest", s.message());
+      }
+    }
   }
   if (vm.count("nodes")) {
     auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
@@ -223,28 +279,14 @@ int SelftestCommand(const std::vector<std::string>& args) {
   if (opt.child) {
     if (opt.only.empty()) return UsageError("selftest", "--child needs --demo");
     if (InterruptFlag()->load()) return kExitInterrupted;
-    const bool ok = SelftestDemo(*platform, *demos::FindDemo(opt.only), opt);
+    const Verdict outcome =
+        SelftestDemo(*platform, *demos::FindDemo(opt.only), opt);
     if (InterruptFlag()->load()) return kExitInterrupted;
-    return ok ? kExitOk : kExitFailed;
+    return ExitCodeOf(outcome);
   }
   auto self = platform::SelfExecutable();
   if (!self.ok()) return Fail(self.status());
-  std::printf("krgdemo selftest on %s: %s engine, %d %s, size '%s'\n",
-              platform->name().c_str(), EngineName(opt.engine).c_str(),
-              opt.nodes, opt.nodes == 1 ? "node" : "nodes",
-              demos::kSizes.front().c_str());
-  int passed = 0, failed = 0;
-  for (const demos::Demo& demo : demos::AllDemos()) {
-    if (!opt.only.empty() && demo.name != opt.only) continue;
-    if (InterruptFlag()->load()) return kExitInterrupted;
-    const std::optional<bool> ok =
-        SelftestDemoInChild(*platform, *self, demo, opt);
-    if (!ok.has_value()) return kExitInterrupted;
-    (*ok ? passed : failed)++;
-  }
-  if (InterruptFlag()->load()) return kExitInterrupted;
-  std::printf("krgdemo selftest: %d passed, %d failed\n", passed, failed);
-  return failed == 0 ? kExitOk : kExitFailed;
+  return SelftestAll(*platform, *self, opt);
 }
 
 }  // namespace krg::cli

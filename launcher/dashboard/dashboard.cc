@@ -392,9 +392,11 @@ nlohmann::json Dashboard::Catalog() const {
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const platform::Node& n : layout_.nodes) ids.push_back(n.id);
+  nlohmann::json engines = nlohmann::json::array();
+  for (const EngineInfo& e : Engines()) engines.push_back(e.name);
   return {{"demos", demos},
           {"sizes", demos::kSizes},
-          {"engines", {"procs", "threads"}},
+          {"engines", engines},
           {"node_ids", ids},
           {"max_nodes", kMaxNodes},
           {"platform", platform_->name()},

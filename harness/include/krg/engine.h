@@ -16,6 +16,17 @@
 
 namespace krg {
 
+namespace platform {
+class Platform;
+}
+struct RunSpec;
+struct Measurement;
+
+// How an engine measures a workload: Measure() (runner.h) calls its row's.
+using MeasureFn = Result<Measurement> (*)(platform::Platform& platform,
+                                          Workload& workload,
+                                          const RunSpec& spec);
+
 enum class Engine { kThreads, kProcs, kMpi };
 
 struct EngineInfo {
@@ -34,6 +45,9 @@ struct EngineInfo {
   // Whether its workers run on the platform's nodes (Platform::Partition);
   // mpi's ranks go where mpirun puts them.
   bool platform_nodes;
+  // threads, procs: the passes run in this process through the engine's
+  // executor; mpi: an mpirun job whose rank 0 runs them (krg/mpi_engine.h).
+  MeasureFn measure;
 };
 
 // Every engine, in the order --help lists them.

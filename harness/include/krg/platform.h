@@ -305,6 +305,15 @@ int InterruptSignal();
 // caller reaps it (Reap). kUnavailable when the program is not found.
 Result<pid_t> StartCommand(const std::vector<std::string>& argv,
                            const std::string& output = "/dev/null");
+// The same, but the command's stdout is a pipe whose read end (close-on-
+// exec, closed by the caller) is `out_fd`, and only its stderr is appended
+// to `errors`: a channel for what it prints, apart from its diagnostics.
+struct PipedCommand {
+  pid_t pid = -1;
+  int out_fd = -1;
+};
+Result<PipedCommand> StartCommandPiped(const std::vector<std::string>& argv,
+                                       const std::string& errors);
 // How many threads process `pid` has now; kNotFound when it is gone.
 Result<int> ThreadCount(pid_t pid);
 // The processes of this user (owner = effective uid) whose name

@@ -64,8 +64,9 @@ struct RunSpec {
   // where rank 0 writes the workload's artifacts (empty: nowhere).
   std::string hostfile;
   std::filesystem::path artifacts_dir;
-  // When set, runs the passes instead of the engine's own executor: the mpi
-  // engine's rank 0 passes its master here. Engine::kMpi requires it.
+  // When set, runs the passes in this process through it instead of the
+  // engine's own way (the engine table's `measure`): the mpi engine's rank 0
+  // passes its master here, and threads and procs their executors.
   Executor* executor = nullptr;
 };
 
@@ -85,6 +86,10 @@ struct Measurement {
   std::vector<Workload::Metric> metrics;
 };
 
+// Measures `workload` on spec.engine, through the engine table (engine.h):
+// threads and procs run the passes here, mpi starts an mpirun job whose rank
+// 0 runs them (krg/mpi_engine.h). kInvalidArgument when the engine does not
+// run this workload ("DEMO does not run on the mpi engine").
 // REQUIRES: spec.nodes >= 1
 Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
                             const RunSpec& spec);

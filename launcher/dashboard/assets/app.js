@@ -449,6 +449,14 @@ async function loadCatalog() {
     size.appendChild(o);
   }
   size.value = 'small';
+  const engine = $('f-engine');
+  engine.replaceChildren();
+  for (const name of c.engines) {
+    const o = document.createElement('option');
+    o.textContent = name;
+    engine.appendChild(o);
+  }
+  engine.value = 'procs';
   const nodes = $('f-nodes');
   nodes.max = Math.max(1, c.node_ids.length);
   nodes.value = Math.min(4, Math.max(1, c.node_ids.length));

@@ -3,7 +3,7 @@
 // Protocol on MPI_COMM_WORLD. rank 0 -> worker: kTagUnit with a uint64 unit
 // index, or kTagStop. worker -> rank 0: kTagResult with a ResultHeader
 // {unit, ok} followed by the unit's bytes (or the error message when !ok).
-#include "mpi_farm.h"
+#include "engines/mpi/mpi_farm.h"
 
 #include <mpi.h>
 
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "mpi_spmd.h"
-#include "mpi_wait.h"
+#include "engines/mpi/mpi_spmd.h"
+#include "engines/mpi/mpi_wait.h"
 
 namespace krg::mpi {
 namespace {

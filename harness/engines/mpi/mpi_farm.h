@@ -2,8 +2,8 @@
 // (an Executor that hands units out dynamically to ranks 1..size-1 and merges
 // their results), every other rank serves units until rank 0 says stop. The
 // same master runs SPMD passes (mpi_spmd.h).
-// Built only when CMake finds MPI (KRG_MPI); the launcher starts the job
-// (launcher/mpi_launch.h) and runs these from `krgdemo __mpi-rank`.
+// Built only when CMake finds MPI (KRG_MPI); Measure() starts the job
+// (mpi_job.h) and the ranks run these from `krgdemo __mpi-rank`.
 //
 // Waiting ranks poll with a growing sleep instead of MPI's busy wait, so an
 // idle master or a worker between units leaves its CPU to the others (the
@@ -14,8 +14,8 @@
 //
 // Thread-safety: MPI is initialised for one thread (MPI_THREAD_SINGLE); every
 // call comes from the main thread of the rank.
-#ifndef KRG_MPI_MPI_FARM_H_
-#define KRG_MPI_MPI_FARM_H_
+#ifndef KRG_ENGINES_MPI_MPI_FARM_H_
+#define KRG_ENGINES_MPI_MPI_FARM_H_
 
 #include <memory>
 #include <string>
@@ -63,4 +63,4 @@ Status ServeFarm(const FarmWorkload& w);
 
 }  // namespace krg::mpi
 
-#endif  // KRG_MPI_MPI_FARM_H_
+#endif  // KRG_ENGINES_MPI_MPI_FARM_H_

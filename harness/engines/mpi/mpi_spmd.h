@@ -18,8 +18,8 @@
 // go on without it.
 //
 // Thread-safety: the main thread of a rank only (MPI_THREAD_SINGLE).
-#ifndef KRG_MPI_MPI_SPMD_H_
-#define KRG_MPI_MPI_SPMD_H_
+#ifndef KRG_ENGINES_MPI_MPI_SPMD_H_
+#define KRG_ENGINES_MPI_MPI_SPMD_H_
 
 #include "krg/executor.h"
 #include "krg/status.h"
@@ -39,4 +39,4 @@ Status ServeSpmd(SpmdWorkload& w);
 
 }  // namespace krg::mpi
 
-#endif  // KRG_MPI_MPI_SPMD_H_
+#endif  // KRG_ENGINES_MPI_MPI_SPMD_H_

@@ -1,25 +1,29 @@
 // The launcher's side of the mpi engine, as units: mpirun's command line,
-// the request and measurement round trips, and how mpirun's failure banners
-// (Open MPI 4.1, as printed on this machine) become one line.
-#include "mpi_launch.h"
+// the request and measurement round trips, the channel's messages, and how
+// mpirun's failure banners (Open MPI 4.1, as printed on this machine) become
+// one line.
+#include "engines/mpi/mpi_job.h"
+
+#include <algorithm>
 
 #include "gtest/gtest.h"
+#include "krg/mpi_engine.h"
 
-namespace krg::cli {
+namespace krg::mpi {
 namespace {
 
 MpiJob Job() {
   MpiJob job;
-  job.demo = "mandelbrot";
-  job.config.size = "test";
-  job.config.params = {{"variant", "classic"}};
+  job.id.name = "mandelbrot";
+  job.id.size = "test";
+  job.id.params = {{"variant", "classic"}};
   job.nodes = 2;
   job.repeat.fixed = 3;
   job.artifacts_dir = "/tmp/out";
   return job;
 }
 
-TEST(MpiLaunchTest, StartsOneMoreRankThanNodesOnThisMachine) {
+TEST(MpiJobTest, StartsOneMoreRankThanNodesOnThisMachine) {
   const std::vector<std::string> argv =
       MpirunArgv(Job(), "/bin/krgdemo", false);
   ASSERT_GE(argv.size(), 6u);
@@ -33,14 +37,15 @@ TEST(MpiLaunchTest, StartsOneMoreRankThanNodesOnThisMachine) {
   EXPECT_EQ(argv[argv.size() - 2], kMpiRankCommand);
   auto back = MpiJobFromJson(nlohmann::json::parse(argv.back()));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->demo, "mandelbrot");
-  EXPECT_EQ(back->config.params.at("variant"), "classic");
+  EXPECT_EQ(back->id.name, "mandelbrot");
+  EXPECT_EQ(back->id.size, "test");
+  EXPECT_EQ(back->id.params.at("variant"), "classic");
   EXPECT_EQ(back->nodes, 2);
   EXPECT_EQ(back->repeat.fixed, 3);
   EXPECT_EQ(back->artifacts_dir, "/tmp/out");
 }
 
-TEST(MpiLaunchTest, PassesTheHostfileInsteadOfOversubscribingAndRootFlag) {
+TEST(MpiJobTest, PassesTheHostfileInsteadOfOversubscribingAndRootFlag) {
   MpiJob job = Job();
   job.hostfile = "/etc/hosts.mpi";
   const std::vector<std::string> argv = MpirunArgv(job, "/bin/krgdemo", true);
@@ -52,12 +57,12 @@ TEST(MpiLaunchTest, PassesTheHostfileInsteadOfOversubscribingAndRootFlag) {
             argv.end());
 }
 
-TEST(MpiLaunchTest, RejectsAMalformedRequest) {
+TEST(MpiJobTest, RejectsAMalformedRequest) {
   EXPECT_FALSE(MpiJobFromJson(nlohmann::json{{"demo", "x"}}).ok());
   EXPECT_FALSE(MpiJobFromJson(nlohmann::json::array()).ok());
 }
 
-TEST(MpiLaunchTest, MeasurementSurvivesTheTripFromRankZero) {
+TEST(MpiJobTest, MeasurementSurvivesTheTripFromRankZero) {
   Measurement m;
   m.samples_s = {0.5, 0.25, 0.75};
   m.verification = {true, "fnv1a:0123", "exact"};
@@ -86,7 +91,89 @@ TEST(MpiLaunchTest, MeasurementSurvivesTheTripFromRankZero) {
   EXPECT_FALSE(MeasurementFromJson(nlohmann::json{{"samples_s", 1}}).ok());
 }
 
-TEST(MpiLaunchTest, SaysWhichRankWasKilled) {
+TEST(MpiJobTest, JobOfARunSpecCarriesTheWorkloadAndAnAbsoluteArtifactsDir) {
+  RunSpec spec;
+  spec.id = {"poisson", "test", {{"dim", "3"}}};
+  spec.nodes = 4;
+  spec.repeat.fixed = 2;
+  spec.hostfile = "/etc/hosts.mpi";
+  spec.artifacts_dir = "relative/out";
+  const MpiJob job = JobFor(spec);
+  EXPECT_EQ(job.id.name, "poisson");
+  EXPECT_EQ(job.id.params.at("dim"), "3");
+  EXPECT_EQ(job.nodes, 4);
+  EXPECT_EQ(job.repeat.fixed, 2);
+  EXPECT_EQ(job.hostfile, "/etc/hosts.mpi");
+  EXPECT_TRUE(job.artifacts_dir.is_absolute()) << job.artifacts_dir;
+  EXPECT_TRUE(JobFor(RunSpec()).artifacts_dir.empty());
+}
+
+// Every message is one line: a newline inside a text is escaped.
+void ExpectOneLine(const std::string& message) {
+  ASSERT_FALSE(message.empty());
+  EXPECT_EQ(message.back(), '\n');
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << message;
+}
+
+TEST(MpiJobTest, ChannelMessagesAreOneLineEachAndReadBack) {
+  const std::string progress =
+      ProgressMessage({2, 5, 10, 1.5, "iteration 3\nresidual 1e-3"});
+  ExpectOneLine(progress);
+  MpiMessage m = ParseMessage(progress.substr(0, progress.size() - 1));
+  ASSERT_EQ(m.kind, MpiMessage::Kind::kProgress);
+  EXPECT_EQ(m.progress.pass, 2);
+  EXPECT_EQ(m.progress.done, 5u);
+  EXPECT_EQ(m.progress.total, 10u);
+  EXPECT_DOUBLE_EQ(m.progress.elapsed_s, 1.5);
+  EXPECT_EQ(m.progress.note, "iteration 3\nresidual 1e-3");
+
+  Measurement result;
+  result.samples_s = {0.25};
+  result.verification = {true, "fnv1a:01", "exact"};
+  const std::string sent = ResultMessage(result);
+  ExpectOneLine(sent);
+  m = ParseMessage(sent.substr(0, sent.size() - 1));
+  ASSERT_EQ(m.kind, MpiMessage::Kind::kResult) << m.text;
+  EXPECT_EQ(m.measurement.samples_s, result.samples_s);
+  EXPECT_EQ(m.measurement.verification.checksum, "fnv1a:01");
+
+  const std::string error = ErrorMessage("rank 1: no such\ndataset");
+  ExpectOneLine(error);
+  m = ParseMessage(error.substr(0, error.size() - 1));
+  ASSERT_EQ(m.kind, MpiMessage::Kind::kError);
+  EXPECT_EQ(m.text, "rank 1: no such\ndataset");
+}
+
+TEST(MpiJobTest, LinesThatAreNotMessagesAreTextAndABadResultIsAnError) {
+  for (const char* line : {"hello from a library", "{\"a\": 1}", "[1, 2]",
+                           "{\"krgdemo_mpi\": \"what\"}"}) {
+    const MpiMessage m = ParseMessage(line);
+    EXPECT_EQ(m.kind, MpiMessage::Kind::kText) << line;
+    EXPECT_EQ(m.text, line);
+  }
+  MpiMessage m =
+      ParseMessage(R"({"krgdemo_mpi": "result", "measurement": {}})");
+  EXPECT_EQ(m.kind, MpiMessage::Kind::kError);
+  EXPECT_NE(m.text.find("bad measurement from rank 0"), std::string::npos)
+      << m.text;
+  m = ParseMessage(R"({"krgdemo_mpi": "progress", "pass": "x"})");
+  EXPECT_EQ(m.kind, MpiMessage::Kind::kError);
+}
+
+TEST(MpiJobTest, LineSplitterJoinsChunksIntoLines) {
+  LineSplitter lines;
+  std::vector<std::string> got;
+  auto on_line = [&got](const std::string& line) { got.push_back(line); };
+  lines.Feed("{\"a\"", on_line);
+  EXPECT_TRUE(got.empty());
+  lines.Feed(": 1}\nsecond\nthi", on_line);
+  lines.Feed("rd\n\nrest", on_line);
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"{\"a\": 1}", "second", "third", ""}));
+  EXPECT_EQ(lines.rest(), "rest");
+}
+
+TEST(MpiJobTest, SaysWhichRankWasKilled) {
   const std::string banner =
       "--------------------------------------------------------------------"
       "------\nPrimary job  terminated normally, but 1 process returned\n"
@@ -101,7 +188,7 @@ TEST(MpiLaunchTest, SaysWhichRankWasKilled) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
-TEST(MpiLaunchTest, SaysWhichRankExitedAndWhy) {
+TEST(MpiJobTest, SaysWhichRankExitedAndWhy) {
   const std::string exited =
       "mpirun detected that one or more processes exited with non-zero "
       "status, thus causing\nthe job to be terminated. The first process to "
@@ -109,9 +196,6 @@ TEST(MpiLaunchTest, SaysWhichRankExitedAndWhy) {
   EXPECT_NE(DescribeMpiFailure(exited, {true, 3, 0})
                 .find("rank 2 exited with code 3"),
             std::string::npos);
-  const std::string ours =
-      std::string(kMpiErrorMarker) + "rank 1: no such dataset\n" + exited;
-  EXPECT_EQ(DescribeMpiFailure(ours, {true, 1, 0}), "rank 1: no such dataset");
   const std::string slots =
       "There are not enough slots available in the system to satisfy the 3\n"
       "slots that were requested by the application:\n";
@@ -121,7 +205,7 @@ TEST(MpiLaunchTest, SaysWhichRankExitedAndWhy) {
             std::string::npos);
 }
 
-TEST(MpiLaunchTest, NotesOversubscriptionOnlyWhenRanksOutnumberCpus) {
+TEST(MpiJobTest, NotesOversubscriptionOnlyWhenRanksOutnumberCpus) {
   MpiJob job = Job();  // 2 workers + the master
   EXPECT_EQ(OversubscriptionNote(job, 4), "");
   EXPECT_EQ(OversubscriptionNote(job, 3), "");
@@ -136,4 +220,4 @@ TEST(MpiLaunchTest, NotesOversubscriptionOnlyWhenRanksOutnumberCpus) {
 }
 
 }  // namespace
-}  // namespace krg::cli
+}  // namespace krg::mpi

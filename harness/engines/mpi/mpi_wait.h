@@ -1,5 +1,5 @@
 // Waiting inside the mpi engine's ranks, and the tags of its messages on
-// MPI_COMM_WORLD. Private to harness/mpi.
+// MPI_COMM_WORLD. Private to harness/engines/mpi.
 //
 // Open MPI's blocking calls busy-poll: a waiting rank keeps its CPU at 100%.
 // The ranks of one machine are oversubscribed (the master is one more rank
@@ -8,8 +8,8 @@
 // rank that is computing.
 //
 // Thread-safety: MPI_THREAD_SINGLE; the main thread of a rank only.
-#ifndef KRG_MPI_MPI_WAIT_H_
-#define KRG_MPI_MPI_WAIT_H_
+#ifndef KRG_ENGINES_MPI_MPI_WAIT_H_
+#define KRG_ENGINES_MPI_MPI_WAIT_H_
 
 #include <mpi.h>
 
@@ -93,4 +93,4 @@ inline void Receive(const MPI_Status& st, std::string* buf) {
 
 }  // namespace krg::mpi::internal
 
-#endif  // KRG_MPI_MPI_WAIT_H_
+#endif  // KRG_ENGINES_MPI_MPI_WAIT_H_

@@ -6,7 +6,7 @@
 // as kTagSpmdData messages of at most 1 GiB each (MPI counts are ints), which
 // rank 0 receives straight into its arena. Within a pass the SPMD ranks use
 // a communicator of their own (MPI_Comm_create_group: rank 0 takes no part).
-#include "mpi_spmd.h"
+#include "engines/mpi/mpi_spmd.h"
 
 #include <mpi.h>
 #include <sys/mman.h>
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "mpi_wait.h"
+#include "engines/mpi/mpi_wait.h"
 
 namespace krg::mpi {
 namespace {
