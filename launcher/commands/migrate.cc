@@ -9,6 +9,81 @@
 #include "cli/cli.h"
 
 namespace krg::cli {
+namespace {
+
+// PID, NODE and --timeout, checked.
+struct MigrateArgs {
+  int pid = 0;
+  int node = 0;
+  std::string node_text;  // as typed, for messages
+  int timeout_s = 10;
+};
+
+// kInvalidArgument (a usage error) for a value that is not a number in range.
+Result<MigrateArgs> ReadMigrateArgs(const po::variables_map& vm) {
+  if (!vm.count("pid") || !vm.count("node")) {
+    return Status::InvalidArgument("expected PID NODE");
+  }
+  MigrateArgs a;
+  KRG_ASSIGN_OR_RETURN(
+      a.pid, ParsePositive("PID", vm["pid"].as<std::string>(), 1 << 30));
+  KRG_ASSIGN_OR_RETURN(
+      a.timeout_s,
+      ParsePositive("--timeout", vm["timeout"].as<std::string>(), 3600));
+  a.node_text = vm["node"].as<std::string>();
+  if (a.node_text != "0") {
+    KRG_ASSIGN_OR_RETURN(a.node, ParsePositive("NODE", a.node_text, 255));
+  }
+  return a;
+}
+
+// The node called `id` among the nodes --nodes (or the default) lays out;
+// kInvalidArgument naming the nodes there are when there is none.
+Result<platform::Node> FindNode(const po::variables_map& vm,
+                                platform::Platform& p, const MigrateArgs& a) {
+  int count = 0;
+  if (vm.count("nodes")) {
+    KRG_ASSIGN_OR_RETURN(
+        count,
+        ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes));
+  } else {
+    KRG_ASSIGN_OR_RETURN(platform::SystemInfo info,
+                         p.Describe(/*sample_load=*/false));
+    count = p.DefaultNodeCount(info);
+  }
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, p.Partition(count));
+  std::string ids;
+  for (const platform::Node& n : layout.nodes) {
+    if (n.id == a.node) return n;
+    ids += (ids.empty() ? "" : ", ") + std::to_string(n.id);
+  }
+  return Status::InvalidArgument("no node " + a.node_text + " (nodes: " + ids +
+                                 ")");
+}
+
+// Moves the process and waits until it shows on `target`: Kerrighed
+// migrates asynchronously.
+Status MoveAndConfirm(platform::Platform& p, const MigrateArgs& a,
+                      const platform::Node& target) {
+  KRG_RETURN_IF_ERROR(p.MoveProcess(a.pid, target));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(a.timeout_s);
+  Result<int> at = p.NodeOf(a.pid);
+  while (!(at.ok() && *at == target.id) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    at = p.NodeOf(a.pid);
+  }
+  if (at.ok() && *at == target.id) return Status::Ok();
+  return Status::Internal("process " + std::to_string(a.pid) +
+                          " did not move to node " + a.node_text + " within " +
+                          std::to_string(a.timeout_s) + " s (" +
+                          (at.ok() ? "still on node " + std::to_string(*at)
+                                   : at.status().message()) +
+                          ")");
+}
+
+}  // namespace
 
 int MigrateCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
@@ -36,61 +111,19 @@ int MigrateCommand(const std::vector<std::string>& args) {
   if (auto r = ParseArgs("migrate", help, desc, hidden, pos, args, &vm)) {
     return *r;
   }
-  if (!vm.count("pid") || !vm.count("node")) {
-    return UsageError("migrate", "expected PID NODE");
-  }
-  auto pid = ParsePositive("PID", vm["pid"].as<std::string>(), 1 << 30);
-  if (!pid.ok()) return UsageError("migrate", pid.status().message());
-  auto timeout =
-      ParsePositive("--timeout", vm["timeout"].as<std::string>(), 3600);
-  if (!timeout.ok()) return UsageError("migrate", timeout.status().message());
-  const std::string node_text = vm["node"].as<std::string>();
-  auto node_id =
-      node_text == "0" ? Result<int>(0) : ParsePositive("NODE", node_text, 255);
-  if (!node_id.ok()) return UsageError("migrate", node_id.status().message());
-
+  auto a = ReadMigrateArgs(vm);
+  if (!a.ok()) return UsageError("migrate", a.status().message());
   auto platform = platform::DetectPlatform();
-  int count = 0;
-  if (vm.count("nodes")) {
-    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
-    if (!n.ok()) return UsageError("migrate", n.status().message());
-    count = *n;
-  } else {
-    auto info = platform->Describe(/*sample_load=*/false);
-    if (!info.ok()) return Fail(info.status());
-    count = platform->DefaultNodeCount(*info);
+  auto target = FindNode(vm, *platform, *a);
+  if (!target.ok()) {
+    return target.status().code() == Status::Code::kInvalidArgument
+               ? UsageError("migrate", target.status().message())
+               : Fail(target.status());
   }
-  auto layout = platform->Partition(count);
-  if (!layout.ok()) return Fail(layout.status());
-  const platform::Node* target = nullptr;
-  std::string ids;
-  for (const platform::Node& n : layout->nodes) {
-    if (n.id == *node_id) target = &n;
-    ids += (ids.empty() ? "" : ", ") + std::to_string(n.id);
+  if (Status s = MoveAndConfirm(*platform, *a, *target); !s.ok()) {
+    return Fail(s);
   }
-  if (target == nullptr) {
-    return UsageError("migrate",
-                      "no node " + node_text + " (nodes: " + ids + ")");
-  }
-  if (Status s = platform->MoveProcess(*pid, *target); !s.ok()) return Fail(s);
-  // Kerrighed migrates asynchronously: the move is done when it shows.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(*timeout);
-  Result<int> at = platform->NodeOf(*pid);
-  while (!(at.ok() && *at == target->id) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    at = platform->NodeOf(*pid);
-  }
-  if (!at.ok() || *at != target->id) {
-    return Fail(Status::Internal(
-        "process " + std::to_string(*pid) + " did not move to node " +
-        node_text + " within " + std::to_string(*timeout) + " s (" +
-        (at.ok() ? "still on node " + std::to_string(*at)
-                 : at.status().message()) +
-        ")"));
-  }
-  std::printf("process %d now runs on node %d\n", *pid, target->id);
+  std::printf("process %d now runs on node %d\n", a->pid, target->id);
   return kExitOk;
 }
 

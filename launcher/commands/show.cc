@@ -1,5 +1,5 @@
 // `krgdemo show SCENARIO`: narrated, timed live demos for a presenter (the
-// scenarios are in show_scenarios.h). Exit codes: 0 the scenario showed what
+// scenarios are in show/scenarios.h). Exit codes: 0 the scenario showed what
 // it claims (or was skipped, saying why), 1 it did not, 2 usage error, 130
 // interrupted (workers stopped, nothing left running).
 #include <unistd.h>
@@ -61,9 +61,7 @@ int Finish(show::ShowView& view, const show::ScenarioResult& r) {
   return kExitInterrupted;
 }
 
-}  // namespace
-
-int ShowCommand(const std::vector<std::string>& args) {
+po::options_description VisibleOptions() {
   po::options_description desc("Options");
   desc.add_options()(
       "nodes", po::value<std::string>()->value_name("N"),
@@ -81,6 +79,62 @@ int ShowCommand(const std::vector<std::string>& args) {
           ->default_value("normal"),
       "use this to choose the rhythm: normal pauses a few seconds between "
       "steps for an audience; fast does not (rehearsals, tests)");
+  return desc;
+}
+
+// The scenario called `name`; kNotFound with "did you mean" otherwise.
+Result<const show::Scenario*> FindScenario(const std::string& name) {
+  for (const show::Scenario& s : show::Scenarios()) {
+    if (name == s.name) return &s;
+  }
+  const std::string hint = show::SuggestScenario(name);
+  return Status::NotFound(
+      "unknown scenario '" + name + "'" +
+      (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+      " (scenarios: " + ScenarioNames() + ")");
+}
+
+// --size and --pace into `opts`; kInvalidArgument for a value that is
+// neither.
+Status ReadSizeAndPace(const po::variables_map& vm, show::ShowOptions* opts) {
+  opts->size = vm["size"].as<std::string>();
+  if (opts->size != "test" && opts->size != "small" && opts->size != "medium" &&
+      opts->size != "large") {
+    return Status::InvalidArgument("--size " + opts->size +
+                                   ": expected test, small, medium or large");
+  }
+  const std::string pace = vm["pace"].as<std::string>();
+  if (pace != "normal" && pace != "fast") {
+    return Status::InvalidArgument("--pace " + pace +
+                                   ": expected normal or fast");
+  }
+  opts->pace = pace == "fast" ? show::Pace::Fast() : show::Pace::Normal();
+  return Status::Ok();
+}
+
+// Runs `scenario` before the audience and ends it with its verdict.
+int Present(const show::Scenario& scenario, platform::Platform& platform,
+            const show::ShowOptions& opts, const std::string& pace) {
+  show::ShowView view(stdout, ::isatty(STDOUT_FILENO) == 1);
+  std::printf("krgdemo show %s: %s, %d %s, pace %s\n\n", scenario.name,
+              platform.name().c_str(), opts.nodes,
+              opts.nodes == 1 ? "node" : "nodes", pace.c_str());
+  show::ShowContext ctx{platform, view, opts, InterruptFlag()};
+  auto result = show::RunScenario(scenario, ctx);
+  if (!result.ok()) {
+    if (result.status().code() == Status::Code::kInvalidArgument) {
+      return UsageError("show", result.status().message());
+    }
+    view.Verdict("NOT shown: " + result.status().message());
+    return Fail(result.status());
+  }
+  return Finish(view, *result);
+}
+
+}  // namespace
+
+int ShowCommand(const std::vector<std::string>& args) {
+  po::options_description desc = VisibleOptions();
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::string>());
   po::positional_options_description pos;
@@ -97,30 +151,12 @@ int ShowCommand(const std::vector<std::string>& args) {
   if (!vm.count("scenario")) {
     return UsageError("show", "which scenario? (" + ScenarioNames() + ")");
   }
-  const std::string name = vm["scenario"].as<std::string>();
-  const show::Scenario* scenario = nullptr;
-  for (const show::Scenario& s : show::Scenarios()) {
-    if (name == s.name) scenario = &s;
-  }
-  if (scenario == nullptr) {
-    const std::string hint = show::SuggestScenario(name);
-    return Fail(Status::NotFound(
-        "unknown scenario '" + name + "'" +
-        (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-        " (scenarios: " + ScenarioNames() + ")"));
-  }
+  auto scenario = FindScenario(vm["scenario"].as<std::string>());
+  if (!scenario.ok()) return Fail(scenario.status());
   show::ShowOptions opts;
-  opts.size = vm["size"].as<std::string>();
-  if (opts.size != "test" && opts.size != "small" && opts.size != "medium" &&
-      opts.size != "large") {
-    return UsageError("show", "--size " + opts.size +
-                                  ": expected test, small, medium or large");
+  if (Status s = ReadSizeAndPace(vm, &opts); !s.ok()) {
+    return UsageError("show", s.message());
   }
-  const std::string pace = vm["pace"].as<std::string>();
-  if (pace != "normal" && pace != "fast") {
-    return UsageError("show", "--pace " + pace + ": expected normal or fast");
-  }
-  opts.pace = pace == "fast" ? show::Pace::Fast() : show::Pace::Normal();
   auto platform = platform::DetectPlatform();
   auto nodes = NodeCount(vm, *platform);
   if (!nodes.ok()) {
@@ -129,21 +165,7 @@ int ShowCommand(const std::vector<std::string>& args) {
                : Fail(nodes.status());
   }
   opts.nodes = *nodes;
-
-  show::ShowView view(stdout, ::isatty(STDOUT_FILENO) == 1);
-  std::printf("krgdemo show %s: %s, %d %s, pace %s\n\n", scenario->name,
-              platform->name().c_str(), opts.nodes,
-              opts.nodes == 1 ? "node" : "nodes", pace.c_str());
-  show::ShowContext ctx{*platform, view, opts, InterruptFlag()};
-  auto result = scenario->run(ctx);
-  if (!result.ok()) {
-    if (result.status().code() == Status::Code::kInvalidArgument) {
-      return UsageError("show", result.status().message());
-    }
-    view.Verdict("NOT shown: " + result.status().message());
-    return Fail(result.status());
-  }
-  return Finish(view, *result);
+  return Present(**scenario, *platform, opts, vm["pace"].as<std::string>());
 }
 
 }  // namespace krg::cli

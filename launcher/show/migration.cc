@@ -12,8 +12,6 @@
 #include <set>
 #include <thread>
 
-#include "cli/cluster.h"
-#include "krg/executor.h"
 #include "registry.h"
 #include "show/scenarios.h"
 
@@ -66,8 +64,8 @@ Result<double> SecondsPerPixel(const demos::Demo& demo, long long max_iter) {
 
 // A mandelbrot that takes one core about `core_seconds`: the run must
 // outlast the narrated steps whatever the CPU. `*what` describes it.
-Result<std::unique_ptr<Workload>> SizedMandelbrot(double core_seconds,
-                                                  std::string* what) {
+Result<demos::DemoConfig> SizedMandelbrot(double core_seconds,
+                                          std::string* what) {
   const demos::Demo* demo = demos::FindDemo("mandelbrot");
   KRG_CHECK(demo != nullptr) << "the mandelbrot demo is in the table";
   long long max_iter = 1000;
@@ -85,13 +83,12 @@ Result<std::unique_ptr<Workload>> SizedMandelbrot(double core_seconds,
       std::clamp(core_seconds / per_pixel, kMinPixels, kMaxPixels);
   const int width = static_cast<int>(std::lround(std::sqrt(pixels * 16 / 9)));
   const int height = std::max(1, width * 9 / 16);
-  demos::DemoConfig config{"small",
+  *what = "mandelbrot " + std::to_string(width) + "x" + std::to_string(height) +
+          ", " + std::to_string(max_iter) + " iterations";
+  return demos::DemoConfig{"small",
                            {{"width", std::to_string(width)},
                             {"height", std::to_string(height)},
                             {"max_iter", std::to_string(max_iter)}}};
-  *what = "mandelbrot " + std::to_string(width) + "x" + std::to_string(height) +
-          ", " + std::to_string(max_iter) + " iterations";
-  return demo->make(config);
 }
 
 // "node 5", "nodes 5 and 11", "nodes 1, 2 and 3".
@@ -105,7 +102,7 @@ std::string NodeList(const std::vector<int>& ids) {
 }
 
 // Moves the workers of a running procs pass, one by one, from the first
-// node to nodes[1..]; driven by the executor's progress callback.
+// node to nodes[1..]; driven by the run's progress hook.
 class Spreader {
  public:
   Spreader(ShowContext& ctx, const std::vector<Node>& nodes)
@@ -274,69 +271,75 @@ struct BackgroundProcess {
   }
 };
 
-// The first part: workers spread while they compute. Appends to `claims`
-// (what was shown) and `failures`.
-Result<Outcome> SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
-                              std::vector<std::string>* claims,
-                              std::vector<std::string>* failures);
-
-// The second part: a multi-threaded process and a move attempt.
-Result<Outcome> ThreadsStayHome(ShowContext& ctx,
-                                const platform::Layout& layout,
-                                std::vector<std::string>* claims,
-                                std::vector<std::string>* failures);
-
-Result<Outcome> SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
-                              std::vector<std::string>* claims,
-                              std::vector<std::string>* failures) {
-  const std::vector<Node>& nodes = layout.nodes;
+// Core-seconds of work that outlast the narrated steps: the hold and the
+// moves at the home node's rate, then SpreadSeconds at the spread rate.
+double SpreadWork(ShowContext& ctx, const std::vector<Node>& nodes) {
   const int n = static_cast<int>(nodes.size());
   std::set<int> all_cpus;
-  for (const Node& node : nodes)
+  for (const Node& node : nodes) {
     all_cpus.insert(node.cpus.begin(), node.cpus.end());
+  }
   const double home_rate =
       std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
   const double spread_rate = std::min<double>(n, all_cpus.size());
   const Pace& pace = ctx.opts.pace;
-  const double core_seconds =
-      1.2 * (home_rate * (pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)) +
-             spread_rate * SpreadSeconds(ctx.opts.size));
+  return 1.2 *
+         (home_rate * (pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)) +
+          spread_rate * SpreadSeconds(ctx.opts.size));
+}
+
+// The mandelbrot pass of the first part, sized by SpreadWork and logged.
+Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
+  const double core_seconds = SpreadWork(ctx, nodes);
   std::string what;
-  KRG_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w,
+  KRG_ASSIGN_OR_RETURN(demos::DemoConfig config,
                        SizedMandelbrot(core_seconds, &what));
-  auto& farm = static_cast<FarmWorkload&>(*w);
   char amount[64];
   std::snprintf(amount, sizeof amount, "about %.0f core-seconds", core_seconds);
   ctx.view.Event("workload: " + what + ", " + amount);
-  if (!Wait(ctx, pace.pause_s, nullptr)) return Outcome::kInterrupted;
+  return PlanPass("mandelbrot", config, int(nodes.size()));
+}
 
-  Spreader spreader(ctx, nodes);
+// Runs the pass with every worker started on the first node, `spreader`
+// moving them while they compute; logs how it ended.
+Result<Verification> RunSpreading(ShowContext& ctx, DemoPass& pass,
+                                  const std::vector<Node>& nodes,
+                                  Spreader& spreader) {
   LoadTicker ticker(ctx, nodes, [&spreader] { return spreader.Notes(); });
-  ExecOptions opts;
-  opts.slots.assign(nodes.size(), nodes[0]);  // every worker on one node
-  opts.on_worker_start = [&spreader](pid_t pid) { spreader.OnStart(pid); };
-  opts.progress = [&](std::size_t, std::size_t) {
+  RunHooks hooks;
+  hooks.on_worker_start = [&spreader](pid_t pid) { spreader.OnStart(pid); };
+  hooks.progress = [&](const Progress&) {
     ticker.Tick();
     spreader.Step();
   };
-  opts.cancel = ctx.interrupted;
+  hooks.cancel = ctx.interrupted;
+  OneNodePlatform at_home(ctx.platform, nodes[0]);
   const double t0 = ctx.view.Elapsed();
-  auto report = MakeProcessExecutor(ctx.platform)->RunFarm(farm, opts);
-  if (!report.ok()) {
-    if (report.status().code() == Status::Code::kCancelled) {
-      return Outcome::kInterrupted;
-    }
-    return report.status().WithContext("mandelbrot");
-  }
+  KRG_ASSIGN_OR_RETURN(krg::Outcome o, pass.Run(at_home, hooks));
   spreader.RunEnded();
   ctx.view.Snapshot();
-  const Verification v = farm.Verify();
+  const Verification& v = o.measurement.verification;
   char took[32];
   std::snprintf(took, sizeof took, "%.1f", ctx.view.Elapsed() - t0);
   ctx.view.Event(
       std::string("run finished in ") + took + " s: " +
       (v.ok ? "verified, " + v.detail + " (checksum " + v.checksum + ")"
             : "did NOT verify: " + v.detail));
+  return v;
+}
+
+// The first part: workers spread while they compute. Appends to `claims`
+// (what was shown) and `failures`.
+Status SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
+                     std::vector<std::string>* claims,
+                     std::vector<std::string>* failures) {
+  const std::vector<Node>& nodes = layout.nodes;
+  const int n = static_cast<int>(nodes.size());
+  KRG_ASSIGN_OR_RETURN(DemoPass pass, PlanSpread(ctx, nodes));
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
+  Spreader spreader(ctx, nodes);
+  KRG_ASSIGN_OR_RETURN(Verification v,
+                       RunSpreading(ctx, pass, nodes, spreader));
   *failures = spreader.failures();
   if (!v.ok) failures->push_back("the image did not verify: " + v.detail);
   if (spreader.moved() < n - 1 && spreader.failures().empty()) {
@@ -354,18 +357,81 @@ Result<Outcome> SpreadWorkers(ShowContext& ctx, const platform::Layout& layout,
                       " while computing" +
                       (v.ok ? "; the image verified" : ""));
   }
-  return Outcome::kShown;
+  return Status::Ok();
 }
 
-Result<Outcome> ThreadsStayHome(ShowContext& ctx,
-                                const platform::Layout& layout,
-                                std::vector<std::string>* claims,
-                                std::vector<std::string>* failures) {
-  platform::Platform& p = ctx.platform;
-  const bool kernel_migration = p.traits().kernel_migration;
-  const Node& home = layout.nodes[0];
-  const Node& away = layout.nodes[1];
-  const int threads = std::max<int>(2, int(home.cpus.size()));
+// The second part's process: `krgdemo run` of mandelbrot on `threads`
+// OpenMP threads. A child process of its own, not a Session here: the
+// process to move must be multi-threaded, and the launcher must not be it.
+Result<pid_t> StartThreadsProcess(const fs::path& dir, int threads) {
+  return platform::StartCommand(
+      {program_invocation_name, "run", "mandelbrot", "--nodes", "1", "--engine",
+       "threads", "--threads", std::to_string(threads), "--size", "medium",
+       "--repeat", "1000", "--out", (dir / "out").string()},
+      (dir / "run.log").string());
+}
+
+// How many threads `pid` runs once OpenMP has started them (0 when it
+// never started a second one within 20 s).
+Result<int> WaitForThreads(ShowContext& ctx, pid_t pid, LoadTicker& ticker) {
+  int count = 0;
+  KRG_RETURN_IF_ERROR(PollUntil(ctx, 20, 0.05, &ticker, [&] {
+                        auto n = platform::ThreadCount(pid);
+                        count = n.ok() ? *n : 0;
+                        return count >= 2 || !n.ok();
+                      }).status());
+  return count >= 2 ? count : 0;
+}
+
+// Kerrighed: the move of a multi-threaded process must be refused; true
+// when it was.
+bool ExpectRefusal(ShowContext& ctx, const Status& moved,
+                   const std::string& move, int threads,
+                   std::vector<std::string>* claims,
+                   std::vector<std::string>* failures) {
+  if (moved.ok()) {
+    failures->push_back(
+        "migrate accepted a multi-threaded process, which "
+        "Kerrighed 3.0 refuses");
+    ctx.view.Event(move + ": accepted (unexpected)");
+    return false;
+  }
+  ctx.view.Event(move + ": refused: " + moved.message());
+  ctx.view.Say(
+      "As expected: it has CAN_MIGRATE like the workers, but it has\n"
+      "threads, and Kerrighed never migrates a multi-threaded process.");
+  claims->push_back("a " + std::to_string(threads) +
+                    "-thread process was refused by migrate: threads stay "
+                    "home");
+  return true;
+}
+
+// linux: the move changes CPU sets and must succeed, where Kerrighed would
+// refuse it; true when it did.
+bool ExpectCpuSetMove(ShowContext& ctx, const Status& moved,
+                      const std::string& move, pid_t pid, int threads,
+                      std::vector<std::string>* claims,
+                      std::vector<std::string>* failures) {
+  if (!moved.ok()) {
+    failures->push_back(move + " failed: " + moved.message());
+    ctx.view.Event(move + ": failed: " + moved.message());
+    return false;
+  }
+  auto at = ctx.platform.NodeOf(pid);
+  ctx.view.Event(move + ": done, it now runs on node " +
+                 (at.ok() ? std::to_string(*at) : "?"));
+  ctx.view.Say(
+      "Linux can move a multi-threaded process between CPU sets.\n"
+      "Kerrighed would refuse: `migrate` answers \"Operation not "
+      "permitted\"\n"
+      "for any process with more than one thread (INTERFACE.md 6.1).");
+  claims->push_back("a " + std::to_string(threads) +
+                    "-thread process moved on linux, which Kerrighed would "
+                    "refuse");
+  return true;
+}
+
+void SayThreadsStayHome(ShowContext& ctx, int threads) {
   ctx.view.Say(
       "\nSecond rule: threads stay home.\n"
       "Kerrighed never migrates a multi-threaded process: its threads share\n"
@@ -374,94 +440,76 @@ Result<Outcome> ThreadsStayHome(ShowContext& ctx,
       "procs engine); OpenMP threads (the threads engine) stay on one node.\n"
       "Here is mandelbrot on " +
       std::to_string(threads) + " OpenMP threads, in one process.");
-  std::error_code ec;
-  const fs::path dir = fs::temp_directory_path(ec) /
-                       ("krgdemo-show-" + std::to_string(::getpid()));
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create " + dir.string());
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } cleanup{dir};
+}
+
+// The second part: a multi-threaded process and a move attempt.
+Status ThreadsStayHome(ShowContext& ctx, const platform::Layout& layout,
+                       std::vector<std::string>* claims,
+                       std::vector<std::string>* failures) {
+  platform::Platform& p = ctx.platform;
+  const Node& home = layout.nodes[0];
+  const Node& away = layout.nodes[1];
+  const int threads = std::max<int>(2, int(home.cpus.size()));
+  SayThreadsStayHome(ctx, threads);
+  ScratchDir dir("krgdemo-show-" + std::to_string(::getpid()));
+  KRG_RETURN_IF_ERROR(dir.Create());
   BackgroundProcess child;
-  KRG_ASSIGN_OR_RETURN(
-      child.pid, platform::StartCommand(
-                     {program_invocation_name, "run", "mandelbrot", "--nodes",
-                      "1", "--engine", "threads", "--threads",
-                      std::to_string(threads), "--size", "medium", "--repeat",
-                      "1000", "--out", (dir / "out").string()},
-                     (dir / "run.log").string()));
-  LoadTicker ticker(ctx, layout.nodes,
-                    [] { return std::vector<std::string>(); });
-  // Wait until OpenMP has started its threads.
-  int count = 0;
-  for (double t = ctx.view.Elapsed() + 20; ctx.view.Elapsed() < t;) {
-    auto n = platform::ThreadCount(child.pid);
-    count = n.ok() ? *n : 0;
-    if (count >= 2 || !n.ok()) break;
-    if (!Wait(ctx, 0.05, &ticker)) return Outcome::kInterrupted;
-  }
-  if (count < 2) {
+  KRG_ASSIGN_OR_RETURN(child.pid, StartThreadsProcess(dir.path(), threads));
+  LoadTicker ticker(ctx, layout.nodes, nullptr);
+  KRG_ASSIGN_OR_RETURN(int count, WaitForThreads(ctx, child.pid, ticker));
+  if (count == 0) {
     failures->push_back("the threads process never started a second thread");
-    return Outcome::kNotShown;
+    return Status::Ok();
   }
   // Virtual nodes: a process is on a node when its CPU set is that node's.
-  if (!kernel_migration) (void)p.MoveProcess(child.pid, home);
+  if (!p.traits().kernel_migration) (void)p.MoveProcess(child.pid, home);
   ctx.view.Event("process " + std::to_string(child.pid) + ": mandelbrot on " +
                  std::to_string(count) + " threads, on node " +
                  std::to_string(home.id));
-  if (!Wait(ctx, ctx.opts.pace.pause_s, &ticker)) return Outcome::kInterrupted;
-  Status moved = p.MoveProcess(child.pid, away);
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, &ticker));
+  const Status moved = p.MoveProcess(child.pid, away);
   const std::string move = "move process " + std::to_string(child.pid) + " (" +
                            std::to_string(count) + " threads) to node " +
                            std::to_string(away.id);
-  if (kernel_migration) {
-    if (moved.ok()) {
-      failures->push_back(
-          "migrate accepted a multi-threaded process, which "
-          "Kerrighed 3.0 refuses");
-      ctx.view.Event(move + ": accepted (unexpected)");
-      return Outcome::kNotShown;
-    }
-    ctx.view.Event(move + ": refused: " + moved.message());
-    ctx.view.Say(
-        "As expected: it has CAN_MIGRATE like the workers, but it has\n"
-        "threads, and Kerrighed never migrates a multi-threaded process.");
-    claims->push_back("a " + std::to_string(count) +
-                      "-thread process was refused by migrate: threads stay "
-                      "home");
-  } else {
-    if (!moved.ok()) {
-      failures->push_back(move + " failed: " + moved.message());
-      ctx.view.Event(move + ": failed: " + moved.message());
-      return Outcome::kNotShown;
-    }
-    auto at = p.NodeOf(child.pid);
-    ctx.view.Event(move + ": done, it now runs on node " +
-                   (at.ok() ? std::to_string(*at) : "?"));
-    ctx.view.Say(
-        "Linux can move a multi-threaded process between CPU sets.\n"
-        "Kerrighed would refuse: `migrate` answers \"Operation not "
-        "permitted\"\n"
-        "for any process with more than one thread (INTERFACE.md 6.1).");
-    claims->push_back("a " + std::to_string(count) +
-                      "-thread process moved on linux, which Kerrighed would "
-                      "refuse");
-  }
-  if (!Wait(ctx, ctx.opts.pace.hold_s, &ticker)) return Outcome::kInterrupted;
+  const bool shown =
+      p.traits().kernel_migration
+          ? ExpectRefusal(ctx, moved, move, count, claims, failures)
+          : ExpectCpuSetMove(ctx, moved, move, child.pid, count, claims,
+                             failures);
+  if (!shown) return Status::Ok();
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.hold_s, &ticker));
   ctx.view.Snapshot();
   child.Stop();
-  return Outcome::kShown;
+  return Status::Ok();
+}
+
+void SayMigration(ShowContext& ctx, const platform::Layout& layout) {
+  SayOpening(
+      ctx,
+      "Scenario: migration.\n"
+      "A running process moves from one node to another and goes on "
+      "computing.\n"
+      "We start " +
+          std::to_string(layout.nodes.size()) +
+          " mandelbrot workers, single-threaded processes, all on node " +
+          std::to_string(layout.nodes[0].id) +
+          ".\n"
+          "Then we move them one by one to the other nodes while they "
+          "compute.\n"
+          "The image must still come out right: the run verifies itself.",
+      layout,
+      "On Kerrighed this is `migrate PID NODE`: the process keeps its pid,\n"
+      "its memory and its open pipes. By default no process may migrate:\n"
+      "the workers get CAN_MIGRATE from `krgcapset -d +CAN_MIGRATE`.",
+      "On linux a node is a group of CPUs (a virtual node), and a migration\n"
+      "moves a process to another node's CPUs (sched_setaffinity).");
 }
 
 }  // namespace
 
 Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
-  platform::Platform& p = ctx.platform;
-  KRG_ASSIGN_OR_RETURN(platform::Layout layout, p.Partition(ctx.opts.nodes));
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout,
+                       ctx.platform.Partition(ctx.opts.nodes));
   std::set<int> ids;
   for (const Node& n : layout.nodes) ids.insert(n.id);
   if (ids.size() < 2 || ids.size() != layout.nodes.size()) {
@@ -470,41 +518,11 @@ Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
         std::to_string(ctx.opts.nodes) + ", " + std::to_string(ids.size()) +
         " available)");
   }
-  const int home = layout.nodes[0].id;
-  ctx.view.Say(
-      "Scenario: migration.\n"
-      "A running process moves from one node to another and goes on "
-      "computing.\n"
-      "We start " +
-      std::to_string(layout.nodes.size()) +
-      " mandelbrot workers, single-threaded processes, all on node " +
-      std::to_string(home) +
-      ".\n"
-      "Then we move them one by one to the other nodes while they compute.\n"
-      "The image must still come out right: the run verifies itself.");
-  if (!layout.note.empty()) ctx.view.Say("Note: " + layout.note);
+  SayMigration(ctx, layout);
   ctx.view.SetNodes(Ids(layout.nodes));
-  const demos::Demo* mandelbrot = demos::FindDemo("mandelbrot");
-  KRG_CHECK(mandelbrot != nullptr) << "the mandelbrot demo is in the table";
-  KRG_ASSIGN_OR_RETURN(platform::CapsReport caps,
-                       PrepareCluster(p, *mandelbrot, ClusterRequest{}));
-  if (caps.applicable) {
-    ctx.view.Say(
-        "On Kerrighed this is `migrate PID NODE`: the process keeps its pid,\n"
-        "its memory and its open pipes. By default no process may migrate:\n"
-        "the workers get CAN_MIGRATE from `krgcapset -d +CAN_MIGRATE`.");
-  } else {
-    ctx.view.Say(
-        "On linux a node is a group of CPUs (a virtual node), and a migration\n"
-        "moves a process to another node's CPUs (sched_setaffinity).");
-  }
   std::vector<std::string> claims, failures;
-  KRG_ASSIGN_OR_RETURN(Outcome spread,
-                       SpreadWorkers(ctx, layout, &claims, &failures));
-  if (spread == Outcome::kInterrupted) return ScenarioResult{spread, ""};
-  KRG_ASSIGN_OR_RETURN(Outcome threads,
-                       ThreadsStayHome(ctx, layout, &claims, &failures));
-  if (threads == Outcome::kInterrupted) return ScenarioResult{threads, ""};
+  KRG_RETURN_IF_ERROR(SpreadWorkers(ctx, layout, &claims, &failures));
+  KRG_RETURN_IF_ERROR(ThreadsStayHome(ctx, layout, &claims, &failures));
   std::string text;
   for (const std::string& s : failures.empty() ? claims : failures) {
     text += (text.empty() ? "" : "; ") + s;

@@ -1,5 +1,5 @@
 // The scenario table, what the scenarios share, and the scenarios other
-// than migration (show_migration.cc): distant fork, remote memory and
+// than migration (migration.cc): distant fork, remote memory and
 // checkpoint/restart.
 #include "show/scenarios.h"
 
@@ -9,13 +9,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
 
-#include "cli/cluster.h"
-#include "krg/executor.h"
 #include "krg/results.h"
 #include "registry.h"
 
@@ -52,6 +51,14 @@ std::string SuggestScenario(const std::string& name) {
   return demos::ClosestName(name, names);
 }
 
+Result<ScenarioResult> RunScenario(const Scenario& s, ShowContext& ctx) {
+  Result<ScenarioResult> result = s.run(ctx);
+  if (!result.ok() && result.status().code() == Status::Code::kCancelled) {
+    return ScenarioResult{Outcome::kInterrupted, ""};
+  }
+  return result;
+}
+
 LoadTicker::LoadTicker(ShowContext& ctx,
                        const std::vector<platform::Node>& nodes,
                        std::function<std::vector<std::string>()> notes)
@@ -74,15 +81,23 @@ void LoadTicker::Tick() {
 
 void LoadTicker::ResetPeak() { std::fill(peak_.begin(), peak_.end(), 0.0); }
 
-bool Wait(ShowContext& ctx, double seconds, LoadTicker* ticker) {
-  const double until = ctx.view.Elapsed() + seconds;
-  do {
-    if (ctx.interrupted != nullptr && ctx.interrupted->load()) return false;
+Result<bool> PollUntil(ShowContext& ctx, double timeout_s, double every_s,
+                       LoadTicker* ticker, const std::function<bool()>& done) {
+  const double until = ctx.view.Elapsed() + timeout_s;
+  auto interrupted = [&ctx] {
+    return ctx.interrupted != nullptr && ctx.interrupted->load();
+  };
+  while (!interrupted()) {
     if (ticker != nullptr) ticker->Tick();
-    if (ctx.view.Elapsed() >= until) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  } while (true);
-  return !(ctx.interrupted != nullptr && ctx.interrupted->load());
+    if (done()) return true;
+    if (ctx.view.Elapsed() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::duration<double>(every_s));
+  }
+  return Status::Cancelled("interrupted");
+}
+
+Status Wait(ShowContext& ctx, double seconds, LoadTicker* ticker) {
+  return PollUntil(ctx, seconds, 0.05, ticker, [] { return false; }).status();
 }
 
 std::vector<int> Ids(const std::vector<platform::Node>& nodes) {
@@ -101,6 +116,67 @@ double SpreadSeconds(const std::string& size) {
   if (size == "medium") return 15;
   if (size == "large") return 30;
   return 6;
+}
+
+void SayOpening(ShowContext& ctx, const std::string& what,
+                const platform::Layout& layout, const std::string& on_kerrighed,
+                const std::string& on_linux) {
+  ctx.view.Say(what);
+  if (!layout.note.empty()) ctx.view.Say("Note: " + layout.note);
+  ctx.view.Say(ctx.platform.traits().capabilities ? on_kerrighed : on_linux);
+}
+
+std::string PerNode(const std::map<int, int>& counts) {
+  std::string text;
+  for (const auto& [node, k] : counts) {
+    text += (text.empty() ? "" : ", ") + std::string("node ") +
+            std::to_string(node) + ": " + std::to_string(k);
+  }
+  return text;
+}
+
+Result<krg::Outcome> DemoPass::Run(platform::Platform& platform,
+                                   const RunHooks& hooks) {
+  Session session(platform);
+  auto outcome = session.Run(plan, *workload, hooks);
+  if (!outcome.ok()) return outcome.status().WithContext(plan.id.name);
+  return outcome;
+}
+
+Result<DemoPass> PlanPass(const std::string& demo,
+                          const demos::DemoConfig& config, int nodes) {
+  const demos::Demo* d = demos::FindDemo(demo);
+  KRG_CHECK(d != nullptr) << "the " << demo << " demo is in the table";
+  DemoPass pass;
+  KRG_ASSIGN_OR_RETURN(pass.workload, d->make(config));
+  pass.plan.id = {demo, config.size, config.params};
+  pass.plan.caps = d->caps;
+  pass.plan.engine = Engine::kProcs;  // workers a scenario can see and move
+  pass.plan.nodes = nodes;
+  pass.plan.repeat.fixed = 1;  // one pass, no warm-up: the audience waits
+  return pass;
+}
+
+Result<platform::Layout> OneNodePlatform::Partition(int count) {
+  platform::Layout layout;
+  layout.nodes.assign(count, home_);
+  return layout;
+}
+
+ScratchDir::ScratchDir(const std::string& name)
+    : path_(std::filesystem::temp_directory_path() / name) {}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  if (!keep_) std::filesystem::remove_all(path_, ignored);
+}
+
+Status ScratchDir::Create() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);  // what a killed show left
+  std::filesystem::create_directories(path_, ec);
+  if (ec) return Status::IoError("cannot create " + path_.string());
+  return Status::Ok();
 }
 
 namespace {
@@ -128,128 +204,137 @@ class CountingPlatform final : public platform::PlatformWrapper {
   }
 
   const std::map<int, int>& started() const { return started_; }
+  // "3 started" for each of `nodes` (blank where none did).
+  std::vector<std::string> Notes(const std::vector<platform::Node>& nodes) {
+    std::vector<std::string> out;
+    for (const platform::Node& n : nodes) {
+      auto it = started_.find(n.id);
+      const int k = it == started_.end() ? 0 : it->second;
+      out.push_back(k == 0 ? "" : std::to_string(k) + " started");
+    }
+    return out;
+  }
 
  private:
   const int home_;
   std::map<int, int> started_;  // node -> processes started there
 };
 
-}  // namespace
+void SayDistantFork(ShowContext& ctx, const platform::Layout& layout) {
+  SayOpening(ctx,
+             "Scenario: distant fork.\n"
+             "Many short processes, each placed on a node at the moment it "
+             "is forked:\n"
+             "the `make -j` pattern. A photo batch runs one fresh process per "
+             "image.",
+             layout,
+             "On Kerrighed, fork() itself picks the node: with DISTANT_FORK\n"
+             "effective, Kerrighed's scheduler (the round-robin balancer of\n"
+             "krg_legacy_scheduler) places each new process on a node.",
+             "On linux each virtual node is a group of CPUs; a new process "
+             "is\npinned to its node's CPUs as it is forked, in the "
+             "scheduler's place.");
+}
 
-Result<ScenarioResult> ShowDistantFork(ShowContext& ctx) {
-  platform::Platform& p = ctx.platform;
-  KRG_ASSIGN_OR_RETURN(platform::Layout layout, p.Partition(ctx.opts.nodes));
-  const std::vector<platform::Node>& nodes = layout.nodes;
-  ctx.view.Say(
-      "Scenario: distant fork.\n"
-      "Many short processes, each placed on a node at the moment it is "
-      "forked:\n"
-      "the `make -j` pattern. A photo batch runs one fresh process per "
-      "image.");
-  if (!layout.note.empty()) ctx.view.Say("Note: " + layout.note);
-  const demos::Demo* imgpipe = demos::FindDemo("imgpipe");
-  KRG_CHECK(imgpipe != nullptr) << "the imgpipe demo is in the table";
-  ClusterRequest cluster;
-  cluster.placement = platform::Placement::kScheduler;
-  KRG_ASSIGN_OR_RETURN(platform::CapsReport caps,
-                       PrepareCluster(p, *imgpipe, cluster));
-  if (caps.applicable) {
-    ctx.view.Say(
-        "On Kerrighed, fork() itself picks the node: with DISTANT_FORK\n"
-        "effective, Kerrighed's scheduler (the round-robin balancer of\n"
-        "krg_legacy_scheduler) places each new process on a node.");
-  } else {
-    ctx.view.Say(
-        "On linux each virtual node is a group of CPUs; a new process is\n"
-        "pinned to its node's CPUs as it is forked, in the scheduler's place.");
-  }
-  demos::DemoConfig config{ctx.opts.size,  // the dataset: 5 to 48 photos
-                           {{"fork_per_image", "1"}}};
-  KRG_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w, imgpipe->make(config));
-  auto& farm = static_cast<FarmWorkload&>(*w);
-  ctx.view.SetNodes(Ids(nodes));
-  if (!Wait(ctx, ctx.opts.pace.pause_s, nullptr)) {
-    return ScenarioResult{Outcome::kInterrupted, ""};
-  }
-
-  CountingPlatform counting(p, nodes[0].id);
-  auto notes = [&counting, &nodes] {
-    std::vector<std::string> out;
-    for (const platform::Node& n : nodes) {
-      auto it = counting.started().find(n.id);
-      const int k = it == counting.started().end() ? 0 : it->second;
-      out.push_back(k == 0 ? "" : std::to_string(k) + " started");
-    }
-    return out;
-  };
-  LoadTicker ticker(ctx, nodes, notes);
-  ExecOptions opts;
-  opts.slots = nodes;  // one worker at a time per node, each one-shot
-  opts.progress = [&ticker](std::size_t, std::size_t) { ticker.Tick(); };
-  opts.cancel = ctx.interrupted;
-  auto executor = MakeProcessExecutor(counting);
-  const double min_s = SpreadSeconds(ctx.opts.size);
-  const double t0 = ctx.view.Elapsed();
-  int batch = 0;
-  double logged = -1;
+// How the photo batches went.
+struct Batches {
+  int count = 0;
+  Verification failed;  // of the batch that did not verify, if one did not
   bool verified = true;
-  std::string detail;
-  while (batch == 0 || ctx.view.Elapsed() - t0 < min_s) {
+};
+
+// Runs the batch again and again until the audience has watched
+// SpreadSeconds(size) of it; stops at a batch that does not verify. Logs a
+// line per batch, at most one a second. A Session run per batch rather than
+// one run of many passes: a run reports verification only when it ends.
+Result<Batches> RunBatches(ShowContext& ctx, DemoPass& pass,
+                           CountingPlatform& counting, LoadTicker& ticker) {
+  RunHooks hooks;
+  hooks.progress = [&ticker](const Progress&) { ticker.Tick(); };
+  hooks.cancel = ctx.interrupted;
+  const auto& farm = static_cast<const FarmWorkload&>(*pass.workload);
+  const double t0 = ctx.view.Elapsed();
+  double logged = -1;
+  Batches b;
+  while (b.count == 0 ||
+         ctx.view.Elapsed() - t0 < SpreadSeconds(ctx.opts.size)) {
     const double b0 = ctx.view.Elapsed();
-    auto report = executor->RunFarm(farm, opts);
-    if (!report.ok()) {
-      if (report.status().code() == Status::Code::kCancelled) {
-        return ScenarioResult{Outcome::kInterrupted, ""};
-      }
-      return report.status().WithContext("imgpipe");
-    }
-    const Verification v = farm.Verify();
+    KRG_ASSIGN_OR_RETURN(krg::Outcome o, pass.Run(counting, hooks));
+    const Verification& v = o.measurement.verification;
     char line[160];
     std::snprintf(line, sizeof line,
                   "batch %d: %zu images, one process each, in %.1f s: %s",
-                  ++batch, farm.unit_count(), ctx.view.Elapsed() - b0,
+                  ++b.count, farm.unit_count(), ctx.view.Elapsed() - b0,
                   v.ok ? "verified" : "did NOT verify");
     if (!v.ok || ctx.view.Elapsed() - logged >= 1.0) {  // not a flood
       ctx.view.Event(line);
       logged = ctx.view.Elapsed();
     }
     if (!v.ok) {
-      verified = false;
-      detail = v.detail;
+      b.verified = false;
+      b.failed = v;
       break;
     }
   }
-  ctx.view.Snapshot();
-  std::string per_node;
+  return b;
+}
+
+// Shown when the batches verified and the processes started on as many
+// nodes as there were nodes (or images).
+ScenarioResult ForkVerdict(ShowContext& ctx, const Batches& b,
+                           const std::map<int, int>& started, std::size_t nodes,
+                           std::size_t images) {
   int used = 0, total = 0;
-  for (const auto& [node, k] : counting.started()) {
-    per_node += (per_node.empty() ? "" : ", ") + std::string("node ") +
-                std::to_string(node) + ": " + std::to_string(k);
+  for (const auto& [node, k] : started) {
     used += k > 0;
     total += k;
   }
-  ctx.view.Event("processes started per node: " + per_node);
-  const int want = std::min<int>(int(nodes.size()), int(farm.unit_count()));
-  if (!verified) {
-    return ScenarioResult{Outcome::kNotShown,
-                          "the batch did not verify: " + detail};
+  const std::string per_node = PerNode(started);
+  const int want = int(std::min(nodes, images));
+  if (!b.verified) {
+    return {Outcome::kNotShown, "the batch did not verify: " + b.failed.detail};
   }
   if (used < want) {
-    return ScenarioResult{
-        Outcome::kNotShown,
-        "the " + std::to_string(total) + " processes started on " +
-            std::to_string(used) + " of " + std::to_string(nodes.size()) +
-            " nodes (" + per_node + "): placement at fork did not spread them" +
-            (caps.applicable ? " (is a scheduler with handle_all configured "
-                               "under /config/krg_scheduler?)"
-                             : "")};
+    return {Outcome::kNotShown,
+            "the " + std::to_string(total) + " processes started on " +
+                std::to_string(used) + " of " + std::to_string(nodes) +
+                " nodes (" + per_node +
+                "): placement at fork did not spread them" +
+                (ctx.platform.traits().capabilities
+                     ? " (is a scheduler with handle_all configured "
+                       "under /config/krg_scheduler?)"
+                     : "")};
   }
-  return ScenarioResult{Outcome::kShown,
-                        std::to_string(total) + " short processes (" +
-                            std::to_string(batch) +
-                            (batch == 1 ? " batch" : " batches") +
-                            ", verified) were placed at fork on " +
-                            std::to_string(used) + " nodes (" + per_node + ")"};
+  return {Outcome::kShown,
+          std::to_string(total) + " short processes (" +
+              std::to_string(b.count) + (b.count == 1 ? " batch" : " batches") +
+              ", verified) were placed at fork on " + std::to_string(used) +
+              " nodes (" + per_node + ")"};
+}
+
+}  // namespace
+
+Result<ScenarioResult> ShowDistantFork(ShowContext& ctx) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout,
+                       ctx.platform.Partition(ctx.opts.nodes));
+  const std::vector<platform::Node>& nodes = layout.nodes;
+  SayDistantFork(ctx, layout);
+  // The dataset: 5 to 48 photos by --size.
+  KRG_ASSIGN_OR_RETURN(
+      DemoPass pass,
+      PlanPass("imgpipe", {ctx.opts.size, {{"fork_per_image", "1"}}},
+               int(nodes.size())));
+  pass.plan.cluster.placement = platform::Placement::kScheduler;
+  ctx.view.SetNodes(Ids(nodes));
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
+  CountingPlatform counting(ctx.platform, nodes[0].id);
+  LoadTicker ticker(ctx, nodes, [&] { return counting.Notes(nodes); });
+  KRG_ASSIGN_OR_RETURN(Batches b, RunBatches(ctx, pass, counting, ticker));
+  ctx.view.Snapshot();
+  ctx.view.Event("processes started per node: " + PerNode(counting.started()));
+  const auto& farm = static_cast<const FarmWorkload&>(*pass.workload);
+  return ForkVerdict(ctx, b, counting.started(), nodes.size(),
+                     farm.unit_count());
 }
 
 namespace {
@@ -264,12 +349,17 @@ std::map<int, std::int64_t> FreeMb(platform::Platform& p) {
   return out;
 }
 
-// Runs `farm` in one worker on `home` while sampling every node's free memory
-// each second (shown beside the load); returns how far each node's free
-// memory went down, in MB. kCancelled when interrupted.
-Result<std::map<int, std::int64_t>> RunWatchingFreeMemory(
-    ShowContext& ctx, FarmWorkload& farm,
-    const std::vector<platform::Node>& nodes, const platform::Node& home) {
+// What the sweep gave, and how far each node's free memory went down in MB.
+struct Borrowed {
+  krg::Outcome outcome;
+  std::map<int, std::int64_t> drop;
+};
+
+// Runs the sweep in one worker on `home` while sampling every node's free
+// memory each second (shown beside the load). kCancelled when interrupted.
+Result<Borrowed> RunWatchingFreeMemory(ShowContext& ctx, DemoPass& pass,
+                                       const std::vector<platform::Node>& nodes,
+                                       const platform::Node& home) {
   std::map<int, std::int64_t> before, lowest;
   for (const platform::Node& n : nodes) before[n.id] = n.mem_free_mb;
   lowest = before;
@@ -282,10 +372,9 @@ Result<std::map<int, std::int64_t>> RunWatchingFreeMemory(
     return out;
   };
   LoadTicker ticker(ctx, nodes, notes);
-  ExecOptions opts;
-  opts.slots = {home};  // one process measures: the sweep is one unit
-  opts.cancel = ctx.interrupted;
-  opts.progress = [&](std::size_t, std::size_t) {
+  RunHooks hooks;
+  hooks.cancel = ctx.interrupted;
+  hooks.progress = [&](const Progress&) {
     if (ctx.view.Elapsed() - sampled >= 1.0) {
       sampled = ctx.view.Elapsed();
       for (const auto& [id, mb] : FreeMb(ctx.platform)) {
@@ -294,38 +383,39 @@ Result<std::map<int, std::int64_t>> RunWatchingFreeMemory(
     }
     ticker.Tick();
   };
-  auto report = MakeProcessExecutor(ctx.platform)->RunFarm(farm, opts);
-  if (!report.ok()) return report.status();
-  std::map<int, std::int64_t> drop;
-  for (const auto& [id, mb] : before) drop[id] = mb - lowest[id];
-  return drop;
+  OneNodePlatform at_home(ctx.platform, home);  // the sweep is one unit
+  Borrowed b;
+  KRG_ASSIGN_OR_RETURN(b.outcome, pass.Run(at_home, hooks));
+  for (const auto& [id, mb] : before) b.drop[id] = mb - lowest[id];
+  return b;
 }
 
 // Shown when the sweep verified and the other nodes' free memory went down
 // by at least half of what could not fit on `home`.
-ScenarioResult BorrowVerdict(const Verification& v,
-                             const std::map<int, std::int64_t>& drop,
-                             const platform::Node& home, std::int64_t want_mb,
-                             bool kerrighed_caps) {
+ScenarioResult BorrowVerdict(const Borrowed& b, const platform::Node& home,
+                             std::int64_t want_mb) {
   std::int64_t lent = 0;
   std::string per_node;
-  for (const auto& [id, mb] : drop) {
+  for (const auto& [id, mb] : b.drop) {
     if (id == home.id) continue;
     lent += std::max<std::int64_t>(0, mb);
     per_node += (per_node.empty() ? "" : ", ") + std::string("node ") +
                 std::to_string(id) + ": " + std::to_string(mb) + " MB";
   }
+  const Verification& v = b.outcome.measurement.verification;
   if (!v.ok) {
     return {Outcome::kNotShown, "the sweep did not verify: " + v.detail};
   }
   const std::int64_t spill = want_mb - home.mem_free_mb;
   if (lent < spill / 2) {
-    return {Outcome::kNotShown,
-            "no other node's free memory went down by the " +
-                std::to_string(spill) + " MB that did not fit on node " +
-                std::to_string(home.id) + " (" + per_node +
-                "): the pages did not leave it" +
-                (kerrighed_caps ? " (is CONFIG_KRG_MM in the kernel?)" : "")};
+    return {
+        Outcome::kNotShown,
+        "no other node's free memory went down by the " +
+            std::to_string(spill) + " MB that did not fit on node " +
+            std::to_string(home.id) + " (" + per_node +
+            "): the pages did not leave it" +
+            (b.outcome.caps.applicable ? " (is CONFIG_KRG_MM in the kernel?)"
+                                       : "")};
   }
   return {Outcome::kShown,
           "a " + std::to_string(want_mb) + " MB working set on node " +
@@ -334,24 +424,28 @@ ScenarioResult BorrowVerdict(const Verification& v,
               " MB lent by the other nodes (" + per_node + ")"};
 }
 
+// The node the launcher runs on (the first when that is unknown).
+platform::Node HomeNode(const platform::SystemInfo& info) {
+  const int self = info.kerrighed ? info.kerrighed->self_node : -1;
+  for (const platform::Node& n : info.nodes) {
+    if (n.id == self) return n;
+  }
+  return info.nodes[0];
+}
+
 // The remote-memory steps proper, on Kerrighed: memtiers on the home node
 // with USE_REMOTE_MEMORY, its working set grown to 1.25 times the node's RAM,
 // while the other nodes' free memory is watched.
 Result<ScenarioResult> BorrowMemory(ShowContext& ctx) {
-  platform::Platform& p = ctx.platform;
-  KRG_ASSIGN_OR_RETURN(platform::SystemInfo info, p.Describe(false));
+  KRG_ASSIGN_OR_RETURN(platform::SystemInfo info, ctx.platform.Describe(false));
   if (info.nodes.size() < 2) {
     return ScenarioResult{Outcome::kSkipped,
                           "skipped: one node online, no other node's RAM "
                           "to borrow"};
   }
-  const int self = info.kerrighed ? info.kerrighed->self_node : -1;
-  platform::Node home = info.nodes[0];
+  const platform::Node home = HomeNode(info);
   std::int64_t free_mb = 0;
-  for (const platform::Node& n : info.nodes) {
-    if (n.id == self) home = n;
-    free_mb += n.mem_free_mb;
-  }
+  for (const platform::Node& n : info.nodes) free_mb += n.mem_free_mb;
   const std::int64_t want_mb = home.mem_mb * 5 / 4;  // past this node's RAM
   if (want_mb > free_mb * 4 / 5) {
     return ScenarioResult{Outcome::kNotShown,
@@ -359,32 +453,21 @@ Result<ScenarioResult> BorrowMemory(ShowContext& ctx) {
                               " MB free, too little for a " +
                               std::to_string(want_mb) + " MB working set"};
   }
-  const demos::Demo* memtiers = demos::FindDemo("memtiers");
-  KRG_CHECK(memtiers != nullptr) << "the memtiers demo is in the table";
-  KRG_ASSIGN_OR_RETURN(platform::CapsReport caps,
-                       PrepareCluster(p, *memtiers, ClusterRequest{}));
   const std::string max = std::to_string(want_mb) + "M";
   KRG_ASSIGN_OR_RETURN(
-      std::unique_ptr<Workload> w,
-      memtiers->make({ctx.opts.size, {{"max", max}, {"min", "64K"}}}));
-  auto& farm = static_cast<FarmWorkload&>(*w);
+      DemoPass pass,
+      PlanPass("memtiers", {ctx.opts.size, {{"max", max}, {"min", "64K"}}}, 1));
   ctx.view.Say(
       "memtiers runs on node " + std::to_string(home.id) + " (" +
       std::to_string(home.mem_mb) + " MB of RAM) with " +
       "USE_REMOTE_MEMORY, and grows its working set to " + max +
       "B.\nBeyond the node's RAM its pages have to live on other nodes.");
   ctx.view.SetNodes(Ids(info.nodes));
-  auto drop = RunWatchingFreeMemory(ctx, farm, info.nodes, home);
-  if (!drop.ok()) {
-    if (drop.status().code() == Status::Code::kCancelled) {
-      return ScenarioResult{Outcome::kInterrupted, ""};
-    }
-    return drop.status().WithContext("memtiers");
-  }
-  const Verification v = farm.Verify();
+  KRG_ASSIGN_OR_RETURN(Borrowed b,
+                       RunWatchingFreeMemory(ctx, pass, info.nodes, home));
   ctx.view.Snapshot();
-  ctx.view.Event("memtiers: " + v.detail);
-  return BorrowVerdict(v, *drop, home, want_mb, caps.applicable);
+  ctx.view.Event("memtiers: " + b.outcome.measurement.verification.detail);
+  return BorrowVerdict(b, home, want_mb);
 }
 
 }  // namespace
@@ -409,91 +492,131 @@ Result<ScenarioResult> ShowRemoteMemory(ShowContext& ctx) {
   return BorrowMemory(ctx);
 }
 
+// The checkpoint scenarios drive `krgdemo run` and `resume` as child
+// processes, as a presenter would type them: the point is to kill a whole
+// run and finish it from another process, which a Session in this one cannot
+// stand for.
 namespace {
 
-// The checkpoint/restart steps proper, through the CLI a presenter would
-// type: `run --checkpoint-every 1` (its root has CHECKPOINTABLE), kill the
-// root after the first checkpoint, `resume` the folder, and compare the
-// checksum with a run made without checkpoints.
-Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
-  if (!ctx.platform.traits().transparent_checkpoint) {
-    return ScenarioResult{
-        Outcome::kSkipped,
-        "skipped: no transparent checkpoint on " + ctx.platform.name()};
-  }
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("krgdemo-show-checkpoint-" +
-                                                    std::to_string(::getpid()));
-  fs::remove_all(dir);
-  const std::string self = program_invocation_name;
-  const std::string nodes = std::to_string(ctx.opts.nodes);
-  const std::string passes = ctx.opts.size == "test" ? "1" : "3";
-  auto interrupted = [&] { return ctx.interrupted->load(); };
+namespace fs = std::filesystem;
 
+// What a finished run's folder says it computed.
+struct Answer {
+  bool finished = false;  // run.json was written
+  bool verified = false;
+  std::string checksum;
+  double iterations = -1;  // the solver's count, where it reports one
+  bool operator==(const Answer&) const = default;
+};
+
+Answer ReadAnswer(const fs::path& run) {
+  Answer a;
+  auto f = ReadResultFile(run / "run.json");
+  if (!f.ok() || f->runs.empty()) return a;
+  a.finished = true;
+  a.verified = f->runs.back().verified;
+  a.checksum = f->runs.back().checksum;
+  auto m = f->extensions.value("metrics", nlohmann::json::object());
+  if (m.contains("iterations"))
+    a.iterations = m["iterations"].value("value", -1.0);
+  return a;
+}
+
+// `krgdemo ARGS...`, this very binary.
+std::vector<std::string> Krgdemo(std::vector<std::string> args) {
+  args.insert(args.begin(), program_invocation_name);
+  return args;
+}
+
+// What `krgdemo resume` said, and the answer it left in the folder.
+struct Resumed {
+  platform::CommandOutput output;
+  Answer answer;
+};
+
+// Step 3: `krgdemo resume` of `run`, said as `say`. Retried while the
+// killed run's checkpoint is still "in use" (until the dead are reaped).
+Result<Resumed> Resume(ShowContext& ctx, const fs::path& run,
+                       const std::string& say) {
+  ctx.view.Say(say);
+  Result<platform::CommandOutput> out = Status::Internal("not run");
+  KRG_RETURN_IF_ERROR(
+      PollUntil(ctx, 5, 0.1, nullptr, [&] {
+        out = platform::RunCommand(Krgdemo({"resume", run.string()}));
+        return !out.ok() || out->err.find("in use") == std::string::npos;
+      }).status());
+  // Ctrl-C reaches the resume too: it failed for that reason.
+  if (ctx.interrupted != nullptr && ctx.interrupted->load()) {
+    return Status::Cancelled("interrupted");
+  }
+  if (!out.ok()) return out.status();
+  return Resumed{*out, ReadAnswer(run)};
+}
+
+// Step 4: the same run as `demo` (the demo and its options) with one pass
+// and no checkpoint, for comparison; its answer.
+Result<Answer> RunReference(ShowContext& ctx, std::vector<std::string> demo,
+                            const fs::path& dir) {
+  ctx.view.Say("4. The same run without any checkpoint, for comparison.");
+  demo.insert(demo.begin(), "run");
+  demo.insert(demo.end(), {"--repeat", "1", "--out", (dir / "ref").string()});
+  KRG_ASSIGN_OR_RETURN(auto reference, platform::RunCommand(Krgdemo(demo)));
+  if (reference.exit.code != 0) return Answer{};
+  return ReadAnswer(dir / "ref");
+}
+
+// Step 1 on Kerrighed: mandelbrot checkpointed every second; the record of
+// its first checkpoint (null when none came within a minute: the run is then
+// stopped).
+Result<nlohmann::json> StartCheckpointedRun(ShowContext& ctx,
+                                            const fs::path& dir,
+                                            pid_t* launcher) {
+  const std::string nodes = std::to_string(ctx.opts.nodes);
   ctx.view.Say("1. Start mandelbrot on " + nodes +
                " nodes, checkpointed every second.");
-  fs::create_directories(dir);
   KRG_ASSIGN_OR_RETURN(
-      pid_t launcher,
+      *launcher,
       platform::StartCommand(
-          {self, "run", "mandelbrot", "--size", "large", "--nodes", nodes,
-           "--repeat", passes, "--checkpoint-every", "1", "--out",
-           (dir / "run").string()},
+          Krgdemo({"run", "mandelbrot", "--size", "large", "--nodes", nodes,
+                   "--repeat", ctx.opts.size == "test" ? "1" : "3",
+                   "--checkpoint-every", "1", "--out", (dir / "run").string()}),
           (dir / "run.log").string()));
   nlohmann::json record;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (record.is_null() && !interrupted() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto taken = PollUntil(ctx, 60, 0.1, nullptr, [&] {
     std::ifstream in(dir / "run" / "checkpoints.json");
     if (in) record = nlohmann::json::parse(in, nullptr, false);
     if (record.is_discarded()) record = nullptr;
+    return !record.is_null();
+  });
+  if (!taken.ok() || !*taken) {
+    (void)platform::SendSignal(*launcher, SIGINT);
+    (void)platform::Reap(*launcher, true);
   }
-  if (record.is_null()) {
-    (void)platform::SendSignal(launcher, SIGINT);
-    (void)platform::Reap(launcher, true);
-    if (interrupted()) return ScenarioResult{Outcome::kInterrupted, ""};
+  KRG_RETURN_IF_ERROR(taken.status());
+  return record;
+}
+
+// Steps 3 and 4 on Kerrighed: the killed application `appid` restarted by
+// `krgdemo resume`, and its answer checked against a run without checkpoints.
+Result<ScenarioResult> RestartAndCompare(ShowContext& ctx, long appid,
+                                         const fs::path& dir) {
+  KRG_ASSIGN_OR_RETURN(
+      Resumed got,
+      Resume(ctx, dir / "run",
+             "3. Restart it from its last checkpoint: krgdemo resume."));
+  if (got.output.exit.code != 0 || !got.answer.finished) {
     return ScenarioResult{
         Outcome::kNotShown,
-        "no checkpoint was taken (see " + (dir / "run.log").string() + ")"};
+        "the restart did not finish the run: " + got.output.err.substr(0, 200)};
   }
-  const long appid = record["appid"];
-  ctx.view.Say("   checkpoint v1 of application " + std::to_string(appid) +
-               " is in /var/chkpt/" + std::to_string(appid) + "/v1");
-  ctx.view.Say("2. Kill the application, as a failing node would.");
-  (void)platform::SendSignal(static_cast<pid_t>(appid), SIGKILL);
-  (void)platform::Reap(launcher, true);
-  ctx.view.Say("3. Restart it from its last checkpoint: krgdemo resume.");
-  Result<platform::CommandOutput> resumed = Status::Internal("not run");
-  for (int i = 0; i < 50 && !interrupted(); ++i) {  // until the dead are reaped
-    resumed = platform::RunCommand({self, "resume", (dir / "run").string()});
-    if (!resumed.ok() || resumed->err.find("in use") == std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (interrupted()) return ScenarioResult{Outcome::kInterrupted, ""};
-  if (!resumed.ok()) return resumed.status();
-  auto result = ReadResultFile(dir / "run" / "run.json");
-  if (resumed->exit.code != 0 || !result.ok()) {
+  KRG_ASSIGN_OR_RETURN(
+      Answer want,
+      RunReference(
+          ctx, {"mandelbrot", "--size", "large", "--engine", "threads"}, dir));
+  if (!got.answer.verified || want != got.answer) {
     return ScenarioResult{
         Outcome::kNotShown,
-        "the restart did not finish the run: " + resumed->err.substr(0, 200)};
-  }
-  ctx.view.Say("4. The same run without any checkpoint, for comparison.");
-  auto reference = platform::RunCommand(
-      {self, "run", "mandelbrot", "--size", "large", "--repeat", "1",
-       "--engine", "threads", "--json", "--out", (dir / "ref").string()});
-  if (!reference.ok()) return reference.status();
-  auto ref = ParseResultFile(reference->out);
-  const std::string got = result->runs.back().checksum;
-  const bool same = ref.ok() && ref->runs.back().checksum == got;
-  fs::remove_all(dir);
-  if (!result->runs.back().verified || !same) {
-    return ScenarioResult{
-        Outcome::kNotShown,
-        "the restarted run " + std::string(result->runs.back().verified
+        "the restarted run " + std::string(got.answer.verified
                                                ? "verified but its checksum "
                                                  "differs"
                                                : "did not verify")};
@@ -502,7 +625,96 @@ Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
                         "application " + std::to_string(appid) +
                             " was checkpointed, killed and restarted; it "
                             "verified with the same checksum (" +
-                            got + ")"};
+                            got.answer.checksum + ")"};
+}
+
+// The checkpoint/restart steps proper, through the CLI a presenter would
+// type: `run --checkpoint-every 1` (its root has CHECKPOINTABLE), kill the
+// root after the first checkpoint, `resume` the folder, and compare the
+// checksum with a run made without checkpoints.
+Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
+  ScratchDir dir("krgdemo-show-checkpoint-" + std::to_string(::getpid()));
+  KRG_RETURN_IF_ERROR(dir.Create());
+  pid_t launcher = -1;
+  KRG_ASSIGN_OR_RETURN(nlohmann::json record,
+                       StartCheckpointedRun(ctx, dir.path(), &launcher));
+  if (record.is_null()) {
+    dir.Keep();  // for the log the verdict points at
+    return ScenarioResult{Outcome::kNotShown,
+                          "no checkpoint was taken (see " +
+                              (dir.path() / "run.log").string() + ")"};
+  }
+  const long appid = record["appid"];
+  ctx.view.Say("   checkpoint v1 of application " + std::to_string(appid) +
+               " is in /var/chkpt/" + std::to_string(appid) + "/v1");
+  ctx.view.Say("2. Kill the application, as a failing node would.");
+  (void)platform::SendSignal(static_cast<pid_t>(appid), SIGKILL);
+  (void)platform::Reap(launcher, true);
+  return RestartAndCompare(ctx, appid, dir.path());
+}
+
+// Step 1 in journal mode: the poisson solver as `demo`, in its own process
+// group, checkpointed every `every` seconds; the name of its second
+// checkpoint set ("" when the run ended first or a minute passed).
+Result<std::string> StartJournaledRun(ShowContext& ctx,
+                                      const std::vector<std::string>& demo,
+                                      const std::string& every,
+                                      const fs::path& dir, pid_t* launcher) {
+  std::vector<std::string> argv = Krgdemo({"run"});
+  argv.insert(argv.begin(), "setsid");
+  argv.insert(argv.end(), demo.begin(), demo.end());
+  argv.insert(argv.end(),
+              {"--checkpoint-every", every, "--out", (dir / "run").string()});
+  KRG_ASSIGN_OR_RETURN(
+      *launcher, platform::StartCommand(argv, (dir / "run.log").string()));
+  std::string set;
+  auto second = PollUntil(ctx, 60, 0.005, nullptr, [&] {
+    if (fs::exists(dir / "run" / "run.json")) return true;
+    std::ifstream in(dir / "run" / "checkpoint" / "spmd.manifest");
+    auto m = nlohmann::json::parse(in, nullptr, false);
+    if (m.is_discarded() || m.value("seq", 0) < 2) return false;
+    set = m.value("set", "");
+    return true;
+  });
+  if (!second.ok()) return second.status();
+  return set;
+}
+
+// Kills `launcher` and every process of its group.
+void KillTree(pid_t launcher) {
+  ::kill(-launcher, SIGKILL);  // setsid made it a process group
+  ::kill(launcher, SIGKILL);   // in case setsid had not run yet
+  (void)platform::Reap(launcher, true);
+}
+
+// Steps 3 and 4 in journal mode: `krgdemo resume` from checkpoint set
+// `set`, and its answer checked against `demo` run without checkpoints.
+Result<ScenarioResult> ResumeAndCompare(ShowContext& ctx,
+                                        const std::vector<std::string>& demo,
+                                        const fs::path& dir,
+                                        const std::string& set) {
+  KRG_ASSIGN_OR_RETURN(
+      Resumed got,
+      Resume(ctx, dir / "run",
+             "3. krgdemo resume: the same run, from that checkpoint."));
+  if (got.output.exit.code != 0 || !got.answer.verified) {
+    return ScenarioResult{
+        Outcome::kNotShown,
+        "the resumed run did not verify: " + got.output.err.substr(0, 200)};
+  }
+  KRG_ASSIGN_OR_RETURN(Answer want, RunReference(ctx, demo, dir));
+  if (want != got.answer) {
+    return ScenarioResult{Outcome::kNotShown,
+                          "the resumed run's answer differs from an "
+                          "uninterrupted run's"};
+  }
+  char line[300];
+  std::snprintf(line, sizeof line,
+                "killed with SIGKILL and resumed from %s, it verified with "
+                "the same checksum (%s) and iteration count (%.0f)",
+                set.c_str(), got.answer.checksum.c_str(),
+                got.answer.iterations);
+  return ScenarioResult{Outcome::kShown, line};
 }
 
 // The runtime's own checkpoints (journal mode), where the platform has no
@@ -511,99 +723,35 @@ Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
 // resume` finishes the run from the last set, which must give the answer and
 // iteration count of a run never interrupted.
 Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("krgdemo-show-checkpoint-" +
-                                                    std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string self = program_invocation_name;
+  ScratchDir dir("krgdemo-show-checkpoint-" + std::to_string(::getpid()));
+  KRG_RETURN_IF_ERROR(dir.Create());
   const std::string nodes = std::to_string(std::max(2, ctx.opts.nodes));
   // Big enough that the solve outlasts two checkpoints by far on a fast,
   // idle machine (300x300 finished in under 0.4 s there), small enough for
   // a test; the interval is short for the same reason.
   const std::string n = ctx.opts.size == "test" ? "400" : "1000";
   const std::string every = "0.05";
-  auto interrupted = [&] { return ctx.interrupted->load(); };
   const std::vector<std::string> demo = {
       "poisson", "--param", "n=" + n, "--engine", "procs", "--nodes", nodes};
-  auto answer = [](const fs::path& run) {
-    auto f = ReadResultFile(run / "run.json");
-    std::pair<std::string, double> a{"", -1};
-    if (!f.ok() || f->runs.empty() || !f->runs.back().verified) return a;
-    a.first = f->runs.back().checksum;
-    auto m = f->extensions.value("metrics", nlohmann::json::object());
-    if (m.contains("iterations"))
-      a.second = m["iterations"].value("value", -1.0);
-    return a;
-  };
-
   ctx.view.Say("1. Start the poisson solver (CG, " + n + "x" + n +
                " grid) on " + nodes +
                " worker processes sharing a System V arena, every "
                "rank's slab saved every " +
                every + " s.");
-  std::vector<std::string> argv = {"setsid", self, "run"};
-  argv.insert(argv.end(), demo.begin(), demo.end());
-  argv.insert(argv.end(),
-              {"--checkpoint-every", every, "--out", (dir / "run").string()});
-  KRG_ASSIGN_OR_RETURN(
-      pid_t launcher, platform::StartCommand(argv, (dir / "run.log").string()));
-  const fs::path ckpt = dir / "run" / "checkpoint";
-  std::string set;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!interrupted() && std::chrono::steady_clock::now() < deadline &&
-         !fs::exists(dir / "run" / "run.json")) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::ifstream in(ckpt / "spmd.manifest");
-    auto m = nlohmann::json::parse(in, nullptr, false);
-    if (!m.is_discarded() && m.value("seq", 0) >= 2) {
-      set = m.value("set", "");
-      break;
-    }
-  }
+  pid_t launcher = -1;
+  auto set = StartJournaledRun(ctx, demo, every, dir.path(), &launcher);
   ctx.view.Say(
       "2. Kill the whole process tree with SIGKILL, as a crash would.");
-  ::kill(-launcher, SIGKILL);  // setsid made it a process group
-  ::kill(launcher, SIGKILL);   // in case setsid had not run yet
-  (void)platform::Reap(launcher, true);
-  if (interrupted()) return ScenarioResult{Outcome::kInterrupted, ""};
-  if (set.empty()) {
-    fs::remove_all(dir);
+  if (launcher > 0) KillTree(launcher);
+  KRG_RETURN_IF_ERROR(set.status());
+  if (set->empty()) {
     return ScenarioResult{Outcome::kNotShown,
                           "the run ended before its second checkpoint (try "
                           "a larger --size)"};
   }
-  ctx.view.Say("   last complete checkpoint: " + (ckpt / set).string());
-  ctx.view.Say("3. krgdemo resume: the same run, from that checkpoint.");
-  KRG_ASSIGN_OR_RETURN(
-      auto resumed,
-      platform::RunCommand({self, "resume", (dir / "run").string()}));
-  if (interrupted()) return ScenarioResult{Outcome::kInterrupted, ""};
-  const auto got = answer(dir / "run");
-  if (resumed.exit.code != 0 || got.first.empty()) {
-    return ScenarioResult{
-        Outcome::kNotShown,
-        "the resumed run did not verify: " + resumed.err.substr(0, 200)};
-  }
-  ctx.view.Say("4. The same run without any checkpoint, for comparison.");
-  std::vector<std::string> ref = {self, "run"};
-  ref.insert(ref.end(), demo.begin(), demo.end());
-  ref.insert(ref.end(), {"--repeat", "1", "--out", (dir / "ref").string()});
-  KRG_ASSIGN_OR_RETURN(auto reference, platform::RunCommand(ref));
-  const auto want = answer(dir / "ref");
-  fs::remove_all(dir);
-  char line[300];
-  std::snprintf(line, sizeof line,
-                "killed with SIGKILL and resumed from %s, it verified with "
-                "the same checksum (%s) and iteration count (%.0f)",
-                set.c_str(), got.first.c_str(), got.second);
-  if (reference.exit.code != 0 || want != got) {
-    return ScenarioResult{Outcome::kNotShown,
-                          "the resumed run's answer differs from an "
-                          "uninterrupted run's"};
-  }
-  return ScenarioResult{Outcome::kShown, line};
+  ctx.view.Say("   last complete checkpoint: " +
+               (dir.path() / "run" / "checkpoint" / *set).string());
+  return ResumeAndCompare(ctx, demo, dir.path(), *set);
 }
 
 }  // namespace

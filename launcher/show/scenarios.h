@@ -3,20 +3,25 @@
 // checkpoint/restart), each ending with a verdict that says whether it
 // showed what it claims. One function per scenario, listed in one table.
 //
-// Single-threaded: everything runs on the launcher's main thread; the procs
-// executor's progress callback drives the live view and the scenario's
-// steps while workers compute.
+// Single-threaded: everything runs on the launcher's main thread; the run's
+// progress hook (RunHooks::progress) drives the live view and the
+// scenario's steps while workers compute.
 #ifndef KRG_LAUNCHER_SHOW_SCENARIOS_H_
 #define KRG_LAUNCHER_SHOW_SCENARIOS_H_
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "krg/load_sampler.h"
 #include "krg/platform.h"
+#include "krg/session.h"
 #include "krg/status.h"
+#include "registry.h"
 #include "show/view.h"
 
 namespace krg::cli::show {
@@ -65,6 +70,10 @@ Result<ScenarioResult> ShowDistantFork(ShowContext& ctx);
 Result<ScenarioResult> ShowRemoteMemory(ShowContext& ctx);
 Result<ScenarioResult> ShowCheckpoint(ShowContext& ctx);
 
+// Runs `s`: a scenario stopped by Ctrl-C (kCancelled, from a wait or a run)
+// ends as Outcome::kInterrupted.
+Result<ScenarioResult> RunScenario(const Scenario& s, ShowContext& ctx);
+
 // --- shared by the scenarios ---
 
 // Samples the load about twice a second and hands it to the view, with a
@@ -87,14 +96,75 @@ class LoadTicker {
   std::vector<double> peak_;
 };
 
-// Waits `seconds`, ticking `ticker` (may be null); false when interrupted.
-bool Wait(ShowContext& ctx, double seconds, LoadTicker* ticker);
+// Calls `done` about every `every_s` seconds, ticking `ticker` (may be null),
+// until it returns true (true) or `timeout_s` have passed (false).
+// kCancelled when interrupted.
+Result<bool> PollUntil(ShowContext& ctx, double timeout_s, double every_s,
+                       LoadTicker* ticker, const std::function<bool()>& done);
+// Waits `seconds`, ticking `ticker` (may be null); kCancelled when
+// interrupted.
+Status Wait(ShowContext& ctx, double seconds, LoadTicker* ticker);
 // The node ids of `nodes`.
 std::vector<int> Ids(const std::vector<platform::Node>& nodes);
 // "2 workers", "1 worker", "" for none.
 std::string Count(int n, const std::string& what);
 // Seconds of spread-out computing the audience gets, by --size.
 double SpreadSeconds(const std::string& size);
+// A scenario's opening: what it shows, the layout's note, and how this
+// platform does it (Kerrighed's way or the linux stand-in).
+void SayOpening(ShowContext& ctx, const std::string& what,
+                const platform::Layout& layout, const std::string& on_kerrighed,
+                const std::string& on_linux);
+// "node 0: 3, node 1: 2" of a count per node.
+std::string PerNode(const std::map<int, int>& counts);
+
+// A demo's workload and the plan of one verified pass of it by the procs
+// engine, with the demo's capabilities: the in-process scenarios measure
+// through Session like `run`, so caps, plan checks and verification are the
+// same as a presenter's `krgdemo run`.
+struct DemoPass {
+  std::unique_ptr<Workload> workload;
+  RunPlan plan;
+
+  // Session::Run on `platform` (ctx.platform, or a wrapper of it that
+  // places or counts the workers); an error names the demo and keeps its
+  // code (kCancelled when interrupted).
+  Result<krg::Outcome> Run(platform::Platform& platform, const RunHooks& hooks);
+};
+// REQUIRES: `demo` is in the demo table; nodes >= 1
+Result<DemoPass> PlanPass(const std::string& demo,
+                          const demos::DemoConfig& config, int nodes);
+
+// The platform, with every worker of a run laid out on `home`: for
+// scenarios that start their workers on one node and move or watch them.
+class OneNodePlatform final : public platform::PlatformWrapper {
+ public:
+  OneNodePlatform(platform::Platform& inner, platform::Node home)
+      : PlatformWrapper(inner), home_(std::move(home)) {}
+  Result<platform::Layout> Partition(int count) override;
+
+ private:
+  const platform::Node home_;
+};
+
+// A fresh folder under the temp directory, removed with everything in it
+// when the scenario ends, unless kept (a verdict points at a log in it).
+class ScratchDir {
+ public:
+  // REQUIRES: `name` is unique to this launcher (e.g. ends with its pid).
+  explicit ScratchDir(const std::string& name);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  [[nodiscard]] Status Create();
+  const std::filesystem::path& path() const { return path_; }
+  void Keep() { keep_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  bool keep_ = false;
+};
 
 }  // namespace krg::cli::show
 
