@@ -32,15 +32,12 @@ RunRecord MakeRecord(const RunPlan& plan, Engine engine, const Measurement& m,
 
 RunSpec MakeSpec(const RunPlan& plan, Engine engine, const RunHooks& hooks) {
   RunSpec spec;
+  static_cast<RunHooks&>(spec) = hooks;
   spec.id = plan.id;
   spec.engine = engine;
   spec.nodes = plan.nodes;
   spec.threads = plan.threads;
   spec.repeat = plan.repeat;
-  spec.cancel = hooks.cancel;
-  spec.progress = hooks.progress;
-  spec.on_worker_start = hooks.on_worker_start;
-  spec.on_unit_done = hooks.on_unit_done;
   spec.checkpoint_dir = plan.checkpoint.dir;
   spec.checkpoint_every_s = plan.checkpoint.every_s;
   spec.resume = plan.checkpoint.resume;

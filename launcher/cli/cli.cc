@@ -68,6 +68,18 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
   return std::nullopt;
 }
 
+std::optional<int> ParseDemoArgs(const std::string& command,
+                                 const HelpText& help,
+                                 po::options_description& visible,
+                                 const std::vector<std::string>& args,
+                                 po::variables_map* vm) {
+  po::options_description hidden;
+  hidden.add_options()("demo", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("demo", 1);
+  return ParseArgs(command, help, visible, hidden, pos, args, vm);
+}
+
 Result<std::unique_ptr<Workload>> MakeDemoWorkload(const WorkloadId& id) {
   const demos::Demo* demo = demos::FindDemo(id.name);
   if (demo == nullptr) {

@@ -81,6 +81,13 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
                              const std::vector<std::string>& args,
                              po::variables_map* vm);
 
+// ParseArgs for a command whose one positional is DEMO (run, scale).
+std::optional<int> ParseDemoArgs(const std::string& command,
+                                 const HelpText& help,
+                                 po::options_description& visible,
+                                 const std::vector<std::string>& args,
+                                 po::variables_map* vm);
+
 // The options `run` and `scale` share, as parsed and checked: the planned
 // point (krg/session.h) and what the launcher does with its outcome.
 struct RunRequest {

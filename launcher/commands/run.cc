@@ -354,17 +354,13 @@ std::optional<int> ReadRunCommand(const po::variables_map& vm,
 int RunDemoCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
   AddRunCommandOptions(&desc);
-  po::options_description hidden;
-  hidden.add_options()("demo", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("demo", 1);
   po::variables_map vm;
   const HelpText help{
       "run DEMO [options]",
       "Runs one demo, verifies its answer, and writes run.json, "
       "the demo's artifacts and krgdemo.log to a results folder.",
       DemoParamsHelp()};
-  if (auto r = ParseArgs("run", help, desc, hidden, pos, args, &vm)) return *r;
+  if (auto r = ParseDemoArgs("run", help, desc, args, &vm)) return *r;
   RunRequest req;
   if (auto r = ReadRunCommand(vm, &req)) return *r;
   const std::string bind =

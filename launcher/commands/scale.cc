@@ -222,20 +222,17 @@ int ScaleCommand(const std::vector<std::string>& args) {
                      "use this to choose the node counts to sweep, e.g. "
                      "1,2,4,8 (default: 1,2,4,... up to the CPU count)");
   AddRunOptions(&desc);
-  po::options_description hidden;
-  hidden.add_options()("demo", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("demo", 1);
   po::variables_map vm;
   const HelpText help{
       "scale DEMO [--nodes 1,2,4,...] [options]",
-      "Runs a demo at several node counts (procs engine unless --engine "
-      "says otherwise; with threads, N nodes = N threads), and reports "
+      "Runs a demo at several node counts, on one engine for the whole sweep "
+      "(procs unless --engine says otherwise, or the sweep is 1 node alone; "
+      "with threads, N nodes = N threads), and reports "
       "speedup and efficiency against the smallest count, an Amdahl fit, a "
       "table, a text chart, and speedup.png / speedup.svg drawn by gnuplot.",
       "Exit codes: 0 every point verified, 1 a point failed or did not "
       "verify, 2 usage error, 130 interrupted (finished points are kept)."};
-  if (auto r = ParseArgs("scale", help, desc, hidden, pos, args, &vm)) {
+  if (auto r = ParseDemoArgs("scale", help, desc, args, &vm)) {
     return *r;
   }
   auto platform = platform::DetectPlatform();

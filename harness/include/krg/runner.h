@@ -41,12 +41,9 @@ struct WorkloadId {
   std::map<std::string, std::string> params;
 };
 
-struct RunSpec {
-  WorkloadId id;  // mpi: required
-  Engine engine = Engine::kThreads;
-  int nodes = 1;
-  int threads = 0;  // threads engine: 0 = every CPU of the nodes
-  RepeatPolicy repeat;
+// What the caller watches a run through (progress line, event log).
+struct RunHooks {
+  // When set and raised, the run stops as soon as it can (kCancelled).
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const Progress&)> progress;
   std::function<void(pid_t)> on_worker_start;
@@ -55,6 +52,19 @@ struct RunSpec {
   std::function<void(int pass, std::size_t unit, int node,
                      std::string_view bytes)>
       on_unit_done;
+  // A sentence the user should see, as soon as it is known (krg::Session:
+  // nodes that share CPUs, before the run; workers that did not reach their
+  // node). Measure() itself does not call it.
+  std::function<void(const std::string&)> warn;
+};
+
+// One measured point, as Measure() takes it; its hooks are the base.
+struct RunSpec : RunHooks {
+  WorkloadId id;  // mpi: required
+  Engine engine = Engine::kThreads;
+  int nodes = 1;
+  int threads = 0;  // threads engine: 0 = every CPU of the nodes
+  RepeatPolicy repeat;
   // Journal-mode checkpoints (checkpoint.h) into this folder, which exists;
   // empty: none. With `resume`, the pass starts from what the folder holds.
   std::filesystem::path checkpoint_dir;

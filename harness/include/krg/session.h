@@ -67,19 +67,6 @@ struct RunPlan {
   CheckpointPlan checkpoint;
 };
 
-// What the caller watches a run through (progress line, event log).
-struct RunHooks {
-  const std::atomic<bool>* cancel = nullptr;
-  std::function<void(const Progress&)> progress;
-  std::function<void(pid_t)> on_worker_start;
-  std::function<void(int pass, std::size_t unit, int node,
-                     std::string_view bytes)>
-      on_unit_done;
-  // A sentence the user should see, as soon as it is known: nodes that
-  // share CPUs (before the run), workers that did not reach their node.
-  std::function<void(const std::string&)> warn;
-};
-
 // What one point produced.
 struct Outcome {
   Engine engine = Engine::kThreads;
