@@ -192,10 +192,6 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
   return o;
 }
 
-}  // namespace krg
-
-namespace krg {
-
 Result<ServiceOutcome> Session::Serve(
     const RunPlan& plan, ServiceWorkload& service, const RunHooks& hooks,
     std::function<void(const std::string&)> say) {

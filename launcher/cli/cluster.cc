@@ -54,13 +54,4 @@ Status ReadClusterOptions(const po::variables_map& vm, ClusterRequest* req) {
   return Status::Ok();
 }
 
-Result<platform::CapsReport> PrepareCluster(platform::Platform& p,
-                                            const demos::Demo& demo,
-                                            const ClusterRequest& req) {
-  p.SetPlacement(req.placement);
-  auto report = p.ApplyCapabilities(CapsToRaise(demo.caps, req), req.drop);
-  if (!report.ok()) return report.status().WithContext("capabilities");
-  return report;
-}
-
 }  // namespace krg::cli

@@ -1,8 +1,8 @@
-// The cluster side of `run` and `scale`: which Kerrighed capabilities a demo
-// runs with (--caps) and how procs workers are placed (--placement), applied
-// to the platform before any worker is forked, and what result files record
-// about it. On linux there are no capabilities; the options are accepted and
-// recorded, and placement is always a CPU set.
+// The cluster options of `run` and `scale`: which Kerrighed capabilities a
+// demo runs with (--caps) and how procs workers are placed (--placement),
+// read into a krg::ClusterRequest that the Session applies before any worker
+// is forked. On linux there are no capabilities; the options are accepted
+// and recorded, and placement is always a CPU set.
 // Single-threaded: the launcher's main thread.
 #ifndef KRG_LAUNCHER_CLUSTER_H_
 #define KRG_LAUNCHER_CLUSTER_H_
@@ -22,12 +22,6 @@ namespace krg::cli {
 void AddClusterOptions(boost::program_options::options_description* desc);
 Status ReadClusterOptions(const boost::program_options::variables_map& vm,
                           ClusterRequest* req);
-
-// The demo's capabilities adjusted by --caps, applied to `p`; the report
-// says what was requested and what the workers will have.
-Result<platform::CapsReport> PrepareCluster(platform::Platform& p,
-                                            const demos::Demo& demo,
-                                            const ClusterRequest& req);
 
 }  // namespace krg::cli
 

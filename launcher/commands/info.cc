@@ -5,7 +5,6 @@
 
 #include "build_info.h"
 #include "cli/cli.h"
-#include "cli/cluster.h"
 #include "krg/mpi_engine.h"
 #include "scientific/mandelbrot_kernel.h"
 

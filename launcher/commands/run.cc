@@ -11,7 +11,6 @@
 #include "cli/cli.h"
 #include "cli/cluster.h"
 #include "commands/journal_run.h"
-#include "krg/mpi_engine.h"
 #include "report/run_events.h"
 
 namespace krg::cli {
@@ -253,8 +252,9 @@ int CheckpointedRun(RunRequest& req, Workload& w, int every_s) {
   if (!out.ok()) return Fail(out.status());
   req.out = *out;  // the root writes its results where resume looks
   req.plan.cluster.raise.push_back("CHECKPOINTABLE");
-  auto caps = PrepareCluster(*platform, *req.demo, req.plan.cluster);
-  if (!caps.ok()) return Fail(caps.status());
+  if (auto caps = Session(*platform).Prepare(req.plan); !caps.ok()) {
+    return Fail(caps.status());
+  }
   auto root = platform::ForkChild([&]() { return Execute(req, w); });
   if (!root.ok()) return Fail(root.status());
   return CheckpointLoop(*platform, *root, req.demo->name, *out, every_s);
