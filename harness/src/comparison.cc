@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "krg/json_fields.h"
 #include "krg/stats.h"
 
 namespace krg {
@@ -176,12 +177,10 @@ Result<std::vector<MicroRecord>> MicroFromJson(const json& micro) {
     const json& m = micro[i];
     const std::string where = "micro[" + std::to_string(i) + "]";
     MicroRecord r;
-    try {
-      r.binary = m.at("binary").get<std::string>();
-      r.name = m.at("name").get<std::string>();
-      r.samples_s = m.at("samples_s").get<std::vector<double>>();
-      r.error = m.value("error", "");
-    } catch (const json::exception&) {
+    if (!ReadField(m, "binary", where, &r.binary).ok() ||
+        !ReadField(m, "name", where, &r.name).ok() ||
+        !ReadField(m, "samples_s", where, &r.samples_s).ok() ||
+        !ReadFieldOr(m, "error", where, &r.error).ok()) {
       return Status::InvalidArgument(
           "'" + where +
           "' needs 'binary', 'name' (strings) and 'samples_s' (numbers)");

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "krg/comparison.h"
+#include "krg/json_fields.h"
 #include "krg/metadata.h"
 #include "registry.h"
 
@@ -85,25 +86,6 @@ Status OnlyKeys(const json& j, const std::set<std::string>& known,
   return Status::Ok();
 }
 
-template <typename T>
-Status Get(const json& j, const char* key, const std::string& where, T* out,
-           bool required = true) {
-  auto it = j.find(key);
-  if (it == j.end()) {
-    return required
-               ? Status::InvalidArgument("missing field '" + where + key + "'")
-               : Status::Ok();
-  }
-  try {
-    *out = it->get<T>();
-  } catch (const json::exception&) {
-    return Status::InvalidArgument("field '" + where + key +
-                                   "' has the wrong type (" + it->type_name() +
-                                   ")");
-  }
-  return Status::Ok();
-}
-
 Status ReadPolicy(const json& j, RepeatPolicy* p) {
   if (!j.is_object()) {
     return Status::InvalidArgument("field 'repeat' is not an object");
@@ -111,11 +93,13 @@ Status ReadPolicy(const json& j, RepeatPolicy* p) {
   KRG_RETURN_IF_ERROR(OnlyKeys(
       j, {"warmups", "min_samples", "max_samples", "budget_s", "target_cov"},
       "repeat."));
-  KRG_RETURN_IF_ERROR(Get(j, "warmups", "repeat.", &p->warmups, false));
-  KRG_RETURN_IF_ERROR(Get(j, "min_samples", "repeat.", &p->min_samples, false));
-  KRG_RETURN_IF_ERROR(Get(j, "max_samples", "repeat.", &p->max_samples, false));
-  KRG_RETURN_IF_ERROR(Get(j, "budget_s", "repeat.", &p->budget_s, false));
-  KRG_RETURN_IF_ERROR(Get(j, "target_cov", "repeat.", &p->target_cov, false));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "warmups", "repeat.", &p->warmups));
+  KRG_RETURN_IF_ERROR(
+      ReadFieldOr(j, "min_samples", "repeat.", &p->min_samples));
+  KRG_RETURN_IF_ERROR(
+      ReadFieldOr(j, "max_samples", "repeat.", &p->max_samples));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "budget_s", "repeat.", &p->budget_s));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "target_cov", "repeat.", &p->target_cov));
   if (p->warmups < 0 || p->warmups > 100 || p->min_samples < 1 ||
       p->max_samples < p->min_samples || p->max_samples > 100000 ||
       !(p->budget_s > 0) || !(p->target_cov >= 0)) {
@@ -162,12 +146,12 @@ Result<SuiteEntry> EntryFromJson(const json& j, const std::string& where) {
       OnlyKeys(j, {"demo", "size", "params", "engine", "nodes", "repeat"}, w));
   SuiteEntry e;
   std::string engine;
-  KRG_RETURN_IF_ERROR(Get(j, "demo", w, &e.demo));
-  KRG_RETURN_IF_ERROR(Get(j, "size", w, &e.size));
-  KRG_RETURN_IF_ERROR(Get(j, "params", w, &e.params, false));
-  KRG_RETURN_IF_ERROR(Get(j, "engine", w, &engine));
-  KRG_RETURN_IF_ERROR(Get(j, "nodes", w, &e.nodes));
-  KRG_RETURN_IF_ERROR(Get(j, "repeat", w, &e.repeat, false));
+  KRG_RETURN_IF_ERROR(ReadField(j, "demo", w, &e.demo));
+  KRG_RETURN_IF_ERROR(ReadField(j, "size", w, &e.size));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "params", w, &e.params));
+  KRG_RETURN_IF_ERROR(ReadField(j, "engine", w, &engine));
+  KRG_RETURN_IF_ERROR(ReadField(j, "nodes", w, &e.nodes));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "repeat", w, &e.repeat));
   auto parsed = ParseEngine(engine);
   if (!parsed.ok()) return parsed.status().WithContext(w + "engine");
   e.engine = *parsed;
@@ -226,14 +210,14 @@ Result<Suite> SuiteFromJson(const json& j, const std::string& name) {
   KRG_RETURN_IF_ERROR(
       OnlyKeys(j, {"schema", "description", "repeat", "runs"}, ""));
   std::string schema;
-  KRG_RETURN_IF_ERROR(Get(j, "schema", "", &schema));
+  KRG_RETURN_IF_ERROR(ReadField(j, "schema", "", &schema));
   if (schema != kSuiteSchema) {
     return Status::InvalidArgument("schema '" + schema + "': expected '" +
                                    kSuiteSchema + "'");
   }
   Suite s;
   s.name = name;
-  KRG_RETURN_IF_ERROR(Get(j, "description", "", &s.description, false));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "description", "", &s.description));
   if (j.contains("repeat"))
     KRG_RETURN_IF_ERROR(ReadPolicy(j["repeat"], &s.repeat));
   const json runs = j.value("runs", json());
