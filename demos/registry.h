@@ -5,6 +5,7 @@
 #ifndef KRG_DEMOS_REGISTRY_H_
 #define KRG_DEMOS_REGISTRY_H_
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +19,10 @@ namespace krg::demos {
 
 inline const std::vector<std::string> kSizes = {"test", "small", "medium",
                                                 "large"};
+// Whether `size` is one of kSizes.
+inline bool IsSize(const std::string& size) {
+  return std::find(kSizes.begin(), kSizes.end(), size) != kSizes.end();
+}
 
 // What a demo is built from: a size and its --param overrides.
 struct DemoConfig {

@@ -524,7 +524,7 @@ std::string PoissonParamsHelp() {
 }
 
 Result<std::unique_ptr<Workload>> MakePoisson(const DemoConfig& config) {
-  if (std::find(kSizes.begin(), kSizes.end(), config.size) == kSizes.end()) {
+  if (!IsSize(config.size)) {
     return Status::InvalidArgument("unknown size '" + config.size + "'");
   }
   Params p(config.params);

@@ -120,9 +120,7 @@ Status CheckDemo(const SuiteEntry& e, const std::string& where) {
         where + "demo: unknown demo '" + e.demo + "'" +
         (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
-  bool known = false;
-  for (const std::string& s : demos::kSizes) known = known || s == e.size;
-  if (!known) {
+  if (!demos::IsSize(e.size)) {
     return Status::InvalidArgument(where + "size: '" + e.size +
                                    "', expected test, small, medium or large");
   }

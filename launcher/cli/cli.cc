@@ -186,8 +186,7 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
         ParsePositive("--threads", vm["threads"].as<std::string>(), 4096));
   }
   plan.id.size = vm["size"].as<std::string>();
-  if (std::find(demos::kSizes.begin(), demos::kSizes.end(), plan.id.size) ==
-      demos::kSizes.end()) {
+  if (!demos::IsSize(plan.id.size)) {
     return Status::InvalidArgument("--size " + plan.id.size +
                                    ": expected test, small, medium or large");
   }

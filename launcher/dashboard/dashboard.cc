@@ -494,8 +494,7 @@ Result<RunPlan> PlanFromRequest(const nlohmann::json& request) {
     plan.engine = *e;
   }
   KRG_ASSIGN_OR_RETURN(plan.id.size, StringField(request, "size", "small"));
-  if (std::find(demos::kSizes.begin(), demos::kSizes.end(), plan.id.size) ==
-      demos::kSizes.end()) {
+  if (!demos::IsSize(plan.id.size)) {
     return Status::InvalidArgument(
         "\"size\" must be test, small, medium or large");
   }

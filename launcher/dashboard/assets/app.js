@@ -421,6 +421,17 @@ async function post(url, body) {
   }
 }
 
+// Replaces the options of <select> `el` with `names` and selects `chosen`.
+function fillSelect(el, names, chosen) {
+  el.replaceChildren();
+  for (const name of names) {
+    const o = document.createElement('option');
+    o.textContent = name;
+    el.appendChild(o);
+  }
+  el.value = chosen;
+}
+
 async function loadCatalog() {
   const r = await fetch('/api/catalog');
   const c = await r.json();
@@ -441,22 +452,8 @@ async function loadCatalog() {
   };
   demo.addEventListener('change', showParamsHelp);
   showParamsHelp();
-  const size = $('f-size');
-  size.replaceChildren();
-  for (const s of c.sizes) {
-    const o = document.createElement('option');
-    o.textContent = s;
-    size.appendChild(o);
-  }
-  size.value = 'small';
-  const engine = $('f-engine');
-  engine.replaceChildren();
-  for (const name of c.engines) {
-    const o = document.createElement('option');
-    o.textContent = name;
-    engine.appendChild(o);
-  }
-  engine.value = 'procs';
+  fillSelect($('f-size'), c.sizes, 'small');
+  fillSelect($('f-engine'), c.engines, 'procs');
   const nodes = $('f-nodes');
   nodes.max = Math.max(1, c.node_ids.length);
   nodes.value = Math.min(4, Math.max(1, c.node_ids.length));
