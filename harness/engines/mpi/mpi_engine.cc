@@ -15,11 +15,11 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "engines/mpi/mpi_job.h"
 #include "krg/metadata.h"
+#include "krg/results.h"
 
 namespace krg {
 
@@ -195,13 +195,6 @@ Result<fs::path> MakeJobDir() {
   return fs::path(templ);
 }
 
-std::string ReadLog(const fs::path& log) {
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Runs `job` under mpirun, its log in `dir`, until it ends.
 Result<JobOutcome> RunJob(const MpiJob& job, const RunSpec& spec,
                           const fs::path& dir) {
@@ -241,9 +234,11 @@ Result<Measurement> MeasureOnMpi(platform::Platform& platform, Workload& w,
   Result<JobOutcome> out = RunJob(job, spec, dir);
   if (out.ok() && !out->result) {  // keep mpirun's output for the user
     const fs::path log = dir / "mpirun.log";
-    std::string why = !out->error.empty()
-                          ? out->error
-                          : DescribeMpiFailure(ReadLog(log), out->exit);
+    const Result<std::string> text = ReadTextFile(log);
+    std::string why =
+        !out->error.empty()
+            ? out->error
+            : DescribeMpiFailure(text.ok() ? *text : "", out->exit);
     std::replace(why.begin(), why.end(), '\n', ' ');  // one line, always
     return Status::Internal("the mpi job failed: " + why +
                             " (mpirun's output: " + log.string() + ")");
