@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "krg/platform.h"
+#include "servers/image_header.h"
 #include "servers/static_files.h"
 #include "servers/tile.h"
 
@@ -94,7 +95,7 @@ class Server {
       case 413:
         return "413 request body too large";
       case 415:
-        return "415 not a decodable image";
+        return "415 not a decodable PNG or JPEG image";
       case 503:
         return "503 too many tiles rendering, retry";
       default:
@@ -117,6 +118,10 @@ class Server {
                     const std::string& rest);
   MHD_Result Thumb(MHD_Connection* c, RequestState* st, const char* upload,
                    std::size_t* upload_size);
+  // Reads the uploaded image's header: true (and the answer sent in `sent`)
+  // when it is not a PNG or JPEG, or declares more pixels than the limit, so
+  // that OpenCV never allocates for a decompression bomb.
+  bool RefuseImage(MHD_Connection* c, RequestState* st, MHD_Result* sent);
 
   ServerOptions options_;
   FarmMetrics* metrics_;
@@ -274,6 +279,24 @@ MHD_Result Server::Static(MHD_Connection* c, RequestState* st,
   return Send(c, st, 200, r, false);
 }
 
+bool Server::RefuseImage(MHD_Connection* c, RequestState* st,
+                         MHD_Result* sent) {
+  auto header = ReadImageHeader(st->body);
+  if (!header.ok()) {
+    *sent = Error(c, st, 415);
+    return true;
+  }
+  const std::uint64_t limit = options_.limits.image_pixels;
+  if (header->pixels() <= limit) return false;
+  const std::string text =
+      "413 image too large: " + std::to_string(header->width) + " x " +
+      std::to_string(header->height) + " pixels, over this server's limit of " +
+      std::to_string(limit) + " (max_pixels)\n";
+  *sent =
+      Send(c, st, 413, BufferResponse(text, "text/plain; charset=utf-8"), true);
+  return true;
+}
+
 MHD_Result Server::Thumb(MHD_Connection* c, RequestState* st,
                          const char* upload, std::size_t* upload_size) {
   const std::size_t limit = options_.limits.body_bytes;
@@ -296,6 +319,7 @@ MHD_Result Server::Thumb(MHD_Connection* c, RequestState* st,
     *upload_size = 0;
     return MHD_YES;
   }
+  if (MHD_Result refused; RefuseImage(c, st, &refused)) return refused;
   cv::Mat img;
   try {
     img = cv::imdecode(cv::Mat(1, static_cast<int>(st->body.size()), CV_8UC1,

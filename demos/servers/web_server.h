@@ -11,6 +11,7 @@
 #define KRG_DEMOS_SERVERS_WEB_SERVER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "servers/metrics.h"
@@ -24,6 +25,7 @@ struct ServerLimits {
   std::size_t body_bytes = 8 << 20;     // request body (/thumb uploads)
   std::size_t header_bytes = 32 << 10;  // request line + headers
   int renders = 0;                      // concurrent tiles; 0: max(1, threads)
+  std::uint64_t image_pixels = 40'000'000;  // declared size of a /thumb image
 };
 
 struct ServerOptions {

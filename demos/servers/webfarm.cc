@@ -358,6 +358,8 @@ Status ReadFarm(Params& p, const Preset& preset, Webfarm* w) {
   KRG_ASSIGN_OR_RETURN(long long header,
                        p.Int("max_header", 32 << 10, 4096, 16 << 20));
   KRG_ASSIGN_OR_RETURN(long long renders, p.Int("max_renders", 0, 0, 4096));
+  KRG_ASSIGN_OR_RETURN(long long pixels,
+                       p.Int("max_pixels", 40'000'000, 1, 1LL << 32));
   KRG_ASSIGN_OR_RETURN(long long iter,
                        p.Int("max_iter", preset.max_iter, 1, 100000));
   KRG_ASSIGN_OR_RETURN(std::string dir, p.String("static_dir", ""));
@@ -368,6 +370,7 @@ Status ReadFarm(Params& p, const Preset& preset, Webfarm* w) {
   l.body_bytes = static_cast<std::size_t>(body);
   l.header_bytes = static_cast<std::size_t>(header);
   l.renders = static_cast<int>(renders);
+  l.image_pixels = static_cast<std::uint64_t>(pixels);
   w->farm.server.tile_max_iter = static_cast<int>(iter);
   w->farm.server.static_dir = dir;
   if (!dir.empty() && !servers::StaticRoot::Open(dir).ok()) {
@@ -401,6 +404,8 @@ std::string WebfarmParamsHelp() {
          "max_connections=N timeout=S max_body=B max_header=B max_renders=N\n"
          "                        limits per server (1024, 10 s, 8 MiB, 32 "
          "KiB, 0 = threads or 1)\n"
+         "max_pixels=N            largest image /thumb decodes, as its header "
+         "declares it (40000000)\n"
          "static_dir=DIR          files for /static/ (default: a generated "
          "folder in the results)\n"
          "wrk_threads=N           wrk threads (default 2)";
@@ -441,9 +446,7 @@ Result<std::unique_ptr<Workload>> MakeWebfarm(const DemoConfig& config) {
   w->recorded_["load"] = w->load;
   w->recorded_["connections"] = conns;
   w->recorded_["max_iter"] = std::to_string(w->farm.server.tile_max_iter);
-  // Decoding limits for /thumb uploads (decompression bombs), and no OpenCV
-  // thread pool to be inherited by forked servers.
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "40000000", 0);
+  // No OpenCV thread pool to be inherited by forked servers.
   cv::setNumThreads(0);
   return std::unique_ptr<Workload>(std::move(w));
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -36,6 +37,59 @@ bool Gone(pid_t pid) {
   const std::size_t paren = stat.rfind(')');
   return paren == std::string::npos || stat.size() < paren + 3 ||
          stat[paren + 2] == 'Z' || stat[paren + 2] == 'X';
+}
+
+// Peak resident memory of `pid` (VmHWM), in bytes; -1 when unreadable.
+long long PeakResident(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) << 10;
+  }
+  return -1;
+}
+
+void AppendChunk(std::string& png, const char* type, const std::string& data) {
+  auto be32 = [&](std::uint32_t v) {
+    for (int i = 24; i >= 0; i -= 8) png += static_cast<char>(v >> i);
+  };
+  be32(static_cast<std::uint32_t>(data.size()));
+  const std::string body = type + data;
+  png += body;
+  be32(static_cast<std::uint32_t>(
+      ::crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+}
+
+// A valid PNG of `side` x `side` black pixels, 1 bit each: a few hundred KB
+// that OpenCV decodes into side * side * 3 bytes (1.2 GB for 20000).
+std::string DecompressionBomb(std::uint32_t side) {
+  std::string ihdr;
+  for (std::uint32_t v : {side, side}) {
+    for (int i = 24; i >= 0; i -= 8) ihdr += static_cast<char>(v >> i);
+  }
+  ihdr += std::string("\x01\x00\x00\x00\x00", 5);  // 1-bit grey
+  z_stream z{};
+  EXPECT_EQ(::deflateInit(&z, 9), Z_OK);
+  const std::string row(1 + (side + 7) / 8, '\0');  // filter byte + bits
+  std::string idat;
+  std::vector<Bytef> out(1 << 16);
+  for (std::uint32_t y = 0; y <= side; ++y) {
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(row.data()));
+    z.avail_in = y < side ? static_cast<uInt>(row.size()) : 0;
+    const int flush = y < side ? Z_NO_FLUSH : Z_FINISH;
+    do {
+      z.next_out = out.data();
+      z.avail_out = static_cast<uInt>(out.size());
+      ::deflate(&z, flush);
+      idat.append(reinterpret_cast<char*>(out.data()),
+                  out.size() - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  ::deflateEnd(&z);
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  AppendChunk(png, "IHDR", ihdr);
+  AppendChunk(png, "IDAT", idat);
+  AppendChunk(png, "IEND", "");
+  return png;
 }
 
 class WebfarmTest : public ::testing::Test {
@@ -138,6 +192,24 @@ TEST_F(WebfarmTest, ServesEveryEndpoint) {
         "webfarm_restarts_total 0", "webfarm_server_requests_total{server="}) {
     EXPECT_NE(metrics.body.find(want), std::string::npos) << want;
   }
+}
+
+TEST_F(WebfarmTest, RefusesADecompressionBombFromItsHeader) {
+  StartFarm(1);
+  const std::string bomb = DecompressionBomb(20000);
+  ASSERT_LT(bomb.size(), options_.server.limits.body_bytes);
+  auto r = HttpPost(farm_->port(), "/thumb", "image/png", bomb);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("20000 x 20000 pixels"), std::string::npos) << r->body;
+  const long long peak = PeakResident(farm_->pid(0));
+  EXPECT_GT(peak, 0);
+  EXPECT_LT(peak, 200LL << 20) << "the server decoded the bomb";
+  auto bmp = HttpPost(farm_->port(), "/thumb", "image/bmp",
+                      "BM" + std::string(100, '\0'));
+  ASSERT_TRUE(bmp.ok());
+  EXPECT_EQ(bmp->status, 415);  // a format whose size is not checked
+  EXPECT_EQ(Get("/healthz").status, 200);
 }
 
 TEST_F(WebfarmTest, KeepsConnectionsAlive) {
