@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -272,8 +273,18 @@ cpu_set_t CpuSetOf(const std::vector<int>& cpus) {
   return set;
 }
 
-int RunChild(const std::vector<int>& cpus, int fd,
+// A worker dies with its master: a SIGKILLed master cannot reap, and its
+// ranks would otherwise compute on (holding the shared segment) until their
+// next write to the channel. The parent-death signal follows the thread that
+// forked, which is the master's for as long as its workers run. The getppid()
+// check covers a master that died before prctl.
+bool DieWithParent(pid_t parent) {
+  return ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && ::getppid() == parent;
+}
+
+int RunChild(const std::vector<int>& cpus, int fd, pid_t parent,
              const std::function<int(int)>& body) {
+  if (!DieWithParent(parent)) return 122;
   for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
   if (fd != 3) {
     if (::dup2(fd, 3) < 0) return 120;
@@ -296,6 +307,7 @@ Result<Child> ForkWorker(const std::vector<int>& cpus,
     return Status::FromErrno("socketpair", errno);
   }
   std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     int err = errno;
@@ -303,7 +315,7 @@ Result<Child> ForkWorker(const std::vector<int>& cpus,
     ::close(sv[1]);
     return Status::FromErrno("fork", err);
   }
-  if (pid == 0) ::_exit(RunChild(cpus, sv[1], body));
+  if (pid == 0) ::_exit(RunChild(cpus, sv[1], parent, body));
   // The parent pins the child too, before anyone learns its pid: a watcher
   // (the dashboard) never sees a worker on the master's CPUs first, which
   // would look like a migration once the child's own pinning lands.

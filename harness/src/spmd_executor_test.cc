@@ -1,10 +1,13 @@
 // The SPMD shape on both engines: ranks, barriers, the shared arena, and no
 // System V object left behind on any exit path.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -271,6 +274,80 @@ TEST_F(SpmdExecutorTest, CancelStopsRanksAndRemovesIpc) {
         << r.status().ToString();
     if (engine == Engine::kProcs) ExpectGone(ids);
   }
+}
+
+// 'Z' (zombie) or gone: the process no longer runs.
+bool Gone(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return true;
+  const std::size_t paren = stat.rfind(')');
+  return paren == std::string::npos || stat.size() < paren + 3 ||
+         stat[paren + 2] == 'Z' || stat[paren + 2] == 'X';
+}
+
+TEST_F(SpmdExecutorTest, RanksDieWithASigkilledMaster) {
+  // The master in a child process reports its ranks' pids and the IPC ids
+  // on a pipe, computes on, and is SIGKILLed: no rank may outlive it.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto master = platform::ForkChild([&]() {
+    ::close(fds[0]);
+    SumWorkload w;
+    w.rounds = 1 << 30;
+    Ids ids;
+    ExecOptions o = Options(3, &ids);
+    auto say = [&](const std::string& line) {
+      if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(1);
+    };
+    o.on_worker_start = [&](pid_t pid) {
+      say("rank " + std::to_string(pid) + "\n");
+    };
+    o.on_ipc_created = [&](int shm, int sem) {
+      say("ipc " + std::to_string(shm) + " " + std::to_string(sem) + "\n");
+    };
+    (void)MakeProcessExecutor(*platform_)->RunSpmd(w, o);
+    return 1;
+  });
+  ASSERT_TRUE(master.ok());
+  ::close(fds[1]);
+  std::vector<pid_t> ranks;
+  Ids ids;
+  std::string text;
+  char buf[256];
+  while (ranks.size() < 3) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    ASSERT_GT(n, 0) << text;
+    text.append(buf, static_cast<std::size_t>(n));
+    std::istringstream in(text);
+    ranks.clear();
+    for (std::string word; in >> word;) {
+      pid_t pid = 0;
+      if (word == "rank" && in >> pid) ranks.push_back(pid);
+      if (word == "ipc") in >> ids.shm >> ids.sem;
+    }
+  }
+  ::close(fds[0]);
+  ASSERT_TRUE(platform::ShmExists(ids.shm));
+  ASSERT_TRUE(platform::SendSignal(*master, SIGKILL).ok());
+  ASSERT_TRUE(platform::Reap(*master, true).ok());
+  for (pid_t pid : ranks) {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!Gone(pid) &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(Gone(pid)) << "rank " << pid << " outlived its master";
+  }
+  // The segment goes with the last rank's detach; the semaphore set, which
+  // no one detaches from, with the next run's sweep of stale sets.
+  const auto t0 = std::chrono::steady_clock::now();
+  while (platform::ShmExists(ids.shm) &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (void)platform::ReapStaleIpc();
+  ExpectGone(ids);
 }
 
 TEST(SharedArenaTest, SemaphoreOfAKilledCreatorIsReaped) {
