@@ -2,12 +2,15 @@
 // kill -9 of the whole process tree at a random moment, `resume DIR`, and
 // the same verified answer every time (farm: mandelbrot; SPMD: poisson);
 // damaged checkpoint files refused by name; no System V object left behind.
+#include "krg/checkpoint.h"
+
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -220,6 +223,100 @@ TEST(CheckpointCliTest, TruncatedOrFlippedCheckpointsAreRefusedByName) {
     }
     ExpectRefused(r, journal);
   }
+}
+
+// Resumes `run_dir`, which must be refused (exit 1) with `why`, and never
+// print a verified answer.
+void ExpectRefusedBecause(const fs::path& run_dir, const std::string& why) {
+  Ran r = RunKrgdemo({"resume", run_dir.string()});
+  EXPECT_EQ(r.code, 1) << r.err << r.out;
+  EXPECT_EQ(r.err.rfind("krgdemo: error: "), r.err.find("krgdemo: error: "))
+      << "one error line: " << r.err;
+  EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("verified"), std::string::npos) << r.out;
+}
+
+// resume.json, as a careful forger would rewrite it: `edit` applied and the
+// CRC32C recomputed.
+void Rewrite(const fs::path& record,
+             const std::function<void(nlohmann::json&)>& edit) {
+  std::ifstream in(record);
+  nlohmann::json j = nlohmann::json::parse(in);
+  edit(j);
+  j.erase("crc32c");
+  const std::string body = j.dump();
+  j["crc32c"] = Crc32c(body.data(), body.size());
+  std::ofstream(record) << j.dump(2);
+}
+
+// Issue 19: a journal assembled from another run's units (other params)
+// resumed to exit 0 and "verified" with a wrong checksum.
+TEST(CheckpointCliTest, CheckpointsOfAnotherRunAreRefused) {
+  const std::vector<std::string> farm = {"run",  "mandelbrot", "--size",
+                                         "test", "--param",    "max_iter=5000"};
+  std::vector<std::string> other_params = farm;
+  other_params.back() = "max_iter=3000";
+  const fs::path mine = CheckpointedRun("mine", farm);
+  const fs::path other = CheckpointedRun("other", other_params);
+  for (const char* f : {"farm.journal", "farm.commit"}) {
+    fs::copy_file(other / "checkpoint" / f, mine / "checkpoint" / f,
+                  fs::copy_options::overwrite_existing);
+  }
+  ExpectRefusedBecause(mine, "another run");
+  // The other run's resume.json with only its run id changed to mine
+  // would still differ in params: the journal's records say so.
+  const fs::path poisson = CheckpointedRun(
+      "sp_other", {"run", "poisson", "--size", "test", "--param", "n=100"});
+  Rewrite(poisson / "checkpoint" / "resume.json",
+          [](nlohmann::json& j) { j["params"]["n"] = "90"; });
+  ExpectRefusedBecause(poisson, "another run");
+}
+
+// Issue 19: editing resume.json silently ran another demo.
+TEST(CheckpointCliTest, EditedResumeRecordIsRefused) {
+  const fs::path r = CheckpointedRun(
+      "edited",
+      {"run", "mandelbrot", "--size", "test", "--param", "max_iter=5000"});
+  const fs::path record = r / "checkpoint" / "resume.json";
+  std::ifstream in(record);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  in.close();
+  std::string edited = text;
+  edited.replace(edited.find("\"mandelbrot\""), 12, "\"linsolve\"");
+  std::ofstream(record) << edited;
+  ExpectRefusedBecause(r, "fails its CRC32C");
+  std::ofstream(record) << text;
+  Rewrite(record, [](nlohmann::json& j) { j["demo"] = "linsolve"; });
+  ExpectRefusedBecause(r, "another run");  // the journal's tag
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, nlohmann::json>>{
+           {"nodes", 100000},
+           {"every_s", -1},
+           {"size", "huge"},
+           {"threads", -3},
+           {"run_id", "../../etc"}}) {
+    std::ofstream(record) << text;
+    Rewrite(record, [&](nlohmann::json& j) { j[key] = value; });
+    ExpectRefusedBecause(r, "out of range");
+  }
+}
+
+// Issue 19: a journal that was a symlink to /dev/zero made resume grow
+// without bound.
+TEST(CheckpointCliTest, CheckpointFilesThatAreNotRegularFilesAreRefused) {
+  const fs::path r = CheckpointedRun(
+      "devzero",
+      {"run", "mandelbrot", "--size", "test", "--param", "max_iter=5000"});
+  for (const char* f : {"farm.journal", "farm.commit", "resume.json"}) {
+    const fs::path saved = r / (std::string(f) + ".saved");
+    fs::rename(r / "checkpoint" / f, saved);
+    fs::create_symlink("/dev/zero", r / "checkpoint" / f);
+    ExpectRefusedBecause(r, "not a regular file");
+    fs::remove(r / "checkpoint" / f);
+    fs::rename(saved, r / "checkpoint" / f);
+  }
+  Ran ok = RunKrgdemo({"resume", r.string()});  // restored: resumes
+  EXPECT_EQ(ok.code, 0) << ok.err;
 }
 
 TEST(CheckpointCliTest, BadCheckpointOptionsAndParamsAreUsageErrors) {

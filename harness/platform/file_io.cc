@@ -3,8 +3,10 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace krg::platform {
@@ -51,6 +53,36 @@ Status WriteAllAt(int fd, const void* data, std::size_t len, off_t at,
                   return ::pwrite(fd, p, n, at + static_cast<off_t>(done));
                 }),
       what);
+}
+
+Result<std::string> ReadRegularFile(const std::string& path,
+                                    std::size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const int fd =
+      ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return Status::NotFound("no file " + path);
+    if (err == ELOOP) {
+      return Status::FailedPrecondition(path +
+                                        " is a symbolic link, not a "
+                                        "regular file; refused");
+    }
+    return Status::FromErrno("cannot read " + path, err);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::FailedPrecondition(path + " is not a regular file; refused");
+  }
+  std::string data(std::min(max_bytes, static_cast<std::size_t>(
+                                           std::max<off_t>(0, st.st_size))),
+                   '\0');
+  auto n = ReadFull(fd, data.data(), data.size());
+  ::close(fd);
+  if (!n.ok()) return n.status().WithContext("cannot read " + path);
+  data.resize(*n);
+  return data;
 }
 
 Status SendAll(int fd, const void* data, std::size_t len,

@@ -14,9 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "krg/check.h"
 #include "krg/file_io.h"
@@ -129,14 +127,6 @@ void SyncDir(const fs::path& dir) {
   }
 }
 
-Result<std::string> ReadWhole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Status Corrupt(const fs::path& path, const std::string& what) {
   return Status::FailedPrecondition(
       "checkpoint file " + path.string() + " " + what +
@@ -144,22 +134,52 @@ Status Corrupt(const fs::path& path, const std::string& what) {
       "the run afresh)");
 }
 
+// Small checkpoint files (commit, manifest): a few hundred bytes.
+constexpr std::size_t kSmallFile = 64 << 10;
+
+// The first `max_bytes` of a checkpoint file, which must be a regular file
+// (never a symlink to /dev/zero, which would be read without end).
+Result<std::string> ReadBounded(const fs::path& path, std::size_t max_bytes) {
+  auto data = platform::ReadRegularFile(path.string(), max_bytes);
+  if (!data.ok() && data.status().code() == Status::Code::kFailedPrecondition) {
+    return Corrupt(path, "is not a regular file");
+  }
+  return data;
+}
+
+Result<std::string> ReadSmall(const fs::path& path) {
+  KRG_ASSIGN_OR_RETURN(std::string text, ReadBounded(path, kSmallFile + 1));
+  if (text.size() > kSmallFile) return Corrupt(path, "is too large");
+  return text;
+}
+
 // ---- journal records ----
 
-constexpr char kJournalMagic[8] = {'K', 'R', 'G', 'J', 'R', 'N', 'L', '1'};
-constexpr std::uint32_t kRecordMagic = 0x3152474Bu;  // "KGR1"
+// The header: magic, unit count, run tag. Version 2 binds every record to
+// its run: a record copied from another run's journal fails its tag.
+constexpr char kJournalMagic[8] = {'K', 'R', 'G', 'J', 'R', 'N', 'L', '2'};
+constexpr std::size_t kJournalHeader = 24;
+constexpr std::uint32_t kRecordMagic = 0x3252474Bu;  // "KGR2"
 
 struct RecordHeader {
   std::uint32_t magic;
-  std::uint32_t crc;  // over unit, length and the bytes
+  std::uint32_t crc;  // over run, unit, length and the bytes
+  std::uint64_t run;  // RunTag of the run that computed the unit
   std::uint64_t unit;
   std::uint64_t length;
 };
 
 std::uint32_t RecordCrc(const RecordHeader& h, const char* bytes) {
-  std::uint32_t c = Crc32c(&h.unit, sizeof h.unit);
+  std::uint32_t c = Crc32c(&h.run, sizeof h.run);
+  c = Crc32c(&h.unit, sizeof h.unit, c);
   c = Crc32c(&h.length, sizeof h.length, c);
   return Crc32c(bytes, h.length, c);
+}
+
+Status OtherRun(const fs::path& path, const std::string& what) {
+  return Corrupt(path, what +
+                           " another run (other demo, size, params or run "
+                           "id): a journal is never assembled from two runs");
 }
 
 // farm.commit: "length L\nrecords R\ncrc32c C\n", C over the first two lines.
@@ -253,60 +273,73 @@ std::uint32_t Crc32cCopy(void* dst, const void* src, std::size_t len,
 
 // ---------------------------- FarmJournal ----------------------------
 
-Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(const fs::path& dir,
-                                                       std::size_t unit_count,
-                                                       double every_s,
-                                                       bool resume) {
+std::uint64_t RunTag(std::string_view identity) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : identity) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+Status FarmJournal::ReadBack(std::uint64_t committed, std::size_t unit_count) {
+  // Only the committed part is read: a bound, whatever the file has become.
+  KRG_ASSIGN_OR_RETURN(std::string data, ReadBounded(journal_, committed));
+  if (data.size() < committed) {
+    return Corrupt(journal_, "is truncated: " + std::to_string(data.size()) +
+                                 " bytes, its commit (" + commit_.string() +
+                                 ") says " + std::to_string(committed));
+  }
+  std::uint64_t units = 0, run = 0;
+  if (committed < kJournalHeader ||
+      std::memcmp(data.data(), kJournalMagic, sizeof kJournalMagic) != 0) {
+    return Corrupt(journal_, "has a bad header (or is of an older krgdemo)");
+  }
+  std::memcpy(&units, data.data() + 8, 8);
+  std::memcpy(&run, data.data() + 16, 8);
+  if (run != tag_) return OtherRun(journal_, "belongs to");
+  if (units != unit_count) {
+    return Corrupt(journal_, "is for a run of " + std::to_string(units) +
+                                 " units, this one has " +
+                                 std::to_string(unit_count));
+  }
+  for (std::size_t at = kJournalHeader; at < committed;) {
+    RecordHeader h;
+    const std::string where = " at offset " + std::to_string(at);
+    if (committed - at < sizeof h)
+      return Corrupt(journal_, "has a cut record" + where);
+    std::memcpy(&h, data.data() + at, sizeof h);
+    if (h.magic != kRecordMagic || h.length > committed - at - sizeof h ||
+        h.unit >= unit_count ||
+        RecordCrc(h, data.data() + at + sizeof h) != h.crc) {
+      return Corrupt(journal_, "fails its CRC32C at the record" + where);
+    }
+    if (h.run != tag_)
+      return OtherRun(journal_, "holds a record" + where + " of");
+    completed_[h.unit] = data.substr(at + sizeof h, h.length);
+    at += sizeof h + h.length;
+    ++records_;
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(
+    const fs::path& dir, std::string_view identity, std::size_t unit_count,
+    double every_s, bool resume) {
   std::unique_ptr<FarmJournal> j(new FarmJournal);
   j->dir_ = dir;
   j->journal_ = dir / "farm.journal";
   j->commit_ = dir / "farm.commit";
+  j->tag_ = RunTag(identity);
   j->every_ = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(every_s));
   j->last_flush_ = Clock::now();
   std::uint64_t committed = 0;
-  if (resume && fs::exists(j->commit_)) {
-    KRG_ASSIGN_OR_RETURN(std::string text, ReadWhole(j->commit_));
+  if (resume && fs::exists(fs::symlink_status(j->commit_))) {
+    KRG_ASSIGN_OR_RETURN(std::string text, ReadSmall(j->commit_));
     KRG_RETURN_IF_ERROR(ParseCommit(j->commit_, text, &committed));
-    KRG_ASSIGN_OR_RETURN(std::string data, ReadWhole(j->journal_));
-    if (data.size() < committed) {
-      return Corrupt(j->journal_,
-                     "is truncated: " + std::to_string(data.size()) +
-                         " bytes, its commit (" + j->commit_.string() +
-                         ") says " + std::to_string(committed));
-    }
-    if (committed < sizeof kJournalMagic + 8 ||
-        std::memcmp(data.data(), kJournalMagic, sizeof kJournalMagic) != 0) {
-      return Corrupt(j->journal_, "has a bad header");
-    }
-    std::uint64_t units = 0;
-    std::memcpy(&units, data.data() + 8, 8);
-    if (units != unit_count) {
-      return Corrupt(j->journal_, "is for a run of " + std::to_string(units) +
-                                      " units, this one has " +
-                                      std::to_string(unit_count));
-    }
-    std::size_t at = 16;
-    while (at < committed) {
-      RecordHeader h;
-      if (committed - at < sizeof h) {
-        return Corrupt(j->journal_,
-                       "has a cut record at offset " + std::to_string(at));
-      }
-      std::memcpy(&h, data.data() + at, sizeof h);
-      if (h.magic != kRecordMagic || h.length > committed - at - sizeof h ||
-          h.unit >= unit_count ||
-          RecordCrc(h, data.data() + at + sizeof h) != h.crc) {
-        return Corrupt(
-            j->journal_,
-            "fails its CRC32C at the record at offset " + std::to_string(at));
-      }
-      j->completed_[h.unit] = data.substr(at + sizeof h, h.length);
-      at += sizeof h + h.length;
-      ++j->records_;
-    }
+    KRG_RETURN_IF_ERROR(j->ReadBack(committed, unit_count));
   }
-  j->fd_ = ::open(j->journal_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: never write through a symlink planted in the folder.
+  j->fd_ = ::open(j->journal_.c_str(),
+                  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (j->fd_ < 0) {
     return Status::FromErrno("cannot open " + j->journal_.string(), errno);
   }
@@ -319,6 +352,7 @@ Result<std::unique_ptr<FarmJournal>> FarmJournal::Open(const fs::path& dir,
     std::string header(kJournalMagic, sizeof kJournalMagic);
     const std::uint64_t units = unit_count;
     header.append(reinterpret_cast<const char*>(&units), 8);
+    header.append(reinterpret_cast<const char*>(&j->tag_), 8);
     j->pending_ = header;
     j->records_ = 0;
     KRG_RETURN_IF_ERROR(j->Flush());
@@ -339,7 +373,7 @@ FarmJournal::~FarmJournal() {
 }
 
 void FarmJournal::Append(std::size_t unit, std::string_view bytes) {
-  RecordHeader h{kRecordMagic, 0, unit, bytes.size()};
+  RecordHeader h{kRecordMagic, 0, tag_, unit, bytes.size()};
   h.crc = RecordCrc(h, bytes.data());
   pending_.append(reinterpret_cast<const char*>(&h), sizeof h);
   pending_.append(bytes.data(), bytes.size());
@@ -375,12 +409,13 @@ namespace {
 // bytes. The bytes start at an aligned offset so that they can go from the
 // arena to the disk by direct I/O: no copy into the page cache (which would
 // cost the CPU the ranks compute on, and push their data out of memory).
-constexpr char kSlabMagic[8] = {'K', 'R', 'G', 'S', 'L', 'A', 'B', '2'};
+constexpr char kSlabMagic[8] = {'K', 'R', 'G', 'S', 'L', 'A', 'B', '3'};
 constexpr std::size_t kBlock = 4096;
 
 struct SlabHeader {
   char magic[8];
   std::uint64_t seq;
+  std::uint64_t run;    // RunTag of the run whose state it is
   std::uint32_t index;  // rank, or the count for the scalars file
   std::uint32_t count;  // ranks
   std::uint64_t length;
@@ -395,9 +430,8 @@ std::uint32_t HeaderCrc(const SlabHeader& h) {
 // Writes the slab file and fdatasyncs it. The block-aligned part of a
 // block-aligned `bytes` goes by O_DIRECT when the file system takes it;
 // the rest (and everything elsewhere, e.g. on tmpfs) through the page cache.
-Status WriteSlab(const fs::path& path, std::uint64_t seq, std::uint32_t index,
-                 std::uint32_t count, std::string_view bytes,
-                 std::optional<std::uint32_t> crc) {
+Status WriteSlab(const fs::path& path, const SlabHeader& slab,
+                 std::string_view bytes, std::optional<std::uint32_t> crc) {
   struct Block {
     Block() : p(static_cast<char*>(std::aligned_alloc(kBlock, kBlock))) {
       KRG_CHECK(p != nullptr);
@@ -406,11 +440,8 @@ Status WriteSlab(const fs::path& path, std::uint64_t seq, std::uint32_t index,
     ~Block() { std::free(p); }
     char* p;
   } block;
-  SlabHeader h{};
+  SlabHeader h = slab;
   std::memcpy(h.magic, kSlabMagic, sizeof h.magic);
-  h.seq = seq;
-  h.index = index;
-  h.count = count;
   h.length = bytes.size();
   h.crc = crc ? *crc : Crc32c(bytes.data(), bytes.size());
   h.header_crc = HeaderCrc(h);
@@ -443,20 +474,28 @@ Status WriteSlab(const fs::path& path, std::uint64_t seq, std::uint32_t index,
   return s;
 }
 
-Result<std::string> ReadSlab(const fs::path& path, std::uint64_t seq,
-                             std::uint32_t index, std::uint32_t count) {
-  auto data = ReadWhole(path);
-  if (!data.ok()) return Corrupt(path, "is missing");
+// Reads the slab `want` (seq, run, index, count) names; the bytes its
+// checksummed header declares bound the read.
+Result<std::string> ReadSlab(const fs::path& path, const SlabHeader& want) {
+  auto head = ReadBounded(path, kBlock);
+  if (!head.ok()) {
+    return head.status().code() == Status::Code::kNotFound
+               ? Corrupt(path, "is missing")
+               : head.status();
+  }
   SlabHeader h;
-  if (data->size() < kBlock) return Corrupt(path, "is truncated");
-  std::memcpy(&h, data->data(), sizeof h);
+  if (head->size() < kBlock) return Corrupt(path, "is truncated");
+  std::memcpy(&h, head->data(), sizeof h);
   if (std::memcmp(h.magic, kSlabMagic, sizeof h.magic) != 0 ||
       h.header_crc != HeaderCrc(h)) {
-    return Corrupt(path, "has a bad header (CRC32C)");
+    return Corrupt(path, "has a bad header (CRC32C, or an older krgdemo)");
   }
-  if (h.seq != seq || h.index != index || h.count != count) {
+  if (h.run != want.run) return OtherRun(path, "belongs to");
+  if (h.seq != want.seq || h.index != want.index || h.count != want.count) {
     return Corrupt(path, "belongs to another checkpoint set");
   }
+  auto data = ReadBounded(path, kBlock + h.length + 1);
+  if (!data.ok()) return data.status();
   if (data->size() - kBlock != h.length) {
     return Corrupt(path,
                    "is truncated: " + std::to_string(data->size() - kBlock) +
@@ -482,13 +521,17 @@ Status SpmdCheckpointStore::Save(
   fs::create_directories(tmp, ec);
   if (ec) return Status::IoError("cannot create " + tmp.string());
   const auto count = static_cast<std::uint32_t>(slabs.size());
-  for (std::uint32_t r = 0; r < count; ++r) {
+  SlabHeader h{};
+  h.seq = seq;
+  h.run = tag_;
+  h.count = count;
+  for (h.index = 0; h.index < count; ++h.index) {
+    const std::uint32_t r = h.index;
     KRG_RETURN_IF_ERROR(WriteSlab(tmp / ("rank-" + std::to_string(r) + ".slab"),
-                                  seq, r, count, slabs[r],
+                                  h, slabs[r],
                                   r < crcs.size() ? crcs[r] : std::nullopt));
   }
-  KRG_RETURN_IF_ERROR(
-      WriteSlab(tmp / "scalars.bin", seq, count, count, scalars, std::nullopt));
+  KRG_RETURN_IF_ERROR(WriteSlab(tmp / "scalars.bin", h, scalars, std::nullopt));
   SyncDir(tmp);
   const fs::path set = dir_ / name;
   fs::remove_all(set, ec);
@@ -516,8 +559,10 @@ Status SpmdCheckpointStore::Save(
 
 Result<std::optional<SpmdSnapshot>> SpmdCheckpointStore::Load() {
   const fs::path manifest = dir_ / "spmd.manifest";
-  if (!resume_ || !fs::exists(manifest)) return std::optional<SpmdSnapshot>();
-  KRG_ASSIGN_OR_RETURN(std::string text, ReadWhole(manifest));
+  if (!resume_ || !fs::exists(fs::symlink_status(manifest))) {
+    return std::optional<SpmdSnapshot>();
+  }
+  KRG_ASSIGN_OR_RETURN(std::string text, ReadSmall(manifest));
   auto m = nlohmann::json::parse(text, nullptr, false);
   SpmdSnapshot snap;
   std::uint32_t ranks = 0;
@@ -539,15 +584,19 @@ Result<std::optional<SpmdSnapshot>> SpmdCheckpointStore::Load() {
   if (set.find('/') != std::string::npos || ranks == 0 || ranks > 65536) {
     return Corrupt(manifest, "is malformed");
   }
-  for (std::uint32_t r = 0; r < ranks; ++r) {
+  SlabHeader want{};
+  want.seq = snap.seq;
+  want.run = tag_;
+  want.count = ranks;
+  for (want.index = 0; want.index < ranks; ++want.index) {
     KRG_ASSIGN_OR_RETURN(
         std::string slab,
-        ReadSlab(dir_ / set / ("rank-" + std::to_string(r) + ".slab"), snap.seq,
-                 r, ranks));
+        ReadSlab(dir_ / set / ("rank-" + std::to_string(want.index) + ".slab"),
+                 want));
     snap.slabs.push_back(std::move(slab));
   }
-  KRG_ASSIGN_OR_RETURN(snap.scalars, ReadSlab(dir_ / set / "scalars.bin",
-                                              snap.seq, ranks, ranks));
+  KRG_ASSIGN_OR_RETURN(snap.scalars,
+                       ReadSlab(dir_ / set / "scalars.bin", want));
   return std::optional<SpmdSnapshot>(std::move(snap));
 }
 

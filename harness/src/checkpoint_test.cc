@@ -13,6 +13,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::string_view kRun = "run 0123456789abcdef mandelbrot test {}";
+constexpr std::string_view kOtherRun =
+    "run fedcba9876543210 mandelbrot test {}";
+
 fs::path FreshDir(const std::string& name) {
   fs::path d = fs::path(::testing::TempDir()) /
                ("krg_ckpt_" + std::to_string(::getpid()) + "_" + name);
@@ -75,14 +79,14 @@ TEST(Crc32cTest, LongBuffersMatchTheReference) {
 TEST(FarmJournalTest, CommittedUnitsComeBack) {
   const fs::path d = FreshDir("roundtrip");
   {
-    auto j = FarmJournal::Open(d, 10, 1000, false);
+    auto j = FarmJournal::Open(d, kRun, 10, 1000, false);
     ASSERT_TRUE(j.ok()) << j.status().ToString();
     (*j)->Append(3, "three");
     (*j)->Append(7, std::string(100000, 'x'));
     ASSERT_TRUE((*j)->Flush().ok());
     (*j)->Append(9, "never committed");  // still in the buffer: a kill
   }
-  auto j = FarmJournal::Open(d, 10, 1000, true);
+  auto j = FarmJournal::Open(d, kRun, 10, 1000, true);
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   ASSERT_EQ((*j)->completed().size(), 2u);
   EXPECT_EQ((*j)->completed().at(3), "three");
@@ -92,13 +96,13 @@ TEST(FarmJournalTest, CommittedUnitsComeBack) {
 TEST(FarmJournalTest, UncommittedTailIsDropped) {
   const fs::path d = FreshDir("tail");
   {
-    auto j = FarmJournal::Open(d, 10, 1000, false);
+    auto j = FarmJournal::Open(d, kRun, 10, 1000, false);
     ASSERT_TRUE(j.ok());
     (*j)->Append(1, "one");
     ASSERT_TRUE((*j)->Flush().ok());
   }
   std::ofstream(d / "farm.journal", std::ios::app) << "half a record";
-  auto j = FarmJournal::Open(d, 10, 1000, true);
+  auto j = FarmJournal::Open(d, kRun, 10, 1000, true);
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   EXPECT_EQ((*j)->completed().size(), 1u);
 }
@@ -107,7 +111,7 @@ TEST(FarmJournalTest, TruncatedOrFlippedJournalIsAnErrorNamingTheFile) {
   for (bool truncate : {true, false}) {
     const fs::path d = FreshDir(truncate ? "trunc" : "flip");
     {
-      auto j = FarmJournal::Open(d, 10, 1000, false);
+      auto j = FarmJournal::Open(d, kRun, 10, 1000, false);
       ASSERT_TRUE(j.ok());
       (*j)->Append(2, std::string(1000, 'a'));
       ASSERT_TRUE((*j)->Flush().ok());
@@ -118,7 +122,7 @@ TEST(FarmJournalTest, TruncatedOrFlippedJournalIsAnErrorNamingTheFile) {
     } else {
       FlipByte(journal, fs::file_size(journal) - 500);
     }
-    auto j = FarmJournal::Open(d, 10, 1000, true);
+    auto j = FarmJournal::Open(d, kRun, 10, 1000, true);
     ASSERT_FALSE(j.ok());
     EXPECT_NE(j.status().message().find(journal.string()), std::string::npos)
         << j.status().ToString();
@@ -128,20 +132,101 @@ TEST(FarmJournalTest, TruncatedOrFlippedJournalIsAnErrorNamingTheFile) {
 TEST(FarmJournalTest, FlippedCommitIsAnErrorNamingIt) {
   const fs::path d = FreshDir("commit");
   {
-    auto j = FarmJournal::Open(d, 10, 1000, false);
+    auto j = FarmJournal::Open(d, kRun, 10, 1000, false);
     ASSERT_TRUE(j.ok());
     (*j)->Append(2, "x");
     ASSERT_TRUE((*j)->Flush().ok());
   }
   FlipByte(d / "farm.commit", 30);
-  auto j = FarmJournal::Open(d, 10, 1000, true);
+  auto j = FarmJournal::Open(d, kRun, 10, 1000, true);
   ASSERT_FALSE(j.ok());
   EXPECT_NE(j.status().message().find("farm.commit"), std::string::npos);
 }
 
+// Issue 19: a journal assembled from another run's units must never be
+// merged into this run's answer.
+TEST(FarmJournalTest, RecordsOfAnotherRunAreRefused) {
+  const fs::path mine = FreshDir("mine"), other = FreshDir("other");
+  for (const auto& [d, run] :
+       {std::pair{mine, kRun}, std::pair{other, kOtherRun}}) {
+    auto j = FarmJournal::Open(d, run, 10, 1000, false);
+    ASSERT_TRUE(j.ok());
+    (*j)->Append(1, "one of " + std::string(run));
+    ASSERT_TRUE((*j)->Flush().ok());
+  }
+  // The other run's whole journal (its header and commit) under my run.
+  fs::copy_file(other / "farm.journal", mine / "farm.journal",
+                fs::copy_options::overwrite_existing);
+  fs::copy_file(other / "farm.commit", mine / "farm.commit",
+                fs::copy_options::overwrite_existing);
+  auto whole = FarmJournal::Open(mine, kRun, 10, 1000, true);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_NE(whole.status().message().find("another run"), std::string::npos)
+      << whole.status().ToString();
+  // My header, then the other run's record spliced in, and a commit that
+  // covers it (as a careless `cat` and a rewritten commit would).
+  const fs::path fresh = FreshDir("spliced");
+  {
+    auto j = FarmJournal::Open(fresh, kRun, 10, 1000, false);
+    ASSERT_TRUE(j.ok());
+  }
+  std::ifstream in(other / "farm.journal", std::ios::binary);
+  std::string theirs((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(fresh / "farm.journal", std::ios::app | std::ios::binary)
+      << theirs.substr(24);
+  std::ifstream commit(other / "farm.commit");
+  std::string text((std::istreambuf_iterator<char>(commit)), {});
+  std::ofstream(fresh / "farm.commit") << text;  // same length: 24 + record
+  auto spliced = FarmJournal::Open(fresh, kRun, 10, 1000, true);
+  ASSERT_FALSE(spliced.ok());
+  EXPECT_NE(spliced.status().message().find("holds a record at offset 24 of "
+                                            "another run"),
+            std::string::npos)
+      << spliced.status().ToString();
+}
+
+// Issue 19: a journal that is a symlink (to /dev/zero: endless) or any
+// other non-regular file is refused, not read.
+TEST(FarmJournalTest, NonRegularFilesAreRefused) {
+  for (const char* name : {"farm.journal", "farm.commit"}) {
+    const fs::path d = FreshDir(std::string("link_") + name);
+    {
+      auto j = FarmJournal::Open(d, kRun, 10, 1000, false);
+      ASSERT_TRUE(j.ok());
+      (*j)->Append(1, "x");
+      ASSERT_TRUE((*j)->Flush().ok());
+    }
+    fs::remove(d / name);
+    fs::create_symlink("/dev/zero", d / name);
+    auto j = FarmJournal::Open(d, kRun, 10, 1000, true);
+    ASSERT_FALSE(j.ok()) << name;
+    EXPECT_NE(j.status().message().find("not a regular file"),
+              std::string::npos)
+        << j.status().ToString();
+  }
+}
+
+TEST(SpmdCheckpointStoreTest, SetsOfAnotherRunAreRefused) {
+  const fs::path d = FreshDir("spmd_other");
+  SpmdCheckpointStore theirs(d, kOtherRun, 1, true);
+  ASSERT_TRUE(theirs.Save(1, {"aaaa", "bb"}, "s1").ok());
+  SpmdCheckpointStore mine(d, kRun, 1, true);
+  auto snap = mine.Load();
+  ASSERT_FALSE(snap.ok());
+  EXPECT_NE(snap.status().message().find("another run"), std::string::npos)
+      << snap.status().ToString();
+  fs::remove(d / "spmd.manifest");
+  fs::create_symlink("/dev/zero", d / "spmd.manifest");
+  auto zero = mine.Load();
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("not a regular file"),
+            std::string::npos)
+      << zero.status().ToString();
+}
+
 TEST(SpmdCheckpointStoreTest, LatestSetComesBack) {
   const fs::path d = FreshDir("spmd");
-  SpmdCheckpointStore store(d, 1, true);
+  SpmdCheckpointStore store(d, kRun, 1, true);
   auto none = store.Load();
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -170,7 +255,7 @@ TEST(SpmdCheckpointStoreTest, LatestSetComesBack) {
   EXPECT_EQ((*third)->slabs[0].size(), n);
   EXPECT_EQ(static_cast<unsigned char>((*third)->slabs[0][n - 1]),
             static_cast<unsigned char>((n - 1) * 7));
-  SpmdCheckpointStore fresh(d, 1, false);
+  SpmdCheckpointStore fresh(d, kRun, 1, false);
   auto ignored = fresh.Load();
   ASSERT_TRUE(ignored.ok());
   EXPECT_FALSE(ignored->has_value());
@@ -185,7 +270,7 @@ TEST(SpmdCheckpointStoreTest, DamagedFilesAreErrorsNamingThem) {
        {Damage{"set-1/rank-1.slab", true}, Damage{"set-1/rank-0.slab", false},
         Damage{"set-1/scalars.bin", false}, Damage{"spmd.manifest", false}}) {
     const fs::path d = FreshDir("damage");
-    SpmdCheckpointStore store(d, 1, true);
+    SpmdCheckpointStore store(d, kRun, 1, true);
     ASSERT_TRUE(store
                     .Save(1, {std::string(4096, 'a'), std::string(4096, 'b')},
                           "scalars")

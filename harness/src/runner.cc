@@ -42,16 +42,19 @@ Result<ExecReport> RunPass(Executor& executor, Workload& workload,
     std::unique_ptr<SpmdCheckpointStore> store;
     if (checkpoints) {
       store = std::make_unique<SpmdCheckpointStore>(
-          spec.checkpoint_dir, spec.checkpoint_every_s, spec.resume);
+          spec.checkpoint_dir, spec.checkpoint_identity,
+          spec.checkpoint_every_s, spec.resume);
       opts.spmd_checkpoint = store.get();
     }
     return executor.RunSpmd(spmd, opts);
   }
   auto& farm = static_cast<FarmWorkload&>(workload);
   if (!checkpoints) return executor.RunFarm(farm, opts);
-  KRG_ASSIGN_OR_RETURN(std::unique_ptr<FarmJournal> journal,
-                       FarmJournal::Open(spec.checkpoint_dir, farm.unit_count(),
-                                         spec.checkpoint_every_s, spec.resume));
+  KRG_ASSIGN_OR_RETURN(
+      std::unique_ptr<FarmJournal> journal,
+      FarmJournal::Open(spec.checkpoint_dir, spec.checkpoint_identity,
+                        farm.unit_count(), spec.checkpoint_every_s,
+                        spec.resume));
   opts.completed = &journal->completed();
   const std::size_t resumed = journal->completed().size();
   auto chained = opts.on_unit_done;

@@ -41,6 +41,7 @@ RunSpec MakeSpec(const RunPlan& plan, Engine engine, const RunHooks& hooks) {
   spec.checkpoint_dir = plan.checkpoint.dir;
   spec.checkpoint_every_s = plan.checkpoint.every_s;
   spec.resume = plan.checkpoint.resume;
+  spec.checkpoint_identity = plan.checkpoint.identity;
   spec.hostfile = plan.hostfile;
   spec.artifacts_dir = plan.out;
   return spec;

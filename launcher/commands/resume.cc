@@ -16,36 +16,6 @@ namespace krg::cli {
 
 namespace {
 
-// The run a journal-mode checkpoint folder holds (checkpoint/resume.json):
-// its plan and its checkpoint period.
-Status ReadResumeRecord(const std::filesystem::path& path, RunRequest* req,
-                        double* every_s) {
-  auto text = ReadTextFile(path);
-  if (!text.ok()) return text.status();
-  const auto j = nlohmann::json::parse(*text, nullptr, false);
-  std::string schema, demo, engine;
-  KRG_RETURN_IF_ERROR(ReadField(j, "schema", "", &schema));
-  if (schema != "krgdemo.resume/1") {
-    return Status::InvalidArgument("unknown schema '" + schema + "'");
-  }
-  RunPlan& plan = req->plan;
-  KRG_RETURN_IF_ERROR(ReadField(j, "demo", "", &demo));
-  KRG_RETURN_IF_ERROR(ReadField(j, "size", "", &plan.id.size));
-  KRG_RETURN_IF_ERROR(ReadField(j, "params", "", &plan.id.params));
-  KRG_RETURN_IF_ERROR(ReadField(j, "engine", "", &engine));
-  KRG_RETURN_IF_ERROR(ReadField(j, "nodes", "", &plan.nodes));
-  KRG_RETURN_IF_ERROR(ReadField(j, "threads", "", &plan.threads));
-  KRG_RETURN_IF_ERROR(ReadField(j, "every_s", "", every_s));
-  KRG_ASSIGN_OR_RETURN(plan.engine, ParseEngine(engine));
-  req->demo = demos::FindDemo(demo);
-  if (req->demo == nullptr || plan.nodes < 1 || plan.nodes > kMaxNodes) {
-    return Status::NotFound("names no demo of this build");
-  }
-  plan.id.name = req->demo->name;
-  plan.caps = req->demo->caps;
-  return Status::Ok();
-}
-
 // The last checkpoint of a kernel-mode run (checkpoints.json).
 Result<platform::CheckpointId> KernelCheckpoint(const std::string& text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
@@ -68,19 +38,18 @@ int ResumeJournaled(const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / "checkpoint" / "resume.json";
   RunRequest req;
   double every = 1;
-  if (Status s = ReadResumeRecord(path, &req, &every); !s.ok()) {
-    return Fail(Status::FailedPrecondition(
-        "checkpoint file " + path.string() +
-        (s.code() == Status::Code::kNotFound
-             ? " names no demo of this build"
-             : " is malformed; the run cannot be resumed")));
+  auto run_id = ReadResumeRecord(path, &req, &every);
+  if (!run_id.ok()) {
+    return Fail(Status::FailedPrecondition("checkpoint file " + path.string() +
+                                           " " + run_id.status().message() +
+                                           "; the run cannot be resumed"));
   }
   req.out = dir;
   auto w = req.demo->make(req.config());
   if (!w.ok()) return Fail(w.status().WithContext(path.string()));
   std::fprintf(stderr, "krgdemo: resuming %s (%s) in %s from its checkpoint\n",
                req.demo->name.c_str(), req.plan.id.size.c_str(), dir.c_str());
-  return JournaledRun(req, **w, every, /*resume=*/true);
+  return JournaledRun(req, **w, every, *run_id);
 }
 
 int ResumeCommand(const std::vector<std::string>& args) {

@@ -298,7 +298,7 @@ int RunCheckpointed(RunRequest& req, Workload& w, const po::variables_map& vm) {
   auto out = PrepareOutDir(req.out, req.demo->name);
   if (!out.ok()) return Fail(out.status());
   req.out = *out;
-  return JournaledRun(req, w, every, /*resume=*/false);
+  return JournaledRun(req, w, every, /*run_id=*/"");
 }
 
 void AddRunCommandOptions(po::options_description* desc) {
@@ -382,7 +382,8 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   return Execute(req, **w);
 }
 
-int JournaledRun(RunRequest& req, Workload& w, double every_s, bool resume) {
+int JournaledRun(RunRequest& req, Workload& w, double every_s,
+                 const std::string& run_id) {
   namespace fs = std::filesystem;
   const fs::path dir = *req.out / "checkpoint";
   std::error_code ec;
@@ -391,20 +392,14 @@ int JournaledRun(RunRequest& req, Workload& w, double every_s, bool resume) {
   RunPlan& plan = req.plan;
   plan.repeat = RepeatPolicy{.fixed = 1};
   plan.engine = plan.engine.value_or(DefaultEngine(plan.nodes));
-  plan.checkpoint = {dir, every_s, resume};
+  const bool resume = !run_id.empty();
+  std::string id = run_id;
   if (!resume) {
-    const nlohmann::json record = {{"schema", "krgdemo.resume/1"},
-                                   {"demo", plan.id.name},
-                                   {"size", plan.id.size},
-                                   {"params", plan.id.params},
-                                   {"engine", EngineName(*plan.engine)},
-                                   {"nodes", plan.nodes},
-                                   {"threads", plan.threads},
-                                   {"every_s", every_s},
-                                   {"created", NowUtc()}};
-    Status s = WriteFileAtomic(dir / "resume.json", record.dump(2) + "\n");
-    if (!s.ok()) return Fail(s);
+    auto written = WriteResumeRecord(dir, req, every_s);
+    if (!written.ok()) return Fail(written.status());
+    id = *written;
   }
+  plan.checkpoint = {dir, every_s, resume, CheckpointIdentity(id, plan.id)};
   return Execute(req, w);
 }
 

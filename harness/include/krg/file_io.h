@@ -35,6 +35,14 @@ Status SendAll(int fd, const void* data, std::size_t len,
 // arrived, fewer than `len` only at EOF. EINTR is retried.
 Result<std::size_t> ReadFull(int fd, void* data, std::size_t len);
 
+// The first `max_bytes` bytes of the regular file `path` (all of it when it
+// is shorter). Anything else is refused without reading: a symlink (even to
+// a regular file: O_NOFOLLOW), a device such as /dev/zero, a FIFO, a folder.
+// Errors name the path: NotFound when missing, FailedPrecondition when not a
+// regular file, IoError when it cannot be read.
+Result<std::string> ReadRegularFile(const std::string& path,
+                                    std::size_t max_bytes);
+
 // Opens `path` write-only, created (0644), truncated, close-on-exec. With
 // `direct`, tries O_DIRECT first: *is_direct says whether it was granted.
 // On failure: an IoError "cannot write <path>: <strerror>".

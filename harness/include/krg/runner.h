@@ -70,6 +70,7 @@ struct RunSpec : RunHooks {
   std::filesystem::path checkpoint_dir;
   double checkpoint_every_s = 1;
   bool resume = false;
+  std::string checkpoint_identity;  // CheckpointPlan::identity
   // mpi: the Open MPI hostfile of the ranks (empty: this machine) and
   // where rank 0 writes the workload's artifacts (empty: nowhere).
   std::string hostfile;

@@ -46,11 +46,14 @@ struct ClusterRequest {
 };
 
 // Journal-mode checkpoints (krg/checkpoint.h) of a run: into `dir` (empty:
-// none) every `every_s` seconds; with `resume`, from what `dir` holds.
+// none) every `every_s` seconds; with `resume`, from what `dir` holds, which
+// must have been written by the run `identity` names (its random run id,
+// demo, size and params: see RunTag).
 struct CheckpointPlan {
   std::filesystem::path dir;
   double every_s = 1;
   bool resume = false;
+  std::string identity;
 };
 
 // One planned point.
