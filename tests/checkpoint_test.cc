@@ -286,8 +286,14 @@ TEST(CheckpointCliTest, EditedResumeRecordIsRefused) {
   std::ofstream(record) << edited;
   ExpectRefusedBecause(r, "fails its CRC32C");
   std::ofstream(record) << text;
-  Rewrite(record, [](nlohmann::json& j) { j["demo"] = "linsolve"; });
+  Rewrite(record, [](nlohmann::json& j) {
+    j["demo"] = "linsolve";
+    j["params"] = nlohmann::json::object();
+  });
   ExpectRefusedBecause(r, "another run");  // the journal's tag
+  std::ofstream(record) << text;
+  Rewrite(record, [](nlohmann::json& j) { j["demo"] = "linsolve"; });
+  ExpectRefusedBecause(r, "unknown --param");  // exit 1: the checkpoint's fault
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, nlohmann::json>>{
            {"nodes", 100000},

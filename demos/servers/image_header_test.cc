@@ -42,7 +42,7 @@ TEST(ImageHeaderTest, ReadsTheDeclaredPngSizeNotTheData) {
 TEST(ImageHeaderTest, SkipsJpegSegmentsBeforeTheFrame) {
   std::string jpg = Encode(".jpg", 64, 48);
   // An APP1 segment of 300 bytes right after SOI: the frame comes later.
-  std::string app("\xFF\xE1\x01\x2E", 4);
+  std::string app("\xFF\xE1\x01\x2C", 4);  // length 300
   app += std::string(300 - 2, 'x');
   jpg.insert(2, app);
   auto h = ReadImageHeader(jpg);

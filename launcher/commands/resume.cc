@@ -46,7 +46,11 @@ int ResumeJournaled(const std::filesystem::path& dir) {
   }
   req.out = dir;
   auto w = req.demo->make(req.config());
-  if (!w.ok()) return Fail(w.status().WithContext(path.string()));
+  if (!w.ok()) {  // a checkpoint problem (exit 1), not the user's command line
+    return Fail(Status::FailedPrecondition("checkpoint file " + path.string() +
+                                           ": " + w.status().message() +
+                                           "; the run cannot be resumed"));
+  }
   std::fprintf(stderr, "krgdemo: resuming %s (%s) in %s from its checkpoint\n",
                req.demo->name.c_str(), req.plan.id.size.c_str(), dir.c_str());
   return JournaledRun(req, **w, every, *run_id);
