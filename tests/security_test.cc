@@ -207,5 +207,18 @@ TEST(SecurityTest, Issue19OutOverAnotherRunSaysWhatIsKept) {
   fs::remove_all(dir);
 }
 
+TEST(SecurityTest, Issue19ADeletedJournalIsAFailedResume) {
+  const fs::path dir = FreshTempDir("SecurityTest", "DeletedJournal");
+  Ran r = RunKrgdemo({"run", "mandelbrot", "--size", "test", "--nodes", "2",
+                      "--checkpoint-every", "1", "--out", dir.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(fs::remove(dir / "checkpoint" / "farm.journal"));
+  r = RunKrgdemo({"resume", dir.string()});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace krg

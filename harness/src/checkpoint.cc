@@ -131,7 +131,9 @@ void SyncDir(const fs::path& dir) {
 
 Result<std::string> ReadWhole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path.string());
+  // A checkpoint file that is gone is a failed resume (exit 1), not a usage
+  // error.
+  if (!in) return Status::IoError("cannot read " + path.string());
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

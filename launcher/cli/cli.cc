@@ -213,6 +213,8 @@ namespace {
 void WarnIfEarlierResults(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(dir / "run.json", ec)) return;
+  // A journaled run resumed in its own folder.
+  if (std::filesystem::exists(dir / "checkpoint" / "resume.json", ec)) return;
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     names.push_back(e.path().filename().string());
