@@ -65,7 +65,8 @@ pid_t StartRun(const std::vector<std::string>& args, const fs::path& log) {
 // Whether a semaphore set created by `pid` is still noted as alive
 // (krg/shared_arena.h): the resume after a kill must have removed it.
 bool HasIpcNote(pid_t pid) {
-  const fs::path notes = "/tmp/krgdemo-ipc-" + std::to_string(::getuid());
+  const fs::path notes =
+      fs::temp_directory_path() / ("krgdemo-ipc-" + std::to_string(::getuid()));
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(notes, ec)) {
     std::ifstream in(e.path());

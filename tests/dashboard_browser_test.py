@@ -57,7 +57,8 @@ class BrowserTest(unittest.TestCase):
         deadline = time.monotonic() + 20
         while cls.url is None and time.monotonic() < deadline:
             cls.out.seek(0)
-            m = re.search(r"(http://127\.0\.0\.1:\d+/)", cls.out.read())
+            # The whole URL: it carries the control token.
+            m = re.search(r"(http://127\.0\.0\.1:\d+/\S*)", cls.out.read())
             if m:
                 cls.url = m.group(1)
             elif cls.dash.poll() is not None:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,9 +39,11 @@ class Dashboard:
         self.url = None
         while self.url is None:
             self.out.seek(0)
-            m = re.search(r"http://127\.0\.0\.1:(\d+)/", self.out.read())
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/(\?token=(\w+))?",
+                          self.out.read())
             if m:
                 self.url = "http://127.0.0.1:%s" % m.group(1)
+                self.token = m.group(3)
             elif self.proc.poll() is not None or time.monotonic() > deadline:
                 self.err.seek(0)
                 raise AssertionError("the dashboard did not start: " +
@@ -61,10 +64,16 @@ class Dashboard:
         self.err.seek(0)
         return code, self.err.read()
 
-    def request(self, path, method="GET", body=None, ctype="application/json"):
-        """(status, headers, body bytes); never raises for HTTP errors."""
+    def request(self, path, method="GET", body=None, ctype="application/json",
+                token=True):
+        """(status, headers, body bytes); never raises for HTTP errors.
+        `token`: True sends the printed URL's token, a string sends that."""
         data = None
         headers = {}
+        if token is True:
+            token = self.token
+        if token:
+            headers["X-Krgdemo-Token"] = token
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             if ctype:
@@ -77,8 +86,9 @@ class Dashboard:
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
 
-    def json(self, path, method="GET", body=None, ctype="application/json"):
-        status, _, data = self.request(path, method, body, ctype)
+    def json(self, path, method="GET", body=None, ctype="application/json",
+             token=True):
+        status, _, data = self.request(path, method, body, ctype, token)
         return status, json.loads(data) if data else None
 
     def events(self, count, kinds=("state",), timeout=30):
@@ -290,6 +300,30 @@ class ControlTest(unittest.TestCase):
             self.assertBad("/api/run", {"demo": "mandelbrot", "nodes": 2,
                                         "params": params}, message)
 
+    def test_control_needs_the_printed_token(self):
+        """Issue 19: any local user reaches 127.0.0.1; only the one who
+        started the dashboard has the token of its printed URL."""
+        self.assertRegex(self.d.token or "", r"^[0-9a-f]{32}$")
+        t = self.d.token
+        for wrong in (None, "0" * 32, t[:-1], t + "0", t.upper()):
+            for path in ("/api/run", "/api/stop", "/api/migrate"):
+                status, reply = self.d.json(path, "POST", {}, token=wrong)
+                self.assertEqual(status, 403, (path, wrong, reply))
+                self.assertIn("token", reply["error"])
+        # The right token gets through to the request's own checks.
+        status, reply = self.d.json("/api/stop", "POST", {})
+        self.assertEqual(status, 409, reply)
+
+    def test_the_page_cannot_choose_where_servers_bind_or_what_they_serve(self):
+        """Issue 19: a run started from the page takes no address, port or
+        path: those are for the command line."""
+        for key, value in [("bind", "0.0.0.0"), ("port", "8000"),
+                           ("static_dir", "/"), ("input", "/etc"),
+                           ("verify", "/etc/passwd")]:
+            self.assertBad("/api/run", {"demo": "webfarm", "nodes": 1,
+                                        "params": {key: value}},
+                           "param %s cannot be set from the page" % key)
+
     def test_bad_migrate_and_stop_requests(self):
         self.assertBad("/api/migrate", {"node": 0}, "missing \"pid\"")
         self.assertBad("/api/migrate", {"pid": "me", "node": 0}, "integer")
@@ -470,6 +504,75 @@ class CommandLineTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("krgdemo: warning: the dashboard listens on 0.0.0.0",
                           r.stderr)
+
+
+class LimitsTest(unittest.TestCase):
+    """Issue 19: slow clients and many event streams do not lock others out;
+    /api/results reads result files bounded in size and nesting."""
+
+    def connect(self, d):
+        s = socket.create_connection(("127.0.0.1", int(d.url.rsplit(":", 1)[1])),
+                                     timeout=20)
+        self.socks.append(s)
+        return s
+
+    def setUp(self):
+        self.socks = []
+
+    def tearDown(self):
+        for s in self.socks:
+            s.close()
+
+    def test_slow_clients_and_many_streams_do_not_lock_others_out(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "deep.json"), "w") as f:
+                f.write("[" * 2000000)
+            d = Dashboard(tmp)
+            try:
+                slow = [self.connect(d) for _ in range(200)]
+                for s in slow:  # half a request, the rest never comes
+                    s.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                streams = []
+                for _ in range(70):
+                    s = self.connect(d)
+                    s.sendall(b"GET /api/events HTTP/1.1\r\n"
+                              b"Host: 127.0.0.1\r\n\r\n")
+                    streams.append(s)
+                # Everyone else still gets an answer.
+                status, state = d.json("/api/state")
+                self.assertEqual(status, 200)
+                self.assertIn("nodes", state)
+                status, results = d.json("/api/results")
+                self.assertEqual(status, 200)
+                # Beyond 32 live streams: 503, said in one line.
+                codes = []
+                for s in streams:
+                    head = s.recv(200).decode(errors="replace")
+                    codes.append(head.split(" ")[1])
+                self.assertEqual(codes.count("200"), 32, codes)
+                self.assertEqual(codes.count("503"), 38, codes)
+                # The slow clients trickle a byte a second, which resets an
+                # idle timeout: the header deadline (5 s) cuts them off.
+                cut = set()
+                deadline = time.monotonic() + 12
+                while len(cut) < len(slow) and time.monotonic() < deadline:
+                    for i, s in enumerate(slow):
+                        if i in cut:
+                            continue
+                        try:
+                            s.sendall(b"X")
+                            s.settimeout(0.001)
+                            if s.recv(1) == b"":
+                                cut.add(i)
+                        except socket.timeout:
+                            pass
+                        except OSError:
+                            cut.add(i)
+                    time.sleep(1)
+                self.assertEqual(len(cut), len(slow))
+            finally:
+                code, err = d.stop()
+                self.assertEqual(code, 0, err)
 
 
 class KerrighedTest(unittest.TestCase):

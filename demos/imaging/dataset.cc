@@ -15,6 +15,8 @@
 #include <system_error>
 #include <vector>
 
+#include "krg/private_dir.h"
+
 namespace krg::demos::imaging {
 namespace {
 
@@ -159,6 +161,12 @@ void DrawText(cv::Mat& img, cv::RNG& rng) {
   }
 }
 
+// The cache when there is no home: one per user, checked before each use.
+fs::path SharedCacheRoot() {
+  return fs::temp_directory_path() /
+         ("krgdemo-cache-" + std::to_string(::getuid()));
+}
+
 // Writes `bytes` to `path`; false on failure.
 bool WriteFile(const fs::path& path, const std::vector<uchar>& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -172,6 +180,10 @@ bool WriteFile(const fs::path& path, const std::vector<uchar>& bytes) {
 Result<fs::path> Materialize(
     const fs::path& final_dir,
     const std::function<Status(const fs::path&)>& fill) {
+  if (final_dir.parent_path() == SharedCacheRoot()) {
+    // Under /tmp: another user could have made it, and filled it.
+    KRG_RETURN_IF_ERROR(platform::EnsureOwnedDir(SharedCacheRoot()));
+  }
   std::error_code ec;
   if (fs::is_directory(final_dir, ec)) return final_dir;
   fs::create_directories(final_dir.parent_path(), ec);
@@ -224,7 +236,7 @@ fs::path CacheRoot() {
   if (const char* v = std::getenv("HOME"); v != nullptr && *v) {
     return fs::path(v) / ".cache" / "krgdemo";
   }
-  return fs::temp_directory_path() / "krgdemo-cache";
+  return SharedCacheRoot();
 }
 
 cv::Mat RenderScene(int width, int height, unsigned seed) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "krg/checksum.h"
+#include "krg/gnuplot.h"
 #include "krg/metadata.h"
 #include "krg/params.h"
 #include "krg/platform.h"
@@ -190,13 +191,6 @@ std::string Memtiers::Summary() const {
   return line;
 }
 
-// gnuplot's single-quoted string.
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 // The cache sizes one core can use and the RAM, for the chart.
 std::vector<std::pair<std::string, std::int64_t>> TierSizes() {
   std::vector<std::pair<std::string, std::int64_t>> out = platform::CpuCaches();
@@ -206,9 +200,9 @@ std::vector<std::pair<std::string, std::int64_t>> TierSizes() {
   return out;
 }
 
-std::string ChartScript(const std::filesystem::path& dir,
-                        const std::vector<std::uint64_t>& sizes) {
-  const std::string dat = Quote((dir / "memtiers.dat").string());
+// gnuplot runs in the chart's folder: the script names its files relative.
+std::string ChartScript(const std::vector<std::uint64_t>& sizes) {
+  const std::string dat = "'memtiers.dat'";
   std::ostringstream gp;
   gp << "# Draws memtiers.png and memtiers.svg: gnuplot memtiers.gp\n"
      << "set logscale x 2\nset format x '%.0b%BB'\nset grid\n"
@@ -221,23 +215,23 @@ std::string ChartScript(const std::filesystem::path& dir,
     }
     gp << "set arrow " << k << " from " << bytes << ", graph 0 to " << bytes
        << ", graph 1 nohead dt 2 lc rgb 'gray40'\n"
-       << "set label " << k << " " << Quote(name) << " at " << bytes
+       << "set label " << k << " " << GnuplotLabel(name) << " at " << bytes
        << ", graph 0.95 offset 0.5,0 tc rgb 'gray30'\n";
     ++k;
   }
   std::ostringstream body;
   body << "set multiplot layout 2,1 title "
-       << Quote("memtiers: the memory hierarchy of one process") << "\n"
+       << "'memtiers: the memory hierarchy of one process'\n"
        << "set ylabel 'triad bandwidth (GB/s)'\nset logscale y 10\n"
        << "plot " << dat << " using 1:2 with linespoints lw 2 pt 7 lc 1\n"
        << "set xlabel 'working set'\nset ylabel 'load latency (ns)'\n"
        << "plot " << dat << " using 1:3 with linespoints lw 2 pt 5 lc 2\n"
        << "unset multiplot\n";
   gp << "set terminal pngcairo size 960,800 font 'DejaVu Sans,12'\n"
-     << "set output " << Quote((dir / "memtiers.png").string()) << "\n"
+     << "set output 'memtiers.png'\n"
      << body.str()
      << "set terminal svg size 960,800 dynamic font 'DejaVu Sans,12'\n"
-     << "set output " << Quote((dir / "memtiers.svg").string()) << "\n"
+     << "set output 'memtiers.svg'\n"
      << body.str() << "set output\n";
   return gp.str();
 }
@@ -255,9 +249,8 @@ Status Memtiers::WriteArtifacts(const std::filesystem::path& dir) {
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "memtiers.dat", dat.str()));
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "memtiers.csv", csv.str()));
   KRG_RETURN_IF_ERROR(
-      WriteFileAtomic(abs / "memtiers.gp", ChartScript(abs, sizes_)));
-  auto drawn =
-      platform::RunCommand({"gnuplot", (abs / "memtiers.gp").string()});
+      WriteFileAtomic(abs / "memtiers.gp", ChartScript(sizes_)));
+  auto drawn = RunGnuplotIn(abs, {"memtiers.gp"});
   if (!drawn.ok()) {
     return Status::Unavailable(
         "gnuplot not found: wrote memtiers.dat and memtiers.gp but no chart "

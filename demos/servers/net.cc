@@ -57,6 +57,11 @@ Result<int> LocalPort(int fd) {
   return static_cast<int>(ntohs(sa.sin_port));
 }
 
+bool IsIpv4(const std::string& addr) {
+  in_addr a{};
+  return addr == "localhost" || ::inet_pton(AF_INET, addr.c_str(), &a) == 1;
+}
+
 bool IsLoopback(const std::string& addr) {
   return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
 }

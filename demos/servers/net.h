@@ -21,6 +21,8 @@ Result<int> OpenListener(const std::string& addr, int port, bool reuseport,
 Result<int> LocalPort(int fd);
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopback(const std::string& addr);
+// True for what OpenListener takes: a dotted IPv4 address or "localhost".
+bool IsIpv4(const std::string& addr);
 
 // Sends one byte `tag` and, when fd >= 0, the descriptor `fd` over the unix
 // socket `channel`.

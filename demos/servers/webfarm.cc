@@ -348,6 +348,11 @@ Status ReadFarm(Params& p, const Preset& preset, Webfarm* w) {
   servers::ServerLimits& l = w->farm.server.limits;
   KRG_ASSIGN_OR_RETURN(long long port, p.Int("port", 8000, 0, 65535));
   KRG_ASSIGN_OR_RETURN(w->farm.bind, p.String("bind", "127.0.0.1"));
+  if (!servers::IsIpv4(w->farm.bind)) {
+    return Status::InvalidArgument("--bind " + w->farm.bind +
+                                   " is not an IPv4 address (e.g. 127.0.0.1 "
+                                   "or 0.0.0.0)");
+  }
   KRG_ASSIGN_OR_RETURN(std::string listen, p.Choice("listen", "reuseport",
                                                     {"reuseport", "shared"}));
   KRG_ASSIGN_OR_RETURN(long long conns,

@@ -109,7 +109,9 @@ Result<std::size_t> ReadFull(int fd, void* data, std::size_t len) {
 
 Result<int> OpenTruncated(const std::string& path, bool direct,
                           bool* is_direct) {
-  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  // Never through a symlink: a folder others can write to must not turn
+  // this write into one of a file elsewhere.
+  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
   int fd = direct ? ::open(path.c_str(), flags | O_DIRECT, 0644) : -1;
   if (is_direct != nullptr) *is_direct = fd >= 0;
   if (fd < 0) fd = ::open(path.c_str(), flags, 0644);

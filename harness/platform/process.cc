@@ -124,7 +124,8 @@ void Pump(int in_fd, const std::string& input, int out_fd, int err_fd,
 namespace {
 
 Result<CommandOutput> Run(const std::vector<std::string>& argv,
-                          const std::string& stdin_data, bool capture_out) {
+                          const std::string& stdin_data, bool capture_out,
+                          const std::filesystem::path& dir = {}) {
   KRG_CHECK(!argv.empty()) << "RunCommand needs a program";
   if (!ProgramExists(argv[0])) {
     return Status::Unavailable(argv[0] + " not found on PATH");
@@ -139,6 +140,7 @@ Result<CommandOutput> Run(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   if (capture_out) posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
   std::vector<char*> args;
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
@@ -183,6 +185,12 @@ Result<CommandOutput> Run(const std::vector<std::string>& argv,
 Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
                                  const std::string& stdin_data) {
   return Run(argv, stdin_data, /*capture_out=*/true);
+}
+
+Result<CommandOutput> RunCommandIn(const std::filesystem::path& dir,
+                                   const std::vector<std::string>& argv,
+                                   const std::string& stdin_data) {
+  return Run(argv, stdin_data, /*capture_out=*/true, dir);
 }
 
 Result<CommandOutput> RunCommandPassingStdout(

@@ -13,7 +13,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <string>
+
+#include "krg/private_dir.h"
 
 namespace krg::platform {
 namespace {
@@ -25,20 +28,26 @@ union SemUn {
   unsigned short* array;
 };
 
+// $TMPDIR or /tmp (shared by every node of an SSI cluster, which the notes
+// need: a set is cluster-wide).
 std::string NoteDir() {
-  return "/tmp/krgdemo-ipc-" + std::to_string(::getuid());
+  std::error_code ec;
+  const std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+  return ((ec ? std::filesystem::path("/tmp") : base) /
+          ("krgdemo-ipc-" + std::to_string(::getuid())))
+      .string();
 }
 
 std::string NotePath(int semid) {
   return NoteDir() + "/sem-" + std::to_string(semid);
 }
 
+// Best effort: a note only matters after a SIGKILL. /tmp is shared (by every
+// node on an SSI cluster), so the folder must be this user's alone.
 void WriteNote(int semid) {
-  ::mkdir(NoteDir().c_str(), 0700);
-  std::FILE* f = std::fopen(NotePath(semid).c_str(), "w");
-  if (f == nullptr) return;  // best effort: only matters after a SIGKILL
-  std::fprintf(f, "%d\n", static_cast<int>(::getpid()));
-  std::fclose(f);
+  if (!EnsureOwnedDir(NoteDir()).ok()) return;
+  ::unlink(NotePath(semid).c_str());  // a note of an earlier set of this id
+  (void)WriteNewFile(NotePath(semid), std::to_string(::getpid()) + "\n");
 }
 
 }  // namespace
@@ -153,6 +162,7 @@ Status SemBarrier::Wait(unsigned long* generation) const {
 }
 
 int ReapStaleIpc() {
+  if (!EnsureOwnedDir(NoteDir()).ok()) return 0;  // notes nobody can trust
   DIR* dir = ::opendir(NoteDir().c_str());
   if (dir == nullptr) return 0;
   int removed = 0;

@@ -144,6 +144,11 @@ Result<std::string> ReadBounded(const fs::path& path, std::size_t max_bytes) {
   if (!data.ok() && data.status().code() == Status::Code::kFailedPrecondition) {
     return Corrupt(path, "is not a regular file");
   }
+  // A checkpoint file that is gone is a failed resume (exit 1), not a usage
+  // error.
+  if (!data.ok() && data.status().code() == Status::Code::kNotFound) {
+    return Status::IoError(data.status().message());
+  }
   return data;
 }
 

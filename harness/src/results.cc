@@ -1,8 +1,11 @@
 #include "krg/results.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -171,10 +174,7 @@ Result<ResultFile> ResultFromJson(const json& j) {
 }
 
 Result<ResultFile> ParseResultFile(const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return Status::InvalidArgument("malformed JSON");
-  }
+  KRG_ASSIGN_OR_RETURN(json j, ParseJson(text));
   return ResultFromJson(j);
 }
 
@@ -209,21 +209,42 @@ Status WriteResultFile(const std::filesystem::path& path,
 }
 
 Result<ResultFile> ReadResultFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto parsed = ParseResultFile(ss.str());
+  KRG_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  auto parsed = ParseResultFile(text);
   if (!parsed.ok()) return parsed.status().WithContext(path.string());
   return parsed;
 }
 
 Result<std::string> ReadTextFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return Status::IoError("cannot read " + path.string());
-  return text.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return Status::FromErrno("cannot read " + path.string(), errno);
+  struct stat st;
+  std::string why;
+  if (::fstat(fd, &st) != 0) {
+    why = std::strerror(errno);
+  } else if (S_ISDIR(st.st_mode)) {
+    why = "it is a folder, not a file";
+  } else if (!S_ISREG(st.st_mode)) {
+    why = "it is not a regular file";
+  } else if (st.st_size > off_t(kMaxTextFileBytes)) {
+    why = "it is over " + std::to_string(kMaxTextFileBytes >> 20) + " MiB";
+  }
+  std::string text;
+  // To EOF, bounded: /proc files say size 0, and a file may still grow.
+  char buf[64 * 1024];
+  while (why.empty()) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) why = std::strerror(errno);
+    if (n <= 0) break;
+    text.append(buf, std::size_t(n));
+    if (text.size() > kMaxTextFileBytes) why = "it is over the size limit";
+  }
+  ::close(fd);
+  if (!why.empty()) {
+    return Status::IoError("cannot read " + path.string() + ": " + why);
+  }
+  return text;
 }
 
 ToolInfo ThisTool() {

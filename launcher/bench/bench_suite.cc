@@ -233,16 +233,13 @@ Result<Suite> SuiteFromJson(const json& j, const std::string& name) {
 }
 
 Result<Suite> ParseSuiteFile(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument("cannot read suite " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return Status::InvalidArgument("suite " + path.string() +
-                                   ": malformed JSON");
+  auto text = ReadTextFile(path);
+  if (!text.ok()) {
+    return Status::InvalidArgument("suite: " + text.status().message());
   }
-  auto s = SuiteFromJson(j, path.stem().string());
+  auto j = ParseJson(*text);
+  if (!j.ok()) return j.status().WithContext("suite " + path.string());
+  auto s = SuiteFromJson(*j, path.stem().string());
   if (!s.ok()) return s.status().WithContext("suite " + path.string());
   return s;
 }

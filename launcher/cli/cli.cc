@@ -206,11 +206,39 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
   return ReadClusterOptions(vm, &plan.cluster);
 }
 
+namespace {
+
+// A folder that already holds results gets this run's files beside the
+// earlier run's: say which are there, since those not rewritten stay.
+void WarnIfEarlierResults(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "run.json", ec)) return;
+  // A journaled run resumed in its own folder.
+  if (std::filesystem::exists(dir / "checkpoint" / "resume.json", ec)) return;
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string list;
+  for (std::size_t i = 0; i < names.size() && i < 8; ++i) {
+    list += (i ? ", " : "") + names[i];
+  }
+  if (names.size() > 8) list += ", ...";
+  Warn("--out " + dir.string() + " already holds an earlier run's results (" +
+       list +
+       "): the files this run writes replace theirs, the others stay as they "
+       "are; use a new folder to keep runs apart");
+}
+
+}  // namespace
+
 Result<std::filesystem::path> PrepareOutDir(
     const std::optional<std::filesystem::path>& out, const std::string& stem) {
   std::filesystem::path dir;
   if (out) {
     dir = *out;
+    WarnIfEarlierResults(dir);
   } else {
     char stamp[32];
     std::time_t t = std::time(nullptr);

@@ -31,7 +31,8 @@ void AddDashboardOptions(po::options_description* desc) {
       "from the page are written there too")(
       "allow-control", po::bool_switch(),
       "use this to let the page start and stop demo runs and migrate "
-      "processes (default: read-only; the control endpoints answer 403)")(
+      "processes; open the printed URL, whose token control requests need "
+      "(default: read-only; the control endpoints answer 403)")(
       "nodes", po::value<std::string>()->value_name("N"),
       "linux: use this to show N virtual nodes, as 'run --nodes N' splits "
       "the CPUs (default: one node per CPU)")(
@@ -70,8 +71,12 @@ std::optional<int> ReadDashboardOptions(const po::variables_map& vm,
     if (!s.ok()) return UsageError("dashboard", s.status().message());
     req->exit_after = *s;
   }
-  if (!IsLoopback(req->bind) &&
-      req->bind.find_first_not_of("0123456789.") == std::string::npos) {
+  if (!IsIpv4Address(req->bind)) {
+    return UsageError("dashboard", "--bind " + req->bind +
+                                       ": expected an IPv4 address such as "
+                                       "127.0.0.1 or 0.0.0.0");
+  }
+  if (!IsLoopback(req->bind)) {
     Warn(
         "the dashboard listens on " + req->bind +
         ", not only on this machine: anyone who can reach it sees the "
@@ -114,10 +119,14 @@ int DashboardCommand(const std::vector<std::string>& args) {
                : Fail(server.status());
   }
   (*dashboard)->Start();
-  std::printf("dashboard: http://%s:%d/  (%s; results from %s; Ctrl-C stops)\n",
-              bind.c_str(), (*server)->port(),
-              options.allow_control ? "control on" : "read-only",
-              options.results_dir.c_str());
+  const std::string& token = (*server)->token();
+  std::printf(
+      "dashboard: http://%s:%d/%s  (%s; results from %s; Ctrl-C "
+      "stops)\n",
+      bind.c_str(), (*server)->port(),
+      token.empty() ? "" : ("?token=" + token).c_str(),
+      options.allow_control ? "control on" : "read-only",
+      options.results_dir.c_str());
   std::fflush(stdout);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(req.exit_after);

@@ -121,7 +121,8 @@ int MigrateCommand(const std::vector<std::string>& args) {
                : Fail(target.status());
   }
   if (Status s = MoveAndConfirm(*platform, *a, *target); !s.ok()) {
-    return Fail(s);
+    Fail(s);  // no such process included: the move failed (exit 1)
+    return kExitFailed;
   }
   std::printf("process %d now runs on node %d\n", a->pid, target->id);
   return kExitOk;

@@ -100,16 +100,17 @@ int RunServiceDemo(RunRequest& req, const std::string& bind) {
   if (auto e = CheckPlan(req.plan, Shape::kService); !e.ok()) {
     return UsageError("run", e.status().message());
   }
-  if (!bind.empty()) {
-    req.plan.id.params["bind"] = bind;
-    if (!demos::servers::IsLoopback(bind)) {
-      Warn("--bind " + bind +
-           " is not a loopback address: the farm is reachable from other "
-           "machines; it has no authentication");
-    }
-  }
+  if (!bind.empty()) req.plan.id.params["bind"] = bind;
   auto made = req.demo->make(req.config());
   if (!made.ok()) return UsageError("run", made.status().message());
+  // --bind and --param bind=: the same address, the same warning, once the
+  // address is known to be valid.
+  if (auto b = req.plan.id.params.find("bind");
+      b != req.plan.id.params.end() && !demos::servers::IsLoopback(b->second)) {
+    Warn("--bind " + b->second +
+         " is not a loopback address: the farm is reachable from other "
+         "machines; it has no authentication");
+  }
   auto* w = dynamic_cast<ServiceWorkload*>(made->get());
   KRG_CHECK(w != nullptr) << req.demo->name << " is not a service";
   auto out = PrepareOutDir(req.out, req.demo->name);

@@ -27,7 +27,12 @@ Result<std::vector<int>> ParseNodeList(const std::string& text) {
                                    ": expected a list such as 1,2,4");
   }
   std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  if (auto twice = std::adjacent_find(nodes.begin(), nodes.end());
+      twice != nodes.end()) {
+    return Status::InvalidArgument("--nodes " + text + ": " +
+                                   std::to_string(*twice) +
+                                   " is listed twice; list each count once");
+  }
   return nodes;
 }
 

@@ -25,6 +25,7 @@
 
 #include "cli/cli.h"
 #include "krg/mpi_engine.h"
+#include "krg/private_dir.h"
 #include "krg/service.h"
 
 namespace krg::cli {
@@ -47,17 +48,12 @@ struct SelftestOptions {
 Result<std::string> SelftestService(Session& session, RunPlan plan,
                                     Workload& workload) {
   auto& service = static_cast<ServiceWorkload&>(workload);
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() /
-                       ("krgdemo-selftest-" + std::to_string(::getpid()));
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::FromErrno("mkdir " + dir.string(), ec.value());
-  plan.out = dir;
+  KRG_ASSIGN_OR_RETURN(platform::PrivateDir dir,
+                       platform::PrivateDir::Create("krgdemo-selftest"));
+  plan.out = dir.path();
   plan.engine.reset();  // servers are processes whatever the engine
   auto o = session.Serve(plan, service, {.cancel = InterruptFlag()},
                          [](const std::string&) {});
-  fs::remove_all(dir, ec);
   if (!o.ok()) return o.status();
   const Verification& v = o->report.verification;
   if (!v.ok) return Status::Internal("did not verify: " + v.detail);

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "cli/cli.h"
+#include "krg/json_fields.h"
 #include "krg/results.h"
 #include "registry.h"
 
@@ -249,8 +250,9 @@ void Dashboard::ReadEvents() {
   while (std::getline(in, line)) {
     if (in.eof()) break;  // no newline yet: half a line, read it next time
     run_->offset += line.size() + 1;
-    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) continue;
+    auto parsed = ParseJson(line);
+    if (!parsed.ok() || !parsed->is_object()) continue;
+    nlohmann::json& j = *parsed;
     const std::string ev = Get<std::string>(j, "ev", "");
     run_->last_t = Get(j, "t", run_->last_t);
     if (ev == "start") {
@@ -499,6 +501,16 @@ Result<RunPlan> PlanFromRequest(const nlohmann::json& request) {
         "\"size\" must be test, small, medium or large");
   }
   KRG_ASSIGN_OR_RETURN(plan.id.params, ParamsField(request));
+  // Where servers listen and which files a run reads or serves are for the
+  // command line to choose, never for a request.
+  for (const char* key : {"bind", "port", "static_dir", "input", "verify"}) {
+    if (plan.id.params.count(key) != 0) {
+      return Status::InvalidArgument(
+          std::string("param ") + key +
+          " cannot be set from the page (use 'krgdemo run --param' on the "
+          "command line)");
+    }
+  }
   KRG_RETURN_IF_ERROR(CheckPlan(plan, demo->shape).status());
   // The demo's own check of its params (unknown keys, bad values). Only when
   // there are some: building a workload may prepare its input (the imaging

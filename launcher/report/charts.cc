@@ -4,77 +4,56 @@
 #include <cstdio>
 #include <sstream>
 
-#include "krg/platform.h"
+#include "krg/gnuplot.h"
 #include "krg/results.h"
 
 namespace krg::cli {
 namespace {
 
 // The plot commands shared by every terminal.
-std::string PlotBody(const std::filesystem::path& data,
-                     const std::vector<SpeedupPoint>& points,
+std::string PlotBody(const std::vector<SpeedupPoint>& points,
                      const std::optional<AmdahlFit>& fit,
                      const std::string& title) {
   int max_nodes = 1;
   for (const SpeedupPoint& p : points) max_nodes = std::max(max_nodes, p.nodes);
   std::ostringstream gp;
-  gp << "set title " << GnuplotQuote(title) << "\n"
+  gp << "set title " << GnuplotLabel(title) << "\n"
      << "set xlabel 'nodes'\nset ylabel 'speedup'\n"
      << "set key left top\nset grid\n"
      << "set xrange [0.5:" << max_nodes + 0.5 << "]\n"
      << "set yrange [0:" << max_nodes + 0.5 << "]\n";
   std::string curves =
-      GnuplotQuote(data.string()) +
-      " using 1:3 with linespoints lw 2 pt 7 title 'measured', "
+      "'speedup.dat' using 1:3 with linespoints lw 2 pt 7 title 'measured', "
       "x with lines dt 2 title 'ideal'";
   if (fit) {
-    char f[64];
-    std::snprintf(f, sizeof f, "%.6g", fit->serial_fraction);
     char label[96];
     std::snprintf(label, sizeof label, "Amdahl fit (serial %.1f%%)",
                   100 * fit->serial_fraction);
-    gp << "f = " << f << "\namdahl(x) = 1 / (f + (1 - f) / x)\n";
-    curves += ", amdahl(x) with lines title " + GnuplotQuote(label);
+    gp << "f = " << GnuplotNumber(fit->serial_fraction)
+       << "\namdahl(x) = 1 / (f + (1 - f) / x)\n";
+    curves += ", amdahl(x) with lines title " + GnuplotLabel(label);
   }
   gp << "plot " << curves << "\n";
   return gp.str();
 }
 
-}  // namespace
-
-std::string GnuplotQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "''";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-namespace {
-
-// The gnuplot commands that draw `body` into dir/NAME.png and dir/NAME.svg.
-std::string PngAndSvg(const std::filesystem::path& dir, const std::string& name,
-                      const std::string& body) {
+// The gnuplot commands that draw `body` into NAME.png and NAME.svg. `name`
+// is one of this file's constants.
+std::string PngAndSvg(const std::string& name, const std::string& body) {
   std::ostringstream gp;
   gp << "set terminal pngcairo size 960,640 font 'DejaVu Sans,13'\n"
-     << "set output " << GnuplotQuote((dir / (name + ".png")).string()) << "\n"
+     << "set output '" << name << ".png'\n"
      << body << "set terminal svg size 960,640 dynamic font 'DejaVu Sans,13'\n"
-     << "set output " << GnuplotQuote((dir / (name + ".svg")).string())
-     << "\nreplot\nset output\n";
+     << "set output '" << name << ".svg'\nreplot\nset output\n";
   return gp.str();
 }
 
-// Runs gnuplot on `script`; then draws `text_body` with the dumb terminal
-// for the shell. `missing` is the warning when gnuplot is not installed.
-Charts RunGnuplot(const std::filesystem::path& script,
+// Runs gnuplot on `script` in `dir`; then draws `text_body` with the dumb
+// terminal for the shell. `missing` is the warning when gnuplot is missing.
+Charts RunGnuplot(const std::filesystem::path& dir, const std::string& script,
                   const std::string& missing, const std::string& text_body) {
   Charts charts;
-  auto files = platform::RunCommand({"gnuplot", script.string()});
+  auto files = RunGnuplotIn(dir, {script});
   if (!files.ok()) {
     charts.warning = missing;
     return charts;
@@ -85,8 +64,8 @@ Charts RunGnuplot(const std::filesystem::path& script,
     return charts;
   }
   charts.drawn = true;
-  auto text = platform::RunCommand(
-      {"gnuplot"}, "set terminal dumb size 72,22\nset output\n" + text_body);
+  auto text = RunGnuplotIn(
+      dir, {}, "set terminal dumb size 72,22\nset output\n" + text_body);
   if (text.ok() && text->exit.exited && text->exit.code == 0) {
     charts.text_chart = text->out;
   }
@@ -107,12 +86,12 @@ Result<Charts> DrawSpeedupCharts(const std::filesystem::path& dir,
         << p.efficiency << "\n";
   }
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "speedup.dat", dat.str()));
-  const std::string body = PlotBody(abs / "speedup.dat", points, fit, title);
+  const std::string body = PlotBody(points, fit, title);
   KRG_RETURN_IF_ERROR(WriteFileAtomic(
       abs / "speedup.gp",
       "# Draws speedup.png and speedup.svg: gnuplot speedup.gp\n" +
-          PngAndSvg(abs, "speedup", body)));
-  return RunGnuplot(abs / "speedup.gp",
+          PngAndSvg("speedup", body)));
+  return RunGnuplot(abs, "speedup.gp",
                     "gnuplot not found: wrote speedup.dat and speedup.gp "
                     "but no chart (install gnuplot-nox, then run "
                     "'gnuplot speedup.gp' in the results folder)",
@@ -123,19 +102,17 @@ namespace {
 
 // One plot of service.dat: column `col` against nodes, a line per
 // connection count (gnuplot data blocks separated by two blank lines).
-std::string ServicePlot(const std::filesystem::path& data,
-                        const std::vector<int>& conns, int col,
+std::string ServicePlot(const std::vector<int>& conns, int col,
                         const std::string& ylabel, const std::string& title,
                         int max_nodes) {
   std::ostringstream gp;
-  gp << "set title " << GnuplotQuote(title) << "\n"
-     << "set xlabel 'nodes'\nset ylabel " << GnuplotQuote(ylabel) << "\n"
+  gp << "set title " << GnuplotLabel(title) << "\n"
+     << "set xlabel 'nodes'\nset ylabel " << GnuplotLabel(ylabel) << "\n"
      << "set key left top\nset grid\nset yrange [0:*]\n"
      << "set xrange [0.5:" << max_nodes + 0.5 << "]\nplot ";
   for (std::size_t i = 0; i < conns.size(); ++i) {
-    gp << (i ? ", " : "") << GnuplotQuote(data.string()) << " index " << i
-       << " using 1:" << col << " with linespoints lw 2 pt 7 title '"
-       << conns[i] << " connections'";
+    gp << (i ? ", " : "") << "'service.dat' index " << i << " using 1:" << col
+       << " with linespoints lw 2 pt 7 title '" << conns[i] << " connections'";
   }
   gp << "\n";
   return gp.str();
@@ -166,19 +143,17 @@ Result<Charts> DrawServiceCharts(const std::filesystem::path& dir,
           << p.p99_ms << "\n";
     }
   }
-  const auto data = abs / "service.dat";
-  KRG_RETURN_IF_ERROR(WriteFileAtomic(data, dat.str()));
-  const std::string rps = ServicePlot(data, conns, 3, "requests/s",
-                                      title + ": requests/s", max_nodes);
-  const std::string p99 = ServicePlot(data, conns, 4, "p99 latency (ms)",
+  KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "service.dat", dat.str()));
+  const std::string rps =
+      ServicePlot(conns, 3, "requests/s", title + ": requests/s", max_nodes);
+  const std::string p99 = ServicePlot(conns, 4, "p99 latency (ms)",
                                       title + ": p99 latency", max_nodes);
   std::ostringstream gp;
   gp << "# Draws service_rps and service_p99 (.png, .svg): gnuplot "
         "service.gp\n";
-  gp << PngAndSvg(abs, "service_rps", rps)
-     << PngAndSvg(abs, "service_p99", p99);
+  gp << PngAndSvg("service_rps", rps) << PngAndSvg("service_p99", p99);
   KRG_RETURN_IF_ERROR(WriteFileAtomic(abs / "service.gp", gp.str()));
-  return RunGnuplot(abs / "service.gp",
+  return RunGnuplot(abs, "service.gp",
                     "gnuplot not found: wrote service.dat and service.gp but "
                     "no chart (install gnuplot-nox)",
                     rps);

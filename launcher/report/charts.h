@@ -52,9 +52,6 @@ Result<Charts> DrawServiceCharts(const std::filesystem::path& dir,
                                  const std::vector<ServiceChartPoint>& points,
                                  const std::string& title);
 
-// `s` as a gnuplot single-quoted string literal.
-std::string GnuplotQuote(const std::string& s);
-
 }  // namespace krg::cli
 
 #endif  // KRG_LAUNCHER_CHARTS_H_

@@ -1,5 +1,7 @@
 // The HTML report: one self-contained page (inline CSS, inline SVG charts
 // drawn by gnuplot's svg terminal on stdout; no external asset, no script).
+// The gnuplot scripts are fixed commands, numbers and GnuplotLabel()s: the
+// inline data blocks hold numbers only, names go in as tic labels.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "krg/gnuplot.h"
 #include "krg/platform.h"
 #include "report/report.h"
 
@@ -29,29 +32,6 @@ std::string Esc(const std::string& s) {
     }
   }
   return out;
-}
-
-// A gnuplot single-quoted string.
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) {
-    out +=
-        ch == '\'' ? std::string("''") : std::string(1, ch == '\n' ? ' ' : ch);
-  }
-  return out + "'";
-}
-
-// A label inside a datablock: double-quoted, no double quotes inside.
-std::string DataLabel(std::string s) {
-  std::replace(s.begin(), s.end(), '"', '\'');
-  return "\"" + s + "\"";
-}
-
-std::string Num(double v) {
-  if (!std::isfinite(v)) return "NaN";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
 }
 
 const char* kTerminal =
@@ -88,35 +68,41 @@ std::string BarsScript(const Comparison& c, const std::vector<const Row*>& rows,
                        const std::string& title) {
   std::ostringstream gp;
   const int width = std::max<int>(640, 90 * int(rows.size() * c.files.size()));
-  gp << Terminal(std::min(width, 1600), 420) << "set title " << Quote(title)
-     << "\nset style data histogram\n"
+  gp << Terminal(std::min(width, 1600), 420) << "set title "
+     << GnuplotLabel(title) << "\nset style data histogram\n"
      << "set style histogram errorbars gap 2 lw 1\n"
      << "set style fill solid 0.7 border -1\nset grid ytics\n"
      << "set ylabel 'median time / baseline median (bars: min..max)'\n"
      << "set yrange [0:*]\nset bmargin 7\n"
-     << "set xtics rotate by 25 right scale 0 font ',9'\n"
-     << "set key outside top center horizontal\n$d << EOD\n";
-  for (const Row* r : rows) {
+     << "set xtics rotate by 25 right scale 0 font ',9' (";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row* r = rows[i];
     // The chart is per demo: the label says the rest.
-    gp << DataLabel(r->micro ? r->micro_name
-                             : r->label.substr(r->demo.size() + 1));
+    gp << (i ? ", " : "")
+       << GnuplotLabel(r->micro ? r->micro_name
+                                : r->label.substr(r->demo.size() + 1))
+       << " " << i;
+  }
+  gp << ")\nset key outside top center horizontal\n$d << EOD\n";
+  for (const Row* r : rows) {
     const double base = r->cells[0].present ? r->cells[0].median_s : NAN;
     for (const Cell& cell : r->cells) {
       if (!cell.present) {
         gp << " NaN NaN NaN";
       } else {
-        gp << " " << Num(cell.median_s / base) << " " << Num(cell.min_s / base)
-           << " " << Num(cell.max_s / base);
+        gp << " " << GnuplotNumber(cell.median_s / base) << " "
+           << GnuplotNumber(cell.min_s / base) << " "
+           << GnuplotNumber(cell.max_s / base);
       }
     }
     gp << "\n";
   }
   gp << "EOD\nplot ";
   for (std::size_t k = 0; k < c.files.size(); ++k) {
-    const int col = 2 + 3 * int(k);
+    const int col = 1 + 3 * int(k);
     gp << (k ? ", '' " : "$d ") << "using " << col << ":" << col + 1 << ":"
-       << col + 2 << (k ? "" : ":xtic(1)") << " title "
-       << Quote(FileLetter(k) + ": " + c.files[k].label);
+       << col + 2 << " title "
+       << GnuplotLabel(FileLetter(k) + ": " + c.files[k].label);
   }
   gp << "\n";
   return gp.str();
@@ -132,14 +118,15 @@ std::string SpeedupScript(const std::vector<Curve>& curves,
                           const std::string& title) {
   int max_nodes = 1;
   std::ostringstream gp;
-  gp << Terminal(640, 400) << "set title " << Quote(title) << "\n"
+  gp << Terminal(640, 400) << "set title " << GnuplotLabel(title) << "\n"
      << "set xlabel 'nodes'\nset ylabel 'speedup'\nset grid\n"
      << "set key left top\n";
   for (std::size_t i = 0; i < curves.size(); ++i) {
     gp << "$c" << i << " << EOD\n";
     const auto& p = curves[i].points;
     for (const auto& [n, t] : p) {
-      gp << n << " " << Num(p.front().second * p.front().first / t) << "\n";
+      gp << n << " " << GnuplotNumber(p.front().second * p.front().first / t)
+         << "\n";
       max_nodes = std::max(max_nodes, n);
     }
     gp << "EOD\n";
@@ -148,7 +135,7 @@ std::string SpeedupScript(const std::vector<Curve>& curves,
      << "]\nset yrange [0:" << max_nodes + 0.5 << "]\nplot ";
   for (std::size_t i = 0; i < curves.size(); ++i) {
     gp << "$c" << i << " using 1:2 with linespoints lw 2 pt 7 title "
-       << Quote(curves[i].title) << ", ";
+       << GnuplotLabel(curves[i].title) << ", ";
   }
   gp << "x with lines dt 2 lc 'gray' title 'ideal'\n";
   return gp.str();

@@ -451,8 +451,8 @@ Status ThreadsStayHome(ShowContext& ctx, const platform::Layout& layout,
   const Node& away = layout.nodes[1];
   const int threads = std::max<int>(2, int(home.cpus.size()));
   SayThreadsStayHome(ctx, threads);
-  ScratchDir dir("krgdemo-show-" + std::to_string(::getpid()));
-  KRG_RETURN_IF_ERROR(dir.Create());
+  KRG_ASSIGN_OR_RETURN(platform::PrivateDir dir,
+                       platform::PrivateDir::Create("krgdemo-show"));
   BackgroundProcess child;
   KRG_ASSIGN_OR_RETURN(child.pid, StartThreadsProcess(dir.path(), threads));
   LoadTicker ticker(ctx, layout.nodes, nullptr);

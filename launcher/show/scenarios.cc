@@ -163,22 +163,6 @@ Result<platform::Layout> OneNodePlatform::Partition(int count) {
   return layout;
 }
 
-ScratchDir::ScratchDir(const std::string& name)
-    : path_(std::filesystem::temp_directory_path() / name) {}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  if (!keep_) std::filesystem::remove_all(path_, ignored);
-}
-
-Status ScratchDir::Create() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);  // what a killed show left
-  std::filesystem::create_directories(path_, ec);
-  if (ec) return Status::IoError("cannot create " + path_.string());
-  return Status::Ok();
-}
-
 namespace {
 
 // The platform, counting where each worker process started: the distant
@@ -633,8 +617,8 @@ Result<ScenarioResult> RestartAndCompare(ShowContext& ctx, long appid,
 // root after the first checkpoint, `resume` the folder, and compare the
 // checksum with a run made without checkpoints.
 Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
-  ScratchDir dir("krgdemo-show-checkpoint-" + std::to_string(::getpid()));
-  KRG_RETURN_IF_ERROR(dir.Create());
+  KRG_ASSIGN_OR_RETURN(platform::PrivateDir dir,
+                       platform::PrivateDir::Create("krgdemo-show-checkpoint"));
   pid_t launcher = -1;
   KRG_ASSIGN_OR_RETURN(nlohmann::json record,
                        StartCheckpointedRun(ctx, dir.path(), &launcher));
@@ -723,8 +707,8 @@ Result<ScenarioResult> ResumeAndCompare(ShowContext& ctx,
 // resume` finishes the run from the last set, which must give the answer and
 // iteration count of a run never interrupted.
 Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
-  ScratchDir dir("krgdemo-show-checkpoint-" + std::to_string(::getpid()));
-  KRG_RETURN_IF_ERROR(dir.Create());
+  KRG_ASSIGN_OR_RETURN(platform::PrivateDir dir,
+                       platform::PrivateDir::Create("krgdemo-show-checkpoint"));
   const std::string nodes = std::to_string(std::max(2, ctx.opts.nodes));
   // Big enough that the solve outlasts two checkpoints by far on a fast,
   // idle machine (300x300 finished in under 0.4 s there), small enough for

@@ -19,6 +19,7 @@
 
 #include "krg/load_sampler.h"
 #include "krg/platform.h"
+#include "krg/private_dir.h"
 #include "krg/session.h"
 #include "krg/status.h"
 #include "registry.h"
@@ -145,25 +146,6 @@ class OneNodePlatform final : public platform::PlatformWrapper {
 
  private:
   const platform::Node home_;
-};
-
-// A fresh folder under the temp directory, removed with everything in it
-// when the scenario ends, unless kept (a verdict points at a log in it).
-class ScratchDir {
- public:
-  // REQUIRES: `name` is unique to this launcher (e.g. ends with its pid).
-  explicit ScratchDir(const std::string& name);
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  [[nodiscard]] Status Create();
-  const std::filesystem::path& path() const { return path_; }
-  void Keep() { keep_ = true; }
-
- private:
-  std::filesystem::path path_;
-  bool keep_ = false;
 };
 
 }  // namespace krg::cli::show

@@ -43,7 +43,8 @@ Result<std::size_t> ReadFull(int fd, void* data, std::size_t len);
 Result<std::string> ReadRegularFile(const std::string& path,
                                     std::size_t max_bytes);
 
-// Opens `path` write-only, created (0644), truncated, close-on-exec. With
+// Opens `path` write-only, created (0644), truncated, close-on-exec, never
+// through a symlink (O_NOFOLLOW: a symlink there is an error). With
 // `direct`, tries O_DIRECT first: *is_direct says whether it was granted.
 // On failure: an IoError "cannot write <path>: <strerror>".
 Result<int> OpenTruncated(const std::string& path, bool direct,

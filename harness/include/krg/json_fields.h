@@ -1,4 +1,5 @@
-// Reading fields of JSON objects that come from files (result files,
+// Parsing JSON that comes from files and requests, bounded (ParseJson), and
+// reading fields of JSON objects that come from files (result files,
 // checkpoint records, suites): typed, never throwing, and with an error that
 // names the field ("missing field 'runs[0].demo'", "field 'nodes' has the
 // wrong type (string)"). The one field reader of krgdemo.
@@ -13,10 +14,19 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "krg/status.h"
 
 namespace krg {
+
+// Nesting deeper than this is refused before parsing: a "[[[[..." costs
+// about 80 bytes of memory per byte once parsed, and the parser recurses.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses `text`; kInvalidArgument "malformed JSON" or "JSON nested deeper
+// than 64 levels". Never throws, whatever the text (callers bound its size).
+Result<nlohmann::json> ParseJson(std::string_view text);
 
 // Reads j[key] as T into *out. `where` prefixes the field's name in errors
 // ("runs[2]."). kInvalidArgument when the field is missing (or j is not an

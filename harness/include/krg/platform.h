@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -283,6 +284,11 @@ struct CommandOutput {
 };
 Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
                                  const std::string& stdin_data = "");
+// The same, run in the folder `dir` (so that what the program reads and
+// writes can be named relative to it, with no path on its command line).
+Result<CommandOutput> RunCommandIn(const std::filesystem::path& dir,
+                                   const std::vector<std::string>& argv,
+                                   const std::string& stdin_data = "");
 // The same, but the program writes straight to this process's stdout (only
 // stderr is captured): for long commands whose output the user should see.
 Result<CommandOutput> RunCommandPassingStdout(

@@ -76,7 +76,9 @@ Status WriteResultFile(const std::filesystem::path& path,
 Result<ResultFile> ReadResultFile(const std::filesystem::path& path);
 
 // This build of krgdemo, as result files record it.
-// The whole of a small text file; kIoError naming it when it cannot be read.
+// The whole of a small text file; kIoError naming it when it cannot be read,
+// is not a regular file (a folder, a FIFO, /dev/zero) or is over the limit.
+inline constexpr std::size_t kMaxTextFileBytes = 16 << 20;
 Result<std::string> ReadTextFile(const std::filesystem::path& path);
 
 ToolInfo ThisTool();

@@ -11,7 +11,8 @@
 //   every one of them is SIGKILLed.
 // - A semaphore set has no such mode. SemBarrier removes its set in its
 //   destructor and on Remove(); in case its creator is SIGKILLed it also
-//   leaves a note (/tmp/krgdemo-ipc-UID/sem-ID holding the creator's pid),
+//   leaves a note ($TMPDIR/krgdemo-ipc-UID/sem-ID, a folder checked to be
+//   this user's alone, holding the creator's pid),
 //   and ReapStaleIpc(), called before every procs SPMD run, removes the sets
 //   whose creator is gone.
 //

@@ -408,9 +408,23 @@ function setControl(on) {
     'Read-only: start with --allow-control to start runs and migrate processes.';
 }
 
+// The control secret: the printed URL carries it (?token=...); kept for this
+// tab and taken off the address bar, which a projector shows to the room.
+const controlToken = (() => {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given) {
+    sessionStorage.setItem('krgdemo-token', given);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem('krgdemo-token') || '';
+})();
+
 async function post(url, body) {
   try {
-    const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    const r = await fetch(url, { method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Krgdemo-Token': controlToken },
       body: JSON.stringify(body) });
     const j = await r.json().catch(() => ({}));
     if (!r.ok) say(j.error || `HTTP ${r.status}`, true);
