@@ -102,8 +102,9 @@ class BrowserTest(unittest.TestCase):
         window high; a screenshot named `name`."""
         self.wait_for("the lanes to be rebuilt for this size", """
             const s = document.getElementById('nodes').getBoundingClientRect();
-            const g = document.querySelector('#nodes g.node:last-of-type')
-                .getBoundingClientRect();
+            const lanes = document.querySelectorAll('#nodes rect.lane');
+            if (!lanes.length) return false;
+            const g = lanes[lanes.length - 1].getBoundingClientRect();
             return g.bottom > s.top + 0.5 * s.height;""", timeout=10)
         got = self.js("""
             const col = document.getElementById('cluster').getBoundingClientRect();
@@ -286,7 +287,7 @@ class BrowserTest(unittest.TestCase):
             return b.getBoundingClientRect().width /
                 b.parentElement.getBoundingClientRect().width;""")
         self.assertAlmostEqual(bar, 1.0, delta=0.02)
-        # Node frames do not hide the fractal: with them on, at least 90%
+        # Node marks do not hide the fractal: with them on, at least 90%
         # of the pixels are the picture's own (the old tint changed all).
         changed = self.js("""const c = document.getElementById('picture');
             const box = document.getElementById('f-tint');
@@ -302,7 +303,7 @@ class BrowserTest(unittest.TestCase):
                 || plain[i + 2] !== framed[i + 2];
             }
             return n / (plain.length / 4);""")
-        self.assertGreater(changed, 0, "no node frame drawn")
+        self.assertGreater(changed, 0, "no node mark drawn")
         self.assertLess(changed, 0.10)
         self.check_layout("4-verified-1280x720")
         self.set_size(d, 1920, 1080)

@@ -58,7 +58,7 @@ function laneGeometry(count) {
   const rows = Math.ceil(count / cols);
   const box = $('nodes').getBoundingClientRect();
   const avail = box.width > 0 ? (1000 * box.height) / box.width : 600;
-  const laneH = Math.max(34, Math.min(320, avail / rows));
+  const laneH = Math.max(34, Math.min(380, avail / rows));
   return { cols, rows, laneW: 1000 / cols, laneH, height: rows * laneH };
 }
 
@@ -300,10 +300,10 @@ function setStatus(textContent, cls) {
   s.className = 'pill ' + cls;
 }
 
-// The picture stays the picture: ownership is a thin frame around each tile
-// and a solid marker strip at its left edge, in the node's colour, drawn over
-// the pixels only at the tile's border (a wash over the whole tile turned
-// the fractal into stripes of orange and blue).
+// The picture stays the picture: ownership is a solid marker strip at the
+// left edge of each tile in its node's colour (on mandelbrot's bands, a
+// gutter down the left side saying which node drew which band). A wash or a
+// frame over a band a few pixels high turned the fractal into stripes.
 function drawTile(tile, node) {
   const ctx = $('picture').getContext('2d');
   const raw = atob(tile.rgb);
@@ -316,13 +316,9 @@ function drawTile(tile, node) {
   }
   ctx.putImageData(img, tile.x, tile.y);
   if ($('f-tint').checked) {
-    const line = Math.max(1, Math.round(ctx.canvas.width / 400));
-    ctx.strokeStyle = ctx.fillStyle = colourOf(node);
-    ctx.lineWidth = line;
-    ctx.globalAlpha = 0.8;
-    ctx.strokeRect(tile.x + line / 2, tile.y + line / 2, tile.w - line, tile.h - line);
-    ctx.globalAlpha = 1;
-    ctx.fillRect(tile.x, tile.y, Math.max(4, Math.round(ctx.canvas.width / 80)), tile.h);
+    ctx.fillStyle = colourOf(node);
+    const strip = Math.max(4, Math.round(ctx.canvas.width / 60));
+    ctx.fillRect(tile.x, tile.y, Math.min(strip, tile.w), tile.h);
   }
 }
 
