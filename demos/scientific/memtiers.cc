@@ -297,6 +297,9 @@ Plan Preset(const std::string& size) {
   } else {  // small: the default, seconds; past the L3 of most CPUs
     p.max = std::min(128 * kMiB, quarter);
     p.block_bytes = 32 * kMiB;
+    // A quarter of the default chase: 4 blocks of 2^18 dependent loads
+    // still time each size for tens of ms, and 31 sizes stay quick.
+    p.min_steps = 1 << 18;
   }
   return p;
 }
