@@ -2,10 +2,13 @@
 # missing Debian packages first (as root), then build the release preset
 # into build/ (the binary is build/krgdemo).
 #
-#   make run     set-up, build, then the main job: krgdemo run mandelbrot
-#   make test    set-up, build, then every test (ctest, a timeout per test)
-#   make deps    only install the missing Debian packages
-#   make build   only configure and build
+#   make run     the run set of packages, the krgdemo target alone, then the
+#                main job: krgdemo run mandelbrot
+#   make test    the run and test sets, every target, then every test
+#                (ctest, a timeout per test; boots the LiveCD under qemu)
+#   make deps    only install the missing packages of the run set
+#   make deps-test  the same for the run and test sets
+#   make build   the test set, then configure and build every target
 #   make format  clang-format every C++ file in place
 #   make clean   remove build/
 #
@@ -20,20 +23,30 @@
 JOBS ?= 2
 RUN_ARGS ?= mandelbrot
 
-.PHONY: run test deps build format check-format clean
+.PHONY: run test deps deps-test build build-run format check-format clean
 .PHONY: deb image netboot image-test
 
-run: build
+run: build-run
 	./build/krgdemo run $(RUN_ARGS)
 
 test: build check-format
 	ctest --preset release --output-on-failure -j $(JOBS)
 
 deps:
-	@./cmake/install-deps.sh
+	@./cmake/install-deps.sh run
 
-build: deps
+deps-test:
+	@./cmake/install-deps.sh test
+
+# Tests and microbenchmarks are AUTO in CMake (built when GoogleTest and
+# Google Benchmark are installed); `build` asks for them so a missing one is
+# an error, not a silently smaller build.
+build-run: deps
 	@cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target krgdemo
+
+build: deps-test
+	@cmake --preset release -DKRG_BUILD_TESTS=ON -DKRG_BUILD_BENCH=ON >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
 CXX_FILES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)

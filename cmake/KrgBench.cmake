@@ -1,6 +1,7 @@
 # krg_add_bench(NAME SOURCES ... [LIBS ...])
-# One Google Benchmark binary, built into build/bench/; not run by ctest
-# (performance lives in benchmarks, never in timed tests).
+# One Google Benchmark binary, built into build/bench/ and installed (the .deb)
+# into <prefix>/lib/krgdemo/bench/; not run by ctest (performance lives in
+# benchmarks, never in timed tests).
 function(krg_add_bench name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
@@ -8,4 +9,6 @@ function(krg_add_bench name)
                         krg::warnings krg::arch)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
                         ${CMAKE_BINARY_DIR}/bench)
+  # Where `krgdemo bench --micro` looks beside an installed krgdemo.
+  install(TARGETS ${name} RUNTIME DESTINATION lib/krgdemo/bench)
 endfunction()

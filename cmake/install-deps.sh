@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of cmake/debian-packages.txt that are missing.
-# Needs root only when something is missing; says exactly what otherwise.
+# Installs the missing Debian packages of a set: `run` (build krgdemo and run
+# the demos: cmake/debian-packages-run.txt) or `test` (that set plus
+# cmake/debian-packages-test.txt: tests, package, LiveCD). Needs root only
+# when something is missing; says exactly what otherwise.
 set -euo pipefail
 
-list="$(dirname "$0")/debian-packages.txt"
-mapfile -t wanted < <(grep -v '^#' "$list" | grep -v '^$')
+set_name="${1:-run}"
+here="$(dirname "$0")"
+case "$set_name" in
+    run) lists=("$here/debian-packages-run.txt") ;;
+    test) lists=("$here/debian-packages-run.txt" "$here/debian-packages-test.txt") ;;
+    *)
+        echo "krgdemo: error: unknown package set '$set_name' (expected run or test)" >&2
+        exit 2
+        ;;
+esac
+mapfile -t wanted < <(cat "${lists[@]}" | grep -v '^#' | grep -v '^$')
 
 missing=()
 for pkg in "${wanted[@]}"; do
@@ -16,8 +27,10 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
+target=deps
+[ "$set_name" = run ] || target=deps-test
 if [ "$(id -u)" -ne 0 ]; then
-    echo "krgdemo: error: missing Debian packages: ${missing[*]}; run 'sudo make deps' (or install them with apt-get) and try again" >&2
+    echo "krgdemo: error: missing Debian packages: ${missing[*]}; run 'sudo make $target' (or install them with apt-get) and try again" >&2
     exit 1
 fi
 echo "krgdemo: installing ${missing[*]}" >&2

@@ -7,6 +7,7 @@
 
 #include "build_info.h"
 #include "cli/cli.h"
+#include "cli/docgen.h"
 #include "krg/mpi_engine.h"
 
 namespace krg::cli {
@@ -65,6 +66,10 @@ int main(int argc, char** argv) {
   // A rank of an mpi engine job: no interrupt flag, mpirun's signals end it.
   if (argc >= 2 && std::strcmp(argv[1], krg::kMpiRankCommand) == 0) {
     return krg::MpiRankMain(argc, argv, MakeDemoWorkload);
+  }
+  // Build time: the man page and the completion from the tables above.
+  if (argc >= 2 && std::strcmp(argv[1], kDocgenCommand) == 0) {
+    return DocgenMain(std::vector<std::string>(argv + 2, argv + argc));
   }
   (void)InterruptFlag();  // Ctrl-C stops workers cleanly, exit 130
   if (argc < 2) {

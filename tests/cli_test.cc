@@ -117,18 +117,73 @@ TEST(CliTest, ScaleChartsSpeedupAndKeepsEveryRun) {
   Ran r = RunKrgdemo({"scale", "mandelbrot", "--size", "test", "--nodes", "1,2",
                       "--repeat", "1", "--out", dir.string()});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("Amdahl fit"), std::string::npos) << r.out;
+  // Issue 20: two points fit Amdahl's one parameter exactly; no fit.
+  EXPECT_NE(r.out.find("Amdahl fit: needs 3 node counts (this sweep has 2)"),
+            std::string::npos)
+      << r.out;
   auto file = ReadResultFile(dir / "run.json");
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   EXPECT_EQ(file->runs.size(), 2u);
   EXPECT_EQ(file->runs[0].checksum, file->runs[1].checksum);
-  EXPECT_TRUE(file->extensions.contains("scale"));
+  ASSERT_TRUE(file->extensions.contains("scale"));
+  EXPECT_EQ(file->extensions["scale"]["speedup"].size(), 2u);
+  EXPECT_FALSE(file->extensions["scale"].contains("amdahl"));
+  EXPECT_TRUE(file->extensions.contains("load"));
   EXPECT_TRUE(fs::exists(dir / "speedup.gp"));
   EXPECT_TRUE(fs::exists(dir / "speedup.dat"));
   if (platform::ProgramExists("gnuplot")) {
     EXPECT_GT(fs::file_size(dir / "speedup.png"), 1000u);
     EXPECT_GT(fs::file_size(dir / "speedup.svg"), 1000u);
   }
+  fs::remove_all(dir);
+}
+
+// Issue 20: scale's help lists no --threads (which scale refuses), and the
+// refusal says why.
+TEST(CliTest, ScaleHasNoThreadsOption) {
+  Ran help = RunKrgdemo({"scale", "--help"});
+  ASSERT_EQ(help.code, 0);
+  EXPECT_EQ(help.out.find("--threads"), std::string::npos) << help.out;
+  ExpectUsageError({"scale", "mandelbrot", "--threads", "2"},
+                   "--threads does not apply to scale");
+}
+
+// Issue 20: a run on a busy machine says so and records the load. The
+// load average is read under KRGDEMO_SYSROOT, like the rest of /proc.
+TEST(CliTest, BusyMachineIsWarnedAndRecorded) {
+  const fs::path dir = test_support::FreshTempDir("cli", "busy");
+  for (const std::string& load : {"999.00", "0.00"}) {
+    fs::create_directories(dir / load / "root" / "proc");
+    std::ofstream(dir / load / "root" / "proc" / "loadavg")
+        << load << " 1.00 1.00 1/100 4242\n";
+    Ran r = RunKrgdemo({"run", "mandelbrot", "--size", "test", "--repeat", "1",
+                        "--out", (dir / load / "out").string()},
+                       {"KRGDEMO_SYSROOT=" + (dir / load / "root").string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const bool busy = load != "0.00";
+    EXPECT_EQ(
+        r.err.find("krgdemo: warning: this machine is busy: load 999.0") !=
+            std::string::npos,
+        busy)
+        << r.err;
+    auto file = ReadResultFile(dir / load / "out" / "run.json");
+    ASSERT_TRUE(file.ok()) << file.status().ToString();
+    const nlohmann::json& rec = file->extensions["load"];
+    EXPECT_DOUBLE_EQ(rec["loadavg_1m"].get<double>(), std::stod(load));
+    EXPECT_EQ(rec["busy"].get<bool>(), busy);
+    EXPECT_GE(rec["cpus"].get<int>(), 1);
+  }
+  fs::remove_all(dir);
+}
+
+// Issue 20: more nodes than CPUs is said, as scale says it.
+TEST(CliTest, RunOnMoreNodesThanCpusSaysTheyShareCpus) {
+  const int nodes = 2 * static_cast<int>(std::thread::hardware_concurrency());
+  const fs::path dir = test_support::FreshTempDir("cli", "shared");
+  Ran r = RunKrgdemo({"run", "mandelbrot", "--size", "test", "--repeat", "1",
+                      "--nodes", std::to_string(nodes), "--out", dir.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("virtual nodes share CPUs"), std::string::npos) << r.err;
   fs::remove_all(dir);
 }
 

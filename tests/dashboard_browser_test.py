@@ -4,7 +4,9 @@ and chromium-driver, driven by python3-selenium) loads the page from a
 running `krgdemo dashboard --allow-control`, checks that there is no console
 error, that the node bars update, that starting a mandelbrot run from the
 page makes its tiles appear and verify, and that past results are charted.
-Screenshots (1280x720, a projector) are saved as test artifacts.
+Screenshots at 1280x720 and 1920x1080 (projectors) are saved as test
+artifacts; at both sizes the page must fit the window (no scroll bar) and the
+node lanes must fill their column (issue 20: half of it was empty).
 
 Usage: dashboard_browser_test.py KRGDEMO_BIN SCREENSHOT_DIR
 Fails, never skips, when Chromium or its driver is missing.
@@ -85,11 +87,41 @@ class BrowserTest(unittest.TestCase):
             opts.add_argument(arg)
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-        # The page as a 1280x720 projector shows it.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": 1280, "height": 720, "deviceScaleFactor": 1,
-            "mobile": False})
+        cls.set_size(driver, 1280, 720)
         return driver
+
+    @staticmethod
+    def set_size(driver, width, height):
+        """The page as a projector of that resolution shows it."""
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1,
+            "mobile": False})
+
+    def check_layout(self, name):
+        """At the current size: nothing scrolls, the lanes fill at least
+        half of the nodes column, the picture is at least a third of the
+        window high; a screenshot named `name`."""
+        self.wait_for("the lanes to be rebuilt for this size", """
+            const s = document.getElementById('nodes').getBoundingClientRect();
+            const lanes = document.querySelectorAll('#nodes rect.lane');
+            if (!lanes.length) return false;
+            const g = lanes[lanes.length - 1].getBoundingClientRect();
+            return g.bottom > s.top + 0.5 * s.height;""", timeout=10)
+        got = self.js("""
+            const col = document.getElementById('cluster').getBoundingClientRect();
+            const lanes = [...document.querySelectorAll('#nodes rect.lane')]
+                .map(r => r.getBoundingClientRect());
+            const pic = document.getElementById('picture-box')
+                .getBoundingClientRect();
+            return {scroll: document.documentElement.scrollHeight
+                        - window.innerHeight,
+                    lanes: (lanes[lanes.length - 1].bottom - lanes[0].top)
+                        / col.height,
+                    picture: pic.height / window.innerHeight};""")
+        self.shot(name)
+        self.assertLessEqual(got["scroll"], 0, got)
+        self.assertGreater(got["lanes"], 0.5, got)
+        self.assertGreater(got["picture"], 0.33, got)
 
     @classmethod
     def tearDownClass(cls):
@@ -251,7 +283,33 @@ class BrowserTest(unittest.TestCase):
         self.assertIn("mandelbrot · medium · procs · 2 nodes",
                       d.find_element(By.ID, "run-title").text)
         self.assertTrue(d.find_elements(By.CSS_SELECTOR, "#per-node span"))
-        self.shot("4-verified")
+        # The bar says what its text says (it ran ahead of it, issue 20).
+        bar = self.js("""const b = document.getElementById('progress-bar');
+            return b.getBoundingClientRect().width /
+                b.parentElement.getBoundingClientRect().width;""")
+        self.assertAlmostEqual(bar, 1.0, delta=0.02)
+        # Node marks do not hide the fractal: with them on, at least 90%
+        # of the pixels are the picture's own (the old tint changed all).
+        changed = self.js("""const c = document.getElementById('picture');
+            const box = document.getElementById('f-tint');
+            const grab = () => c.getContext('2d').getImageData(
+                0, 0, c.width, c.height).data;
+            box.checked = false; box.dispatchEvent(new Event('change'));
+            const plain = grab();
+            box.checked = true; box.dispatchEvent(new Event('change'));
+            const framed = grab();
+            let n = 0;
+            for (let i = 0; i < plain.length; i += 4) {
+              n += plain[i] !== framed[i] || plain[i + 1] !== framed[i + 1]
+                || plain[i + 2] !== framed[i + 2];
+            }
+            return n / (plain.length / 4);""")
+        self.assertGreater(changed, 0, "no node mark drawn")
+        self.assertLess(changed, 0.10)
+        self.check_layout("4-verified-1280x720")
+        self.set_size(d, 1920, 1080)
+        self.check_layout("4-verified-1920x1080")
+        self.set_size(d, 1280, 720)
 
         # Past results: the run just made is charted.
         d.find_element(By.ID, "tab-results").click()
@@ -260,7 +318,23 @@ class BrowserTest(unittest.TestCase):
         charts = d.find_element(By.ID, "charts").text
         self.assertIn("mandelbrot · medium · procs", charts)
         self.assertIn("mandelbrot · test · procs", charts)  # the scale
+        # The scale is a curve; the single run is a line of the table, not
+        # a one-point "2.00×" curve.
+        self.assertEqual(self.js(
+            "return document.querySelectorAll('.chart svg').length"), 1)
+        self.assertIn("mandelbrot · medium · procs", d.find_element(
+            By.CSS_SELECTOR, ".singles").text)
+        # Every label of the curve inside its chart.
+        clipped = self.js("""return [...document.querySelectorAll(
+            '.chart svg text')].filter(t => {
+              const b = t.getBBox(), v = t.ownerSVGElement.viewBox.baseVal;
+              return b.x < 0 || b.y < 0 || b.x + b.width > v.width ||
+                     b.y + b.height > v.height; }).map(t => t.textContent);""")
+        self.assertEqual(clipped, [])
         self.shot("5-results")
+        self.set_size(d, 1920, 1080)
+        self.shot("5-results-1920x1080")
+        self.set_size(d, 1280, 720)
 
         errors = self.console_errors()
         self.assertEqual(errors, [], "console errors: %s" % errors)

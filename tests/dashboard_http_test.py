@@ -229,16 +229,21 @@ class ReadOnlyTest(unittest.TestCase):
         self.assertEqual(c["sizes"], ["test", "small", "medium", "large"])
         self.assertFalse(c["control"])
 
-    def test_results_become_a_speedup_series(self):
+    def test_results_of_one_file_each_are_single_points(self):
         status, r = self.d.json("/api/results")
         self.assertEqual(status, 200)
         self.assertEqual(r["files"], 2)
         self.assertEqual(r["skipped"], 1)  # broken.json
-        [series] = r["series"]
-        self.assertEqual(series["name"], "mandelbrot · test · procs")
-        self.assertEqual([p["nodes"] for p in series["points"]], [1, 2])
-        self.assertEqual(series["points"][0]["speedup"], 1.0)
-        self.assertGreater(series["points"][1]["speedup"], 0)
+        # Issue 20: two runs in two files are two single points, not one
+        # curve mixing their medians; one point has no speedup.
+        self.assertEqual(len(r["series"]), 2)
+        for series, nodes in zip(sorted(r["series"],
+                                        key=lambda s: s["file"]), [1, 2]):
+            self.assertEqual(series["name"], "mandelbrot · test · procs")
+            self.assertEqual(series["file"], "n%d/run.json" % nodes)
+            [point] = series["points"]
+            self.assertEqual(point["nodes"], nodes)
+            self.assertIsNone(point["speedup"])
 
     def test_control_is_forbidden_without_allow_control(self):
         for path, body in [("/api/run", {"demo": "mandelbrot", "nodes": 2}),

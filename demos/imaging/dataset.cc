@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "krg/private_dir.h"
+#include "krg/progress_bar.h"
 
 namespace krg::demos::imaging {
 namespace {
@@ -25,26 +26,22 @@ using Clock = std::chrono::steady_clock;
 
 // Reports progress on stderr, only when it is a terminal and only once the
 // work has taken more than a second.
+// Generating a dataset takes a while the first time: a ProgressBar with
+// the items done and the time left, at the pace so far.
 class GenProgress {
  public:
-  explicit GenProgress(std::string what)
-      : what_(std::move(what)), tty_(::isatty(STDERR_FILENO) == 1) {}
+  explicit GenProgress(const std::string& what)
+      : bar_("generating " + what + " (cached for next time)") {}
   void Update(int done, int total) {
-    if (!tty_ || Clock::now() - start_ < std::chrono::seconds(1)) return;
-    shown_ = true;
-    std::fprintf(stderr,
-                 "\rkrgdemo: generating %s (cached for next time): %d/%d",
-                 what_.c_str(), done, total);
-    std::fflush(stderr);
-  }
-  ~GenProgress() {
-    if (shown_) std::fprintf(stderr, "\n");
+    const double elapsed =
+        std::chrono::duration<double>(Clock::now() - start_).count();
+    const double left = done > 0 ? elapsed * (total - done) / done : -1;
+    bar_.Show(elapsed, total > 0 ? double(done) / total : -1,
+              std::to_string(done) + "/" + std::to_string(total), left);
   }
 
  private:
-  std::string what_;
-  bool tty_;
-  bool shown_ = false;
+  ProgressBar bar_;
   Clock::time_point start_ = Clock::now();
 };
 

@@ -15,6 +15,7 @@
 #include "krg/checksum.h"
 #include "krg/gnuplot.h"
 #include "krg/metadata.h"
+#include "krg/number_format.h"
 #include "krg/params.h"
 #include "krg/platform.h"
 #include "krg/results.h"
@@ -180,15 +181,12 @@ Verification Memtiers::Verify() {
 
 // "triad 180 GB/s at 4 KiB .. 11.2 GB/s at 1 GiB, latency 1.1 .. 95 ns".
 std::string Memtiers::Summary() const {
-  char line[200];
   const Record& a = records_.front();
   const Record& b = records_.back();
-  std::snprintf(line, sizeof line,
-                "triad %.3g GB/s at %s .. %.3g GB/s at %s, latency %.3g .. "
-                "%.3g ns",
-                a.triad_gbs, ByteSizeString(a.exact.bytes).c_str(), b.triad_gbs,
-                ByteSizeString(b.exact.bytes).c_str(), a.chase_ns, b.chase_ns);
-  return line;
+  return "triad " + FormatNumber(a.triad_gbs) + " GB/s at " +
+         ByteSizeString(a.exact.bytes) + " .. " + FormatNumber(b.triad_gbs) +
+         " GB/s at " + ByteSizeString(b.exact.bytes) + ", latency " +
+         FormatNumber(a.chase_ns) + " .. " + FormatNumber(b.chase_ns) + " ns";
 }
 
 // The cache sizes one core can use and the RAM, for the chart.
@@ -289,9 +287,12 @@ Plan Preset(const std::string& size) {
     p.block_bytes = 128 * kMiB;
     p.blocks = 5;
     p.min_steps = 1 << 22;
-  } else {  // small
-    p.max = std::min(1 * kGiB, quarter);
+  } else {  // small: the default, seconds; past the L3 of most CPUs
+    p.max = std::min(128 * kMiB, quarter);
     p.block_bytes = 32 * kMiB;
+    // A quarter of the default chase: 4 blocks of 2^18 dependent loads
+    // still time each size for tens of ms, and 31 sizes stay quick.
+    p.min_steps = 1 << 18;
   }
   return p;
 }
@@ -344,14 +345,13 @@ std::string ByteSizeString(std::uint64_t bytes) {
     v /= 1024;
     ++u;
   }
-  char out[32];
-  std::snprintf(out, sizeof out, "%.3g %s", v, units[u]);
-  return out;
+  return FormatNumber(v) + " " + units[u];
 }
 
 std::string MemtiersParamsHelp() {
   return "max=SIZE                largest working set, e.g. 512M, 4G (default: "
-         "a quarter of the free memory; small at most 1G, medium 8G, test "
+         "a quarter of the free memory; small at most 128M, medium 8G, "
+         "test "
          "8M); on Kerrighed, above this node's RAM with --nodes 2 or more "
          "reaches remote memory\n"
          "min=SIZE                smallest working set (default 4K, inside "

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -260,6 +261,16 @@ std::string ReadSmallFile(const std::string& path) {
   }
   ::close(fd);
   return text;
+}
+
+Result<double> LoadAverage() {
+  const std::string text = ReadSmallFile(SysPath("/proc/loadavg"));
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || !std::isfinite(v) || v < 0) {
+    return Status::Unavailable("cannot read /proc/loadavg");
+  }
+  return v;
 }
 
 std::string SysPath(const std::string& path) {

@@ -1,6 +1,8 @@
 #include "krg/runner.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include "krg/checkpoint.h"
@@ -86,15 +88,25 @@ Result<Measurement> MeasurePasses(platform::Platform& platform,
   const Clock::time_point start = Clock::now();
   const int warmups = spec.repeat.fixed > 0 ? 0 : spec.repeat.warmups;
   int pass = -warmups;
+  double last_pass_s = 0;
   std::string first_checksum;
   m.verification.ok = true;
   while (pass < 0 || spec.repeat.WantMore(m.samples_s, Since(start))) {
     const int shown = pass < 0 ? 0 : pass + 1;
+    const Clock::time_point t0 = Clock::now();
+    auto report_progress = [&](std::size_t done, std::size_t total,
+                               const std::string& note) {
+      if (!spec.progress) return;
+      const bool fixed = spec.repeat.fixed > 0;
+      spec.progress({shown, done, total, Since(start), note,
+                     fixed ? spec.repeat.fixed : spec.repeat.max_samples, fixed,
+                     fixed ? 0 : spec.repeat.budget_s, Since(t0), last_pass_s});
+    };
     opts.progress = [&](std::size_t done, std::size_t total) {
-      if (spec.progress) spec.progress({shown, done, total, Since(start), {}});
+      report_progress(done, total, {});
     };
     opts.progress_note = [&](const std::string& note) {
-      if (spec.progress) spec.progress({shown, 0, 0, Since(start), note});
+      report_progress(0, 0, note);
     };
     if (spec.on_unit_done) {
       opts.on_unit_done = [&](std::size_t unit, int node,
@@ -102,10 +114,10 @@ Result<Measurement> MeasurePasses(platform::Platform& platform,
         spec.on_unit_done(shown, unit, node, bytes);
       };
     }
-    const Clock::time_point t0 = Clock::now();
     KRG_ASSIGN_OR_RETURN(ExecReport report,
                          RunPass(executor, workload, spec, opts));
     const double seconds = Since(t0);
+    last_pass_s = seconds;
     m.worker_restarts += report.worker_restarts;
     m.events.insert(m.events.end(), report.events.begin(), report.events.end());
     Verification v = workload.Verify();
@@ -126,6 +138,29 @@ Result<Measurement> MeasurePasses(platform::Platform& platform,
 }
 
 }  // namespace
+
+ProgressEstimate EstimateProgress(const Progress& p) {
+  ProgressEstimate e;
+  if (p.passes <= 0) return e;
+  const double in_pass = p.total > 0 ? double(p.done) / double(p.total) : -1;
+  double pass_s = p.last_pass_s;
+  if (pass_s <= 0 && in_pass > 0.02) pass_s = p.pass_elapsed_s / in_pass;
+  if (pass_s <= 0) return e;
+  const double rest = in_pass >= 0 ? pass_s * (1 - in_pass)
+                                   : std::max(0.0, pass_s - p.pass_elapsed_s);
+  // Timed passes after this one; a warm-up (pass 0) is followed by all.
+  int more = p.pass == 0 ? p.passes : p.passes - p.pass;
+  if (p.budget_s > 0) {  // no pass starts once the budget is spent
+    const double end = p.elapsed_s + rest;
+    const int by_budget =
+        end >= p.budget_s ? 0 : int(std::ceil((p.budget_s - end) / pass_s));
+    more = std::min(more, by_budget);
+    if (p.pass == 0) more = std::max(more, 1);  // one timed pass at least
+  }
+  e.left_s = rest + std::max(0, more) * pass_s;
+  e.fraction = p.elapsed_s / (p.elapsed_s + e.left_s);
+  return e;
+}
 
 Result<Measurement> Measure(platform::Platform& platform, Workload& workload,
                             const RunSpec& spec) {

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/cluster.h"
+#include "cli/docgen.h"
 #include "krg/mpi_engine.h"
 
 namespace krg::cli {
@@ -49,6 +50,7 @@ std::optional<int> ParseArgs(const std::string& command, const HelpText& help,
                              const std::vector<std::string>& args,
                              po::variables_map* vm) {
   visible.add_options()("help,h", "show this help");
+  if (RecordHelpForDocs(command, help, visible)) return kExitOk;
   po::options_description all;
   all.add(visible).add(hidden);
   try {
@@ -97,13 +99,16 @@ std::string EngineHelp(const std::string& tail) {
   return text + " " + tail;
 }
 
-void AddRunOptions(po::options_description* desc) {
+void AddRunOptions(po::options_description* desc, bool threads) {
   desc->add_options()(
       "engine", po::value<std::string>()->value_name(EngineNames()),
-      EngineHelp("(default: threads for 1 node, procs for more)").c_str())(
-      "threads", po::value<std::string>()->value_name("T"),
-      "use this to set the thread count of the threads engine (default: "
-      "every CPU of the nodes)")(
+      EngineHelp("(default: threads for 1 node, procs for more)").c_str());
+  if (threads) {
+    desc->add_options()("threads", po::value<std::string>()->value_name("T"),
+                        "use this to set the thread count of the threads "
+                        "engine (default: every CPU of the nodes)");
+  }
+  desc->add_options()(
       "size",
       po::value<std::string>()
           ->value_name("test|small|medium|large")
@@ -273,32 +278,43 @@ Result<std::filesystem::path> PrepareOutDir(
   return dir;
 }
 
-ProgressLine::ProgressLine(std::string label)
-    : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) == 1) {}
-
-void ProgressLine::Update(const Progress& p) {
-  if (!enabled_ || p.elapsed_s < 1.0) return;
-  auto now = std::chrono::steady_clock::now();
-  if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
-  last_ = now;
-  shown_ = true;
-  const std::string pass =
-      p.pass == 0 ? "warm-up" : "pass " + std::to_string(p.pass);
-  if (!p.note.empty()) {
-    std::fprintf(stderr, "\r\033[K  %s · %s · %s · %.1f s", label_.c_str(),
-                 pass.c_str(), p.note.c_str(), p.elapsed_s);
-  } else {
-    std::fprintf(stderr, "\r\033[K  %s · %s · %zu/%zu units · %.1f s",
-                 label_.c_str(), pass.c_str(), p.done, p.total, p.elapsed_s);
+nlohmann::json MachineLoad(platform::Platform& platform) {
+  const Result<double> load = platform::LoadAverage();
+  const auto info = platform.Describe(/*sample_load=*/false);
+  if (!load.ok() || !info.ok() || info->usable_cpus < 1) return nullptr;
+  const int cpus = info->usable_cpus;
+  const double per_cpu = *load / cpus;
+  const bool busy = per_cpu > kBusyLoadPerCpu;
+  if (busy) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "this machine is busy: load %.1f on %d CPU%s (%.2f per CPU, "
+                  "over %.2f) before the run; times will be slower and "
+                  "noisier than the machine can do (recorded in run.json)",
+                  *load, cpus, cpus == 1 ? "" : "s", per_cpu, kBusyLoadPerCpu);
+    Warn(text);
   }
-  std::fflush(stderr);
+  return {{"loadavg_1m", *load},
+          {"cpus", cpus},
+          {"per_cpu", per_cpu},
+          {"busy_over", kBusyLoadPerCpu},
+          {"busy", busy}};
 }
 
-void ProgressLine::Clear() {
-  if (!shown_) return;
-  std::fprintf(stderr, "\r\033[K");
-  std::fflush(stderr);
-  shown_ = false;
+void ProgressLine::Update(const Progress& p) {
+  std::string detail =
+      p.pass == 0 ? "warm-up" : "pass " + std::to_string(p.pass);
+  if (p.pass > 0 && p.passes > 0) {
+    detail += (p.passes_fixed ? " of " : " of ≤") + std::to_string(p.passes);
+  }
+  if (!p.note.empty()) {
+    detail += " · " + p.note;
+  } else if (p.total > 0) {
+    detail += " · " + std::to_string(p.done) + "/" + std::to_string(p.total) +
+              " units";
+  }
+  const ProgressEstimate e = EstimateProgress(p);
+  bar_.Show(p.elapsed_s, e.fraction, detail, e.left_s);
 }
 
 const std::atomic<bool>* InterruptFlag() {

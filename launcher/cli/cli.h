@@ -20,6 +20,7 @@
 #include "krg/executor.h"
 #include "krg/params.h"
 #include "krg/platform.h"
+#include "krg/progress_bar.h"
 #include "krg/results.h"
 #include "krg/runner.h"
 #include "krg/session.h"
@@ -111,8 +112,9 @@ int RunServiceDemo(RunRequest& req, const std::string& bind);
 // --engine's help: every engine of the table with its summary, then `tail`
 // (what the default is).
 std::string EngineHelp(const std::string& tail);
-// Adds --engine --threads --size --param --repeat --out --json --hostfile.
-void AddRunOptions(po::options_description* desc);
+// Adds --engine --threads --size --param --repeat --out --json --hostfile;
+// --threads only with `threads` (scale's node count sets the thread count).
+void AddRunOptions(po::options_description* desc, bool threads = true);
 // Reads those options (and the DEMO positional) into `req`.
 Status ReadRunOptions(const po::variables_map& vm, RunRequest* req);
 // A positive integer, for --nodes and friends.
@@ -124,21 +126,27 @@ Result<int> ParsePositive(const std::string& option, const std::string& text,
 Result<std::filesystem::path> PrepareOutDir(
     const std::optional<std::filesystem::path>& out, const std::string& stem);
 
-// Shows "pass 2 · 123/256 units · 3.4 s" (an SPMD run: "pass 1 · iteration
-// 420 · residual 3.1e-04 · 3.4 s") on stderr when it is a terminal, only for
-// work that has taken more than a second.
+// Load per CPU (1-minute load average / usable CPUs) above which a run says
+// the machine is busy: half of every CPU already taken by other work makes
+// timings slower and noisier than the machine is.
+inline constexpr double kBusyLoadPerCpu = 0.5;
+// The machine's load before a run, {"loadavg_1m", "cpus", "per_cpu",
+// "busy"}, for run.json's "load"; warns when it is over kBusyLoadPerCpu.
+// Null when the load cannot be read.
+nlohmann::json MachineLoad(platform::Platform& platform);
+
+// A run's progress on stderr (krg::ProgressBar): a bar with the share of
+// the run done, "pass 2 of ≤10 · 123/256 units" (an SPMD run: "pass 1 of 3
+// · iteration 420 · residual 3.1e-04"), the time so far and the time left;
+// redrawn in place on a terminal, a plain line every 10 s elsewhere.
 class ProgressLine {
  public:
-  explicit ProgressLine(std::string label);
-  ~ProgressLine() { Clear(); }
+  explicit ProgressLine(std::string label) : bar_(std::move(label)) {}
   void Update(const Progress& p);
-  void Clear();
+  void Clear() { bar_.Clear(); }
 
  private:
-  std::string label_;
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point last_;
+  ProgressBar bar_;
 };
 
 // The process-wide interrupt flag (Ctrl-C, SIGTERM).

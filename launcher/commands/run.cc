@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cluster.h"
 #include "commands/journal_run.h"
+#include "krg/number_format.h"
 #include "report/run_events.h"
 
 namespace krg::cli {
@@ -76,8 +77,8 @@ std::string Summary(const RunRequest& req, const std::string& platform,
   }
   s += "  results   " + out.string() + "/\n";
   for (const Workload::Metric& metric : m.metrics) {
-    std::snprintf(line, sizeof line, "  %-22s %.4g %s\n", metric.name.c_str(),
-                  metric.value, metric.unit.c_str());
+    std::snprintf(line, sizeof line, "  %-22s %s %s\n", metric.name.c_str(),
+                  FormatNumber(metric.value, 4).c_str(), metric.unit.c_str());
     s += line;
   }
   for (const std::string& e : m.events) {
@@ -126,14 +127,15 @@ int RunFailed(const RunRequest& req, const Status& s, std::ofstream& log,
 }
 
 // The reporters of one outcome: run.json, the log, the summary (or the
-// JSON) on stdout, the end of the event log.
+// JSON) on stdout, the end of the event log. `load` is MachineLoad's.
 int Report(const RunRequest& req, Session& session, const Outcome& o,
-           std::ofstream& log, RunEvents& events) {
+           std::ofstream& log, RunEvents& events, const nlohmann::json& load) {
   const Measurement& m = o.measurement;
   const std::filesystem::path& out = req.plan.out;
   for (const std::string& e : m.events) log << "event: " << e << "\n";
   ResultFile file = session.NewResultFile(req.demo->name);
   file.runs.push_back(o.record);
+  if (!load.is_null()) file.extensions["load"] = load;
   for (const Workload::Metric& metric : m.metrics) {
     file.extensions["metrics"][metric.name] = {{"value", metric.value},
                                                {"unit", metric.unit}};
@@ -180,10 +182,11 @@ int Execute(RunRequest& req, Workload& w) {
     log << "run failed: " << caps.status().ToString() << "\n";
     return Fail(caps.status());
   }
+  const nlohmann::json load = MachineLoad(*platform);
   auto o = session.Run(req.plan, w, Hooks(progress, events, w));
   progress.Clear();
   if (!o.ok()) return RunFailed(req, o.status(), log, *out);
-  return Report(req, session, *o, log, events);
+  return Report(req, session, *o, log, events, load);
 }
 
 // Checkpoints the application `root` every `every_s` seconds until it ends;

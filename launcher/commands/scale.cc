@@ -61,17 +61,18 @@ std::string Table(const std::vector<SpeedupPoint>& pts,
   return s.str();
 }
 
-// The speedup analysis of run.json: the points and the Amdahl fit.
+// The speedup analysis of run.json: the points and, from 3 points, the
+// Amdahl fit.
 nlohmann::json ScaleRecord(const std::vector<SpeedupPoint>& points,
-                           const AmdahlFit& fit) {
+                           const std::optional<AmdahlFit>& fit) {
   const int predict_at = 2 * points.back().nodes;
-  nlohmann::json record = {
-      {"baseline_nodes", points.front().nodes},
-      {"speedup", nlohmann::json::array()},
-      {"amdahl",
-       {{"serial_fraction", fit.serial_fraction},
-        {"predicted_nodes", predict_at},
-        {"predicted_speedup", fit.PredictSpeedup(predict_at)}}}};
+  nlohmann::json record = {{"baseline_nodes", points.front().nodes},
+                           {"speedup", nlohmann::json::array()}};
+  if (fit) {
+    record["amdahl"] = {{"serial_fraction", fit->serial_fraction},
+                        {"predicted_nodes", predict_at},
+                        {"predicted_speedup", fit->PredictSpeedup(predict_at)}};
+  }
   for (const SpeedupPoint& p : points) {
     record["speedup"].push_back({{"nodes", p.nodes},
                                  {"speedup", p.speedup},
@@ -88,7 +89,36 @@ struct Sweep {
   ResultFile file;
   std::vector<SpeedupPoint> points;
   bool all_ok = true;
+  int cpus = 1;  // usable CPUs: more nodes than this share them
 };
+
+// An Amdahl fit has one free parameter: two points always fit it exactly,
+// so it says nothing until a third point can disagree with it.
+constexpr std::size_t kFitPoints = 3;
+
+// Why a point is slower than the baseline, when the reason is known.
+void ExplainSlowdown(const Sweep& s) {
+  for (const SpeedupPoint& p : s.points) {
+    if (p.speedup >= 1 || p.nodes <= s.points.front().nodes) continue;
+    char text[320];
+    if (p.nodes > s.cpus) {
+      std::snprintf(text, sizeof text,
+                    "speedup %.2fx at %d nodes is under 1: the %d nodes share "
+                    "%d CPU%s, so they take turns on the same CPUs and pay "
+                    "for the hand-offs; on this machine try --nodes up to %d",
+                    p.speedup, p.nodes, p.nodes, s.cpus, s.cpus == 1 ? "" : "s",
+                    s.cpus);
+    } else {
+      std::snprintf(text, sizeof text,
+                    "speedup %.2fx at %d nodes is under 1: each pass takes "
+                    "%.3f s, too little to pay for starting and feeding the "
+                    "workers (try a larger --size), or other work took the "
+                    "CPUs (see the load in run.json)",
+                    p.speedup, p.nodes, p.median_s);
+    }
+    Warn(text);
+  }
+}
 
 // Runs every point of the sweep, rewriting run.json after each. Returns an
 // exit code to stop with, or nullopt when every point ran.
@@ -136,17 +166,19 @@ std::optional<int> RunPoints(Session& session, Workload& w, Sweep& s) {
   return std::nullopt;
 }
 
-// The Amdahl fit (two points or more), the charts and the console report.
+// The Amdahl fit (three points or more), the charts and the console report.
 int ReportSweep(Sweep& s, const std::string& platform) {
   std::optional<AmdahlFit> fit;
-  if (s.points.size() >= 2) {
+  if (s.points.size() >= kFitPoints) {
     std::vector<double> xs, ts;
     for (const SpeedupPoint& p : s.points) {
       xs.push_back(p.nodes);
       ts.push_back(p.median_s);
     }
     fit = FitAmdahl(xs, ts);
-    s.file.extensions["scale"] = ScaleRecord(s.points, *fit);
+  }
+  if (s.points.size() >= 2) {
+    s.file.extensions["scale"] = ScaleRecord(s.points, fit);
     if (Status st = WriteResultFile(s.out / "run.json", s.file); !st.ok()) {
       return Fail(st);
     }
@@ -167,12 +199,18 @@ int ReportSweep(Sweep& s, const std::string& platform) {
           "Amdahl fit: serial fraction %.2f%%; predicted speedup at %d "
           "nodes: %.2fx\n",
           100 * fit->serial_fraction, at, fit->PredictSpeedup(at));
+    } else if (s.points.size() > 1) {
+      std::printf(
+          "Amdahl fit: needs %zu node counts (this sweep has %zu), e.g. "
+          "--nodes 1,2,4\n",
+          kFitPoints, s.points.size());
     }
     std::cout << charts->text_chart;
     std::cout << "results: " << s.out.string() << "/ (run.json"
               << (charts->drawn ? ", speedup.png, speedup.svg" : "")
               << ", speedup.gp)\n";
   }
+  ExplainSlowdown(s);
   if (!s.all_ok) {
     std::fprintf(stderr,
                  "krgdemo: error: a point did not verify or its "
@@ -191,13 +229,9 @@ std::optional<int> ReadSweep(const po::variables_map& vm,
                ? Fail(st)
                : UsageError("scale", st.message());
   }
-  if (s->req.plan.threads > 0) {
-    return UsageError("scale",
-                      "--threads does not apply to scale: the node "
-                      "count sets the thread count");
-  }
   auto info = platform.Describe(/*sample_load=*/false);
-  s->nodes = DefaultNodeList(info.ok() ? info->usable_cpus : 1);
+  s->cpus = info.ok() ? std::max(1, info->usable_cpus) : 1;
+  s->nodes = DefaultNodeList(s->cpus);
   if (vm.count("nodes")) {
     auto list = ParseNodeList(vm["nodes"].as<std::string>());
     if (!list.ok()) return UsageError("scale", list.status().message());
@@ -226,17 +260,25 @@ int ScaleCommand(const std::vector<std::string>& args) {
   desc.add_options()("nodes", po::value<std::string>()->value_name("LIST"),
                      "use this to choose the node counts to sweep, e.g. "
                      "1,2,4,8 (default: 1,2,4,... up to the CPU count)");
-  AddRunOptions(&desc);
+  AddRunOptions(&desc, /*threads=*/false);
   po::variables_map vm;
   const HelpText help{
       "scale DEMO [--nodes 1,2,4,...] [options]",
       "Runs a demo at several node counts, on one engine for the whole sweep "
       "(procs unless --engine says otherwise, or the sweep is 1 node alone; "
       "with threads, N nodes = N threads), and reports "
-      "speedup and efficiency against the smallest count, an Amdahl fit, a "
+      "speedup and efficiency against the smallest count, an Amdahl fit "
+      "(from 3 node counts), a "
       "table, a text chart, and speedup.png / speedup.svg drawn by gnuplot.",
       "Exit codes: 0 every point verified, 1 a point failed or did not "
       "verify, 2 usage error, 130 interrupted (finished points are kept)."};
+  for (const std::string& a : args) {  // say why, not just "unrecognised"
+    if (a == "--threads" || a.rfind("--threads=", 0) == 0) {
+      return UsageError("scale",
+                        "--threads does not apply to scale: the node count "
+                        "sets the thread count");
+    }
+  }
   if (auto r = ParseDemoArgs("scale", help, desc, args, &vm)) {
     return *r;
   }
@@ -254,6 +296,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
     return Fail(caps.status());
   }
   s.file = session.NewResultFile("scale " + s.req.demo->name);
+  if (nlohmann::json load = MachineLoad(*platform); !load.is_null()) {
+    s.file.extensions["load"] = load;
+  }
   if (auto r = RunPoints(session, **w, s)) return *r;
   return ReportSweep(s, platform->name());
 }

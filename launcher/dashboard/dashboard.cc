@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "cli/cli.h"
+#include "krg/comparison.h"
 #include "krg/json_fields.h"
 #include "krg/results.h"
 #include "registry.h"
@@ -406,16 +407,17 @@ nlohmann::json Dashboard::Catalog() const {
           {"results_dir", options_.results_dir.string()}};
 }
 
-// Every result file under the results folder (two levels), as series of
-// (nodes, median) per demo, size and engine, with speedups against the
-// fewest nodes measured, scaled by that count (as `scale` computes them).
+// Every result file under the results folder (two levels), as series: the
+// runs of one file with the same demo, size, engine and params, one point
+// per node count. A curve never mixes files (their machines and moments
+// differ); speedups, against the fewest nodes and scaled by that count (as
+// `scale` computes them), only where a file has two node counts or more.
 nlohmann::json Dashboard::Results() const {
-  struct Point {
-    double median_s = 0;
-    std::string file;
+  struct Series {
+    nlohmann::json about;
+    std::map<int, double> median_s;  // by nodes
   };
-  std::map<std::string, std::map<int, Point>> series;
-  std::map<std::string, nlohmann::json> about;
+  std::map<std::string, Series> series;
   int files = 0, skipped = 0;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(options_.results_dir, ec), end;
@@ -432,37 +434,41 @@ nlohmann::json Dashboard::Results() const {
       continue;
     }
     ++files;
+    const std::string rel = fs::relative(p, options_.results_dir, ec).string();
     for (const RunRecord& r : file->runs) {
       if (!r.verified || r.median_s <= 0) continue;
-      const std::string key = r.demo + " · " + r.size + " · " + r.engine;
-      about[key] = {{"demo", r.demo},
-                    {"size", r.size},
-                    {"engine", r.engine},
-                    {"platform", file->system.platform},
-                    {"unit", r.throughput_unit}};
-      Point& pt = series[key][r.nodes];
-      if (pt.median_s == 0 || r.median_s < pt.median_s) {
-        pt = {r.median_s, fs::relative(p, options_.results_dir, ec).string()};
-      }
+      const std::string params = ParamsText(r.params);
+      const std::string name = r.demo + " · " + r.size + " · " + r.engine +
+                               (params.empty() ? "" : " · " + params);
+      Series& s = series[rel + "\n" + name];
+      s.about = {{"name", name},
+                 {"demo", r.demo},
+                 {"size", r.size},
+                 {"engine", r.engine},
+                 {"params", params},
+                 {"file", rel},
+                 {"created", file->created},
+                 {"platform", file->system.platform},
+                 {"unit", r.throughput_unit}};
+      auto [at, fresh] = s.median_s.emplace(r.nodes, r.median_s);
+      if (!fresh) at->second = std::min(at->second, r.median_s);
     }
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& [key, points] : series) {
-    const auto& [base_nodes, base] = *points.begin();
+  for (auto& [key, s] : series) {
+    const auto& [base_nodes, base_s] = *s.median_s.begin();
+    const bool curve = s.median_s.size() >= 2;
     nlohmann::json pts = nlohmann::json::array();
-    for (const auto& [nodes, pt] : points) {
-      // As `scale` reports it: scaled by the base count, so that a
-      // series starting at 1 node gives the usual T1/TN.
-      pts.push_back({{"nodes", nodes},
-                     {"median_s", pt.median_s},
-                     {"speedup", base_nodes * base.median_s / pt.median_s},
-                     {"file", pt.file}});
+    for (const auto& [nodes, median_s] : s.median_s) {
+      pts.push_back(
+          {{"nodes", nodes},
+           {"median_s", median_s},
+           {"speedup", curve ? nlohmann::json(base_nodes * base_s / median_s)
+                             : nlohmann::json()}});
     }
-    nlohmann::json s = about[key];
-    s["name"] = key;
-    s["base_nodes"] = base_nodes;
-    s["points"] = std::move(pts);
-    out.push_back(std::move(s));
+    s.about["base_nodes"] = base_nodes;
+    s.about["points"] = std::move(pts);
+    out.push_back(std::move(s.about));
   }
   return {{"dir", options_.results_dir.string()},
           {"files", files},

@@ -10,6 +10,16 @@
 namespace krg::cli {
 namespace {
 
+// Node axes: [0.5, max + 0.5] so no point sits on a border, tics on whole
+// node counts only (gnuplot's own would fall at 0.5, 1.5 ...).
+std::string NodeAxis(int max_nodes) {
+  const int step = std::max(1, (max_nodes + 7) / 8);
+  std::ostringstream gp;
+  gp << "set xrange [0.5:" << max_nodes + 0.5 << "]\n"
+     << "set xtics " << (step == 1 ? 1 : 0) << ", " << step << "\n";
+  return gp.str();
+}
+
 // The plot commands shared by every terminal.
 std::string PlotBody(const std::vector<SpeedupPoint>& points,
                      const std::optional<AmdahlFit>& fit,
@@ -20,8 +30,7 @@ std::string PlotBody(const std::vector<SpeedupPoint>& points,
   gp << "set title " << GnuplotLabel(title) << "\n"
      << "set xlabel 'nodes'\nset ylabel 'speedup'\n"
      << "set key left top\nset grid\n"
-     << "set xrange [0.5:" << max_nodes + 0.5 << "]\n"
-     << "set yrange [0:" << max_nodes + 0.5 << "]\n";
+     << NodeAxis(max_nodes) << "set yrange [0:" << max_nodes + 0.5 << "]\n";
   std::string curves =
       "'speedup.dat' using 1:3 with linespoints lw 2 pt 7 title 'measured', "
       "x with lines dt 2 title 'ideal'";
@@ -109,7 +118,9 @@ std::string ServicePlot(const std::vector<int>& conns, int col,
   gp << "set title " << GnuplotLabel(title) << "\n"
      << "set xlabel 'nodes'\nset ylabel " << GnuplotLabel(ylabel) << "\n"
      << "set key left top\nset grid\nset yrange [0:*]\n"
-     << "set xrange [0.5:" << max_nodes + 0.5 << "]\nplot ";
+     // Room above the highest point, which autoscale puts on the border.
+     << "set offsets 0, 0, graph 0.12, 0\n"
+     << NodeAxis(max_nodes) << "plot ";
   for (std::size_t i = 0; i < conns.size(); ++i) {
     gp << (i ? ", " : "") << "'service.dat' index " << i << " using 1:" << col
        << " with linespoints lw 2 pt 7 title '" << conns[i] << " connections'";

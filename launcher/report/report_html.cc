@@ -34,8 +34,10 @@ std::string Esc(const std::string& s) {
   return out;
 }
 
+// Fonts sized for the page: a wide chart is shown scaled down to the page's
+// width (svg max-width 100%), so 11 pt came out at 6 pt.
 const char* kTerminal =
-    "set terminal svg size %d,%d dynamic noenhanced font 'sans,11' "
+    "set terminal svg size %d,%d dynamic noenhanced font 'sans,15' "
     "background '#ffffff'\nset output\n";
 
 // Runs gnuplot on `script`; the <svg> element, or "" with *error set.
@@ -74,7 +76,7 @@ std::string BarsScript(const Comparison& c, const std::vector<const Row*>& rows,
      << "set style fill solid 0.7 border -1\nset grid ytics\n"
      << "set ylabel 'median time / baseline median (bars: min..max)'\n"
      << "set yrange [0:*]\nset bmargin 7\n"
-     << "set xtics rotate by 25 right scale 0 font ',9' (";
+     << "set xtics rotate by 25 right scale 0 font ',13' (";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Row* r = rows[i];
     // The chart is per demo: the label says the rest.

@@ -13,8 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <thread>
 
+#include "krg/progress_bar.h"
 #include "krg/results.h"
 #include "registry.h"
 
@@ -518,33 +521,83 @@ struct Resumed {
   Answer answer;
 };
 
+// The load view of `nodes` nodes, for the steps that run krgdemo as a child
+// process (the view cannot see inside it otherwise).
+Result<std::unique_ptr<LoadTicker>> WatchNodes(ShowContext& ctx, int nodes) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, ctx.platform.Partition(nodes));
+  ctx.view.SetNodes(Ids(layout.nodes));
+  return std::make_unique<LoadTicker>(ctx, layout.nodes, nullptr);
+}
+
+// `krgdemo ARGS...` to its end while the audience watches: the load view
+// ticks at least once a second and a log line every 5 s says what is still
+// running, so a long resume is never a silence that looks like a hang.
+// Ctrl-C stops the child too. Its stderr (and stdout) land in `log`.
+Result<platform::CommandOutput> RunWatched(ShowContext& ctx, LoadTicker& ticker,
+                                           const std::vector<std::string>& args,
+                                           const fs::path& log) {
+  std::error_code ec;
+  fs::remove(log, ec);
+  KRG_ASSIGN_OR_RETURN(pid_t pid,
+                       platform::StartCommand(Krgdemo(args), log.string()));
+  const double t0 = ctx.view.Elapsed();
+  double said = t0;
+  std::optional<platform::ExitInfo> exit;
+  Status wait_error = Status::Ok();
+  auto done = PollUntil(ctx, 3600, 0.05, &ticker, [&] {
+    auto r = platform::Reap(pid, /*block=*/false);
+    if (!r.ok()) wait_error = r.status();
+    if (!r.ok() || r->has_value()) {
+      if (r.ok()) exit = **r;
+      return true;
+    }
+    if (ctx.view.Elapsed() - said >= 5) {
+      said = ctx.view.Elapsed();
+      ctx.view.Event("krgdemo " + args.front() + " still running, " +
+                     FormatDuration(said - t0));
+    }
+    return false;
+  });
+  if (!done.ok() || !exit) {  // interrupted or timed out: stop it
+    (void)platform::SendSignal(pid, SIGINT);
+    (void)platform::Reap(pid, /*block=*/true);
+    if (!wait_error.ok()) return wait_error;
+    return done.ok() ? Status::Internal("krgdemo " + args.front() +
+                                        " ran for an hour")
+                     : done.status();
+  }
+  platform::CommandOutput out;
+  out.exit = *exit;
+  if (Result<std::string> text = ReadTextFile(log); text.ok()) out.err = *text;
+  return out;
+}
+
 // Step 3: `krgdemo resume` of `run`, said as `say`. Retried while the
 // killed run's checkpoint is still "in use" (until the dead are reaped).
-Result<Resumed> Resume(ShowContext& ctx, const fs::path& run,
-                       const std::string& say) {
+Result<Resumed> Resume(ShowContext& ctx, LoadTicker& ticker,
+                       const fs::path& run, const std::string& say) {
   ctx.view.Say(say);
   Result<platform::CommandOutput> out = Status::Internal("not run");
-  KRG_RETURN_IF_ERROR(
-      PollUntil(ctx, 5, 0.1, nullptr, [&] {
-        out = platform::RunCommand(Krgdemo({"resume", run.string()}));
-        return !out.ok() || out->err.find("in use") == std::string::npos;
-      }).status());
-  // Ctrl-C reaches the resume too: it failed for that reason.
-  if (ctx.interrupted != nullptr && ctx.interrupted->load()) {
-    return Status::Cancelled("interrupted");
-  }
+  KRG_RETURN_IF_ERROR(PollUntil(ctx, 5, 0.1, nullptr, [&] {
+                        out = RunWatched(ctx, ticker, {"resume", run.string()},
+                                         run.parent_path() / "resume.log");
+                        return !out.ok() ||
+                               out->err.find("in use") == std::string::npos;
+                      }).status());
   if (!out.ok()) return out.status();
   return Resumed{*out, ReadAnswer(run)};
 }
 
 // Step 4: the same run as `demo` (the demo and its options) with one pass
 // and no checkpoint, for comparison; its answer.
-Result<Answer> RunReference(ShowContext& ctx, std::vector<std::string> demo,
+Result<Answer> RunReference(ShowContext& ctx, LoadTicker& ticker,
+                            std::vector<std::string> demo,
                             const fs::path& dir) {
   ctx.view.Say("4. The same run without any checkpoint, for comparison.");
   demo.insert(demo.begin(), "run");
   demo.insert(demo.end(), {"--repeat", "1", "--out", (dir / "ref").string()});
-  KRG_ASSIGN_OR_RETURN(auto reference, platform::RunCommand(Krgdemo(demo)));
+  KRG_ASSIGN_OR_RETURN(auto reference,
+                       RunWatched(ctx, ticker, demo, dir / "ref.log"));
   if (reference.exit.code != 0) return Answer{};
   return ReadAnswer(dir / "ref");
 }
@@ -584,9 +637,10 @@ Result<nlohmann::json> StartCheckpointedRun(ShowContext& ctx,
 // `krgdemo resume`, and its answer checked against a run without checkpoints.
 Result<ScenarioResult> RestartAndCompare(ShowContext& ctx, long appid,
                                          const fs::path& dir) {
+  KRG_ASSIGN_OR_RETURN(auto ticker, WatchNodes(ctx, ctx.opts.nodes));
   KRG_ASSIGN_OR_RETURN(
       Resumed got,
-      Resume(ctx, dir / "run",
+      Resume(ctx, *ticker, dir / "run",
              "3. Restart it from its last checkpoint: krgdemo resume."));
   if (got.output.exit.code != 0 || !got.answer.finished) {
     return ScenarioResult{
@@ -595,8 +649,9 @@ Result<ScenarioResult> RestartAndCompare(ShowContext& ctx, long appid,
   }
   KRG_ASSIGN_OR_RETURN(
       Answer want,
-      RunReference(
-          ctx, {"mandelbrot", "--size", "large", "--engine", "threads"}, dir));
+      RunReference(ctx, *ticker,
+                   {"mandelbrot", "--size", "large", "--engine", "threads"},
+                   dir));
   if (!got.answer.verified || want != got.answer) {
     return ScenarioResult{
         Outcome::kNotShown,
@@ -640,7 +695,7 @@ Result<ScenarioResult> CheckpointAndRestart(ShowContext& ctx) {
 // Step 1 in journal mode: the poisson solver as `demo`, in its own process
 // group, checkpointed every `every` seconds; the name of its second
 // checkpoint set ("" when the run ended first or a minute passed).
-Result<std::string> StartJournaledRun(ShowContext& ctx,
+Result<std::string> StartJournaledRun(ShowContext& ctx, LoadTicker& ticker,
                                       const std::vector<std::string>& demo,
                                       const std::string& every,
                                       const fs::path& dir, pid_t* launcher) {
@@ -652,7 +707,7 @@ Result<std::string> StartJournaledRun(ShowContext& ctx,
   KRG_ASSIGN_OR_RETURN(
       *launcher, platform::StartCommand(argv, (dir / "run.log").string()));
   std::string set;
-  auto second = PollUntil(ctx, 60, 0.005, nullptr, [&] {
+  auto second = PollUntil(ctx, 60, 0.005, &ticker, [&] {
     if (fs::exists(dir / "run" / "run.json")) return true;
     std::ifstream in(dir / "run" / "checkpoint" / "spmd.manifest");
     auto m = nlohmann::json::parse(in, nullptr, false);
@@ -673,20 +728,20 @@ void KillTree(pid_t launcher) {
 
 // Steps 3 and 4 in journal mode: `krgdemo resume` from checkpoint set
 // `set`, and its answer checked against `demo` run without checkpoints.
-Result<ScenarioResult> ResumeAndCompare(ShowContext& ctx,
+Result<ScenarioResult> ResumeAndCompare(ShowContext& ctx, LoadTicker& ticker,
                                         const std::vector<std::string>& demo,
                                         const fs::path& dir,
                                         const std::string& set) {
   KRG_ASSIGN_OR_RETURN(
       Resumed got,
-      Resume(ctx, dir / "run",
+      Resume(ctx, ticker, dir / "run",
              "3. krgdemo resume: the same run, from that checkpoint."));
   if (got.output.exit.code != 0 || !got.answer.verified) {
     return ScenarioResult{
         Outcome::kNotShown,
         "the resumed run did not verify: " + got.output.err.substr(0, 200)};
   }
-  KRG_ASSIGN_OR_RETURN(Answer want, RunReference(ctx, demo, dir));
+  KRG_ASSIGN_OR_RETURN(Answer want, RunReference(ctx, ticker, demo, dir));
   if (want != got.answer) {
     return ScenarioResult{Outcome::kNotShown,
                           "the resumed run's answer differs from an "
@@ -722,8 +777,10 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
                " worker processes sharing a System V arena, every "
                "rank's slab saved every " +
                every + " s.");
+  KRG_ASSIGN_OR_RETURN(auto ticker, WatchNodes(ctx, std::stoi(nodes)));
   pid_t launcher = -1;
-  auto set = StartJournaledRun(ctx, demo, every, dir.path(), &launcher);
+  auto set =
+      StartJournaledRun(ctx, *ticker, demo, every, dir.path(), &launcher);
   ctx.view.Say(
       "2. Kill the whole process tree with SIGKILL, as a crash would.");
   if (launcher > 0) KillTree(launcher);
@@ -735,7 +792,7 @@ Result<ScenarioResult> JournalCheckpointAndResume(ShowContext& ctx) {
   }
   ctx.view.Say("   last complete checkpoint: " +
                (dir.path() / "run" / "checkpoint" / *set).string());
-  return ResumeAndCompare(ctx, demo, dir.path(), *set);
+  return ResumeAndCompare(ctx, *ticker, demo, dir.path(), *set);
 }
 
 }  // namespace

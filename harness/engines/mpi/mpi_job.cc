@@ -43,6 +43,12 @@ MpiMessage ProgressFromJson(const json& j) {
   m.progress.total = j.at("total").get<std::size_t>();
   m.progress.elapsed_s = j.at("elapsed_s").get<double>();
   m.progress.note = j.at("note").get<std::string>();
+  // The time-left fields (optional: older ranks do not send them).
+  m.progress.passes = j.value("passes", 0);
+  m.progress.passes_fixed = j.value("passes_fixed", false);
+  m.progress.budget_s = j.value("budget_s", 0.0);
+  m.progress.pass_elapsed_s = j.value("pass_elapsed_s", 0.0);
+  m.progress.last_pass_s = j.value("last_pass_s", 0.0);
   return m;
 }
 
@@ -162,7 +168,12 @@ std::string ProgressMessage(const Progress& p) {
                {"done", p.done},
                {"total", p.total},
                {"elapsed_s", p.elapsed_s},
-               {"note", p.note}});
+               {"note", p.note},
+               {"passes", p.passes},
+               {"passes_fixed", p.passes_fixed},
+               {"budget_s", p.budget_s},
+               {"pass_elapsed_s", p.pass_elapsed_s},
+               {"last_pass_s", p.last_pass_s}});
 }
 
 std::string ResultMessage(const Measurement& m) {

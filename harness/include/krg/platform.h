@@ -269,6 +269,9 @@ std::unique_ptr<Platform> MakeLinuxPlatform();
 std::unique_ptr<Platform> MakeKerrighedPlatform();
 // `path` (absolute) under $KRGDEMO_SYSROOT.
 std::string SysPath(const std::string& path);
+// The 1-minute load average of this machine (/proc/loadavg under the
+// sysroot); kUnavailable when it cannot be read.
+Result<double> LoadAverage();
 
 // Process helpers (POSIX), safe from any thread.
 Status SendSignal(pid_t pid, int sig);

@@ -31,7 +31,26 @@ struct Progress {
   // SPMD: what the workload says instead of units (ProgressNote), e.g.
   // "iteration 120 · residual 3.1e-04"; done and total are then 0.
   std::string note;
+  // For the time left: the timed passes at most (0: unknown), whether that
+  // count is fixed (--repeat) or a cap the run may stop short of, the time
+  // budget after which no pass starts (0: none), how long this pass has
+  // run and the last finished pass took (0: none yet).
+  int passes = 0;
+  bool passes_fixed = false;
+  double budget_s = 0;
+  double pass_elapsed_s = 0;
+  double last_pass_s = 0;
 };
+
+// How far a run is and how long it has left, from one Progress: the passes
+// still to come at the pace of the last one (or of this one's units so
+// far), cut by the time budget. Negative when not known yet. An adaptive
+// run may stop sooner, when its spread is small: the time left is a ceiling.
+struct ProgressEstimate {
+  double fraction = -1;  // of the whole run, in [0, 1]
+  double left_s = -1;
+};
+ProgressEstimate EstimateProgress(const Progress& p);
 
 // Who a workload is: what an engine that runs it in processes of its own
 // (the mpi ranks, started by mpirun) rebuilds its copy from.

@@ -21,7 +21,7 @@ const view = {
   lastMigration: -1,
   firstState: true,
   dragging: null,
-  run: { pass: 0, total: 0, done: 0, tiles: [], perNode: new Map(), preview: [0, 0] },
+  run: { pass: 0, total: 0, done: 0, tiles: new Map(), perNode: new Map(), preview: [0, 0] },
 };
 
 function colourOf(nodeId) {
@@ -58,7 +58,7 @@ function laneGeometry(count) {
   const rows = Math.ceil(count / cols);
   const box = $('nodes').getBoundingClientRect();
   const avail = box.width > 0 ? (1000 * box.height) / box.width : 600;
-  const laneH = Math.max(34, Math.min(170, avail / rows));
+  const laneH = Math.max(34, Math.min(380, avail / rows));
   return { cols, rows, laneW: 1000 / cols, laneH, height: rows * laneH };
 }
 
@@ -75,7 +75,7 @@ function buildNodes(nodes) {
   const marker = el('marker', { id: 'arrowhead', viewBox: '0 0 10 10', refX: 8, refY: 5,
     markerWidth: 4, markerHeight: 4, orient: 'auto-start-reverse' }, defs);
   el('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#d00' }, marker);
-  const font = Math.max(13, Math.min(34, g.laneH * 0.28));
+  const font = Math.max(13, Math.min(46, g.laneH * 0.28));
   nodes.forEach((n, i) => {
     const x = (i % g.cols) * g.laneW, y = Math.floor(i / g.cols) * g.laneH;
     const lane = { id: n.id, x, y, w: g.laneW, h: g.laneH };
@@ -272,7 +272,7 @@ function resetRun(start) {
   const r = view.run;
   r.pass = 0;
   r.done = 0;
-  r.tiles = [];
+  r.tiles = new Map();
   r.perNode = new Map();
   r.total = start.units || 0;
   r.preview = start.preview || [0, 0];
@@ -300,6 +300,10 @@ function setStatus(textContent, cls) {
   s.className = 'pill ' + cls;
 }
 
+// The picture stays the picture: ownership is a solid marker strip at the
+// left edge of each tile in its node's colour (on mandelbrot's bands, a
+// gutter down the left side saying which node drew which band). A wash or a
+// frame over a band a few pixels high turned the fractal into stripes.
 function drawTile(tile, node) {
   const ctx = $('picture').getContext('2d');
   const raw = atob(tile.rgb);
@@ -312,42 +316,39 @@ function drawTile(tile, node) {
   }
   ctx.putImageData(img, tile.x, tile.y);
   if ($('f-tint').checked) {
-    // A wash of the node's colour, and a solid strip at the left edge for
-    // where the wash and the picture are alike.
     ctx.fillStyle = colourOf(node);
-    ctx.globalAlpha = 0.38;
-    ctx.fillRect(tile.x, tile.y, tile.w, tile.h);
-    ctx.globalAlpha = 1;
-    ctx.fillRect(tile.x, tile.y, Math.max(4, Math.round(tile.w / 40)), tile.h);
+    const strip = Math.max(4, Math.round(ctx.canvas.width / 60));
+    ctx.fillRect(tile.x, tile.y, Math.min(strip, tile.w), tile.h);
   }
 }
 
+// Tiles are kept by position: a new pass redraws each tile over the last
+// one (same pixels, maybe another node), so the picture never goes blank.
 function onUnit(ev) {
   const r = view.run;
   if (ev.pass !== r.pass) {
     r.pass = ev.pass;
     r.done = 0;
-    r.tiles = [];
     r.perNode = new Map();
-    const c = $('picture');
-    c.getContext('2d').clearRect(0, 0, c.width, c.height);
   }
   r.done += 1;
   r.perNode.set(ev.node, (r.perNode.get(ev.node) || 0) + 1);
   if (ev.tile && r.preview[0] > 0) {
-    r.tiles.push([ev.tile, ev.node]);
+    r.tiles.set(ev.tile.x + ',' + ev.tile.y, [ev.tile, ev.node]);
     drawTile(ev.tile, ev.node);
-    $('picture').dataset.tiles = r.tiles.length;
+    $('picture').dataset.tiles = r.tiles.size;
   }
   drawProgress();
 }
 
+// The bar and its text say the same: the units of this pass done, with no
+// animation that would lag behind (or, as a pass restarts, ahead of) them.
 function drawProgress() {
   const r = view.run;
-  const f = r.total > 0 ? r.done / r.total : 0;
+  const f = r.total > 0 ? Math.min(1, r.done / r.total) : 0;
   $('progress-bar').style.width = (100 * f).toFixed(1) + '%';
   $('progress-text').textContent = r.total > 0 ?
-    `pass ${r.pass || 1}: ${r.done} / ${r.total} units` : '';
+    `pass ${r.pass || 1}: ${r.done} / ${r.total} units · ${pct(f)}` : '';
   const box = $('per-node');
   box.replaceChildren();
   for (const [node, count] of [...r.perNode.entries()].sort((a, b) => a[0] - b[0])) {
@@ -376,7 +377,7 @@ function onRunEvent(ev) {
 function redrawTiles() {
   const c = $('picture');
   c.getContext('2d').clearRect(0, 0, c.width, c.height);
-  for (const [tile, node] of view.run.tiles) drawTile(tile, node);
+  for (const [tile, node] of view.run.tiles.values()) drawTile(tile, node);
 }
 
 // ---- state, control ------------------------------------------------------
@@ -515,17 +516,23 @@ function connect() {
 
 // ---- past results --------------------------------------------------------
 
+// One sweep (one result file) as a speedup curve.
 function chart(series) {
   const box = document.createElement('div');
   box.className = 'chart';
   const h = document.createElement('h3');
-  h.textContent = `${series.demo} · ${series.size} · ${series.engine} (${series.platform})`;
+  h.textContent = `${series.name} (${series.platform})`;
   box.appendChild(h);
-  const W = 520, H = 300, L = 56, B = 44, T = 12, R = 16;
+  const about = document.createElement('p');
+  about.className = 'about';
+  about.textContent = series.file;
+  box.appendChild(about);
+  const W = 520, H = 300, L = 56, B = 44, T = 14, R = 20;
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img',
     'aria-label': 'speedup over nodes' }, box);
   const maxN = Math.max(...series.points.map((p) => p.nodes), series.base_nodes * 2);
-  const maxS = Math.max(maxN, ...series.points.map((p) => p.speedup));
+  // Headroom above the highest point for its label.
+  const maxS = 1.15 * Math.max(maxN, ...series.points.map((p) => p.speedup));
   const x = (n) => L + (W - L - R) * (n / maxN);
   const y = (s) => H - B - (H - B - T) * (s / maxS);
   const step = Math.max(1, Math.ceil(maxS / 5));
@@ -542,12 +549,36 @@ function chart(series) {
     el('circle', { class: 'dot', cx: x(p.nodes), cy: y(p.speedup), r: 7 }, svg);
     text('text', { class: 'tick', x: x(p.nodes), y: H - B + 20, 'text-anchor': 'middle' },
       String(p.nodes), svg);
-    text('text', { class: 'tick', x: x(p.nodes) + 9, y: y(p.speedup) - 9, 'font-weight': 'bold' },
+    // Labels of points in the right third go to the left of the dot, so
+    // that none runs off the chart.
+    const right = x(p.nodes) > L + 0.66 * (W - L - R);
+    text('text', { class: 'tick', x: x(p.nodes) + (right ? -11 : 11), y: y(p.speedup) - 10,
+      'font-weight': 'bold', 'text-anchor': right ? 'end' : 'start' },
       p.speedup.toFixed(2) + '×', svg);
-    el('title', {}, svg).textContent = `${p.nodes} nodes: ${p.median_s.toFixed(3)} s (${p.file})`;
+    el('title', {}, svg).textContent = `${p.nodes} nodes: ${p.median_s.toFixed(3)} s`;
   }
   text('text', { class: 'tick', x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle' },
     `nodes (speedup against ${series.base_nodes} node${series.base_nodes === 1 ? '' : 's'}; dashed: ideal)`, svg);
+  return box;
+}
+
+// Runs of one node count: a time each, no speedup (nothing to compare).
+function singleRuns(list) {
+  const box = document.createElement('div');
+  box.className = 'chart singles';
+  const h = document.createElement('h3');
+  h.textContent = 'Single runs (run "krgdemo scale" for a speedup curve)';
+  box.appendChild(h);
+  const table = document.createElement('table');
+  for (const s of list) {
+    const tr = table.insertRow();
+    const p = s.points[0];
+    for (const cell of [s.name, `${p.nodes} node${p.nodes === 1 ? '' : 's'}`,
+      `${p.median_s.toFixed(3)} s`, s.file]) {
+      tr.insertCell().textContent = cell;
+    }
+  }
+  box.appendChild(table);
   return box;
 }
 
@@ -558,8 +589,11 @@ async function loadResults() {
     $('results-about').textContent = `${j.files} result file(s) in ${j.dir}` +
       (j.skipped ? `, ${j.skipped} not readable` : '') +
       (j.series.length ? '' : ': run "krgdemo scale DEMO" or start runs to fill this page.');
-    const charts = $('charts');
-    charts.replaceChildren(...j.series.map(chart));
+    const curves = j.series.filter((s) => s.points.length >= 2);
+    const singles = j.series.filter((s) => s.points.length === 1);
+    const boxes = curves.map(chart);
+    if (singles.length) boxes.push(singleRuns(singles));
+    $('charts').replaceChildren(...boxes);
   } catch (err) {
     $('results-about').textContent = 'Past results could not be read: ' + err.message;
   }
