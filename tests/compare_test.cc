@@ -356,6 +356,60 @@ TEST(CompareRoundsTest, ReportsShowTheIntervalAndTheVerdict) {
             std::string::npos);
 }
 
+// Two real `bench --suite quick` files of one build (tests/data, made on
+// the shared 2-CPU development VM at load 13-14): no run may be flagged, and
+// a change planted into every configuration in turn, x1.02, is never a
+// regression; x1.10 is a regression or, where this busy machine's rounds
+// cannot resolve 5%, "noisy" -- never an improvement, and never flags
+// another run.
+ResultFile RealQuickFile(const std::string& name) {
+  auto f = ReadResultFile(std::string(KRG_TEST_DATA_DIR) + "/" + name);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? *f : ResultFile{};
+}
+
+TEST(CompareRoundsTest, RealFilesOfOneBuildAreNotFlagged) {
+  const ResultFile a = RealQuickFile("quick-same-build-1.json");
+  const ResultFile b = RealQuickFile("quick-same-build-2.json");
+  ASSERT_EQ(a.runs.size(), 14u);
+  Comparison c = MustCompare({{"a.json", a}, {"b.json", b}});
+  EXPECT_EQ(c.files[0].rounds, 3);
+  EXPECT_EQ(c.files[0].round_info.size(), 3u);
+  for (const Row& row : c.rows) {
+    const Verdict v = row.cells[1].verdict;
+    EXPECT_TRUE(v != Verdict::kRegression && v != Verdict::kImprovement)
+        << row.label;
+  }
+}
+
+TEST(CompareRoundsTest, ChangesPlantedInARealFile) {
+  const ResultFile a = RealQuickFile("quick-same-build-1.json");
+  for (double factor : {1.10, 1.02}) {
+    for (std::size_t i = 0; i < a.runs.size(); ++i) {
+      ResultFile b = a;
+      b.runs[i] = Scaled(b.runs[i], factor);
+      Comparison c = MustCompare({{"a.json", a}, {"b.json", b}});
+      for (const Row& row : c.rows) {
+        const Cell& cell = row.cells[1];
+        if (row.id != RunId(a.runs[i])) {
+          EXPECT_NE(cell.verdict, Verdict::kRegression) << row.label;
+          continue;
+        }
+        EXPECT_NEAR(cell.ratio, factor, 1e-9);
+        EXPECT_NE(cell.verdict, Verdict::kImprovement) << row.label;
+        if (factor < 1.05) {
+          EXPECT_NE(cell.verdict, Verdict::kRegression) << row.label;
+        } else if (cell.verdict != Verdict::kTooShort) {
+          EXPECT_TRUE(cell.verdict == Verdict::kRegression ||
+                      cell.verdict == Verdict::kNoisy ||
+                      cell.ratio_ci.lo <= 1.05)
+              << row.label;
+        }
+      }
+    }
+  }
+}
+
 TEST(ReportTest, FormatsSayTheSameThing) {
   Comparison c = MustCompare(
       {File("A", {MakeRun("smooth", 2, Noise(0.1, 0.02, 10, 1)),

@@ -40,7 +40,8 @@ std::vector<double> BootstrapMedians(
       d = ResampledMedian(rounds[0], rng, scratch);
       continue;
     }
-    for (double& m : medians) m = ResampledMedian(rounds[pick(rng)], rng, scratch);
+    for (double& m : medians)
+      m = ResampledMedian(rounds[pick(rng)], rng, scratch);
     d = Median(medians);
   }
   return draws;

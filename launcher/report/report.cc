@@ -162,7 +162,7 @@ std::string TestLine(const Comparison& c) {
   const std::string t = Printf("%g", c.options.threshold_pct);
   std::string line =
       "verdicts: the ratio of medians of round medians, 95% bootstrap "
-      "interval over rounds; REGRESSION when it lies wholly above 1+" +
+      "interval over rounds; a regression when it lies wholly above 1+" +
       t + "% (improvement: below 1-" + t + "%) and Holm-corrected p < " +
       Printf("%g", c.options.alpha) + " over " + std::to_string(c.family) +
       " runs; noisy when the baseline's interval is wider than +-" + t +
