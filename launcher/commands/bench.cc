@@ -396,7 +396,7 @@ std::string SuitesEpilog() {
   }
   return "Suites: " + names +
          " (built in; quick takes under two minutes with its 3 rounds, "
-         "default a quarter of an hour with 5), "
+         "default several minutes per round, 5 rounds), "
          "a file "
          "docs/suites/NAME.json, or a path to a suite file (docs/bench.md).\n"
          "Exit codes: 0 every run verified, 1 a run failed or did not "
