@@ -78,10 +78,10 @@ class BenchCliTest : public ::testing::Test {
     EXPECT_TRUE(WriteResultFile(dir_ / name, f).ok());
     return Path(name);
   }
-  // A suite of tiny runs (test size, fixed repeats).
+  // A suite of tiny runs (test size, fixed repeats), one round.
   std::string TinySuite(int repeat_last = 2) {
     return WriteText("tiny.json", R"({"schema": "krgdemo.suite/1",
-      "description": "tiny",
+      "description": "tiny", "rounds": 1,
       "runs": [
         {"demo": "mandelbrot", "size": "test", "engine": "threads",
          "nodes": [1], "repeat": 2},
@@ -214,9 +214,10 @@ TEST_F(BenchCliTest, BenchWritesMetadataAndComparesWithItself) {
   Ran r = RunKrgdemo(
       {"bench", "--suite", TinySuite(), "--label", "rel-1", "--out", out});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("[3/3] mandelbrot small variant=classic procs x2"),
+  EXPECT_NE(r.out.find("mandelbrot small variant=classic procs x2"),
             std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("[round 1/1, 3/3] "), std::string::npos) << r.out;
   auto file = ReadResultFile(out);
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   EXPECT_EQ(file->label, "rel-1");
@@ -233,6 +234,42 @@ TEST_F(BenchCliTest, BenchWritesMetadataAndComparesWithItself) {
   Ran c = RunKrgdemo({"compare", out, out});
   EXPECT_EQ(c.code, 0) << c.err;
   EXPECT_NE(c.out.find("few samples"), std::string::npos) << c.out;
+}
+
+// Issue 18: --rounds K runs the suite K times, each round in a shuffled
+// order, keeps the samples by round and each round's load, steal and wall
+// time; compare then judges rounds.
+TEST_F(BenchCliTest, RoundsKeepSamplesByRoundWithTheirLoad) {
+  const std::string out = Path("k.json");
+  Ran r = RunKrgdemo({"bench", "--suite", TinySuite(), "--rounds", "2",
+                      "--label", "k", "--out", out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("[round 2/2, 3/3] "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("round 2/2: "), std::string::npos) << r.out;
+  auto file = ReadResultFile(out);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_EQ(file->runs.size(), 3u);
+  for (const RunRecord& run : file->runs) {
+    ASSERT_EQ(run.round_samples_s.size(), 2u);
+    EXPECT_EQ(run.samples_s.size(), 4u);  // 2 rounds of 2 passes
+    EXPECT_EQ(run.samples_s[2], run.round_samples_s[1][0]);
+  }
+  const json& rounds = file->extensions["bench"]["rounds"];
+  ASSERT_EQ(rounds.size(), 2u);
+  for (const json& round : rounds) {
+    EXPECT_GT(round["wall_s"].get<double>(), 0);
+    EXPECT_GE(round["load1_mean"].get<double>(), 0);
+    EXPECT_GE(round["steal_pct"].get<double>(), 0);
+    EXPECT_GT(round["cpus"].get<int>(), 0);
+  }
+  EXPECT_EQ(file->extensions["bench"]["definition"]["rounds"], 2);
+  Ran c = RunKrgdemo({"compare", out, out});
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("2 rounds, load "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("B is 1.00 \u00b1 "), std::string::npos) << c.out;
+  ExpectOneError(RunKrgdemo({"bench", "--rounds", "0", "--label", "x", "--out",
+                             Path("z.json")}),
+                 2, "--rounds 0: expected 1 to 100");
 }
 
 TEST_F(BenchCliTest, MicroStoresGoogleBenchmarkResults) {
@@ -306,8 +343,10 @@ TEST_F(BenchCliTest, ResumeAfterInterruptKeepsFinishedRuns) {
 
   Ran r = RunKrgdemo({"bench", "--resume", out});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out.find("[1/3]"), std::string::npos) << r.out;  // not re-run
-  EXPECT_NE(r.out.find("[3/3]"), std::string::npos) << r.out;
+  // Only the runs the file lacked ran, in the round's own order.
+  const auto lines = std::count(r.out.begin(), r.out.end(), '\n');
+  EXPECT_EQ(std::size_t(lines), 3 - cut->runs.size() + 2) << r.out;
+  EXPECT_NE(r.out.find("[round 1/1, 3/3]"), std::string::npos) << r.out;
   auto done = ReadResultFile(out);
   ASSERT_TRUE(done.ok());
   ASSERT_EQ(done->runs.size(), 3u);
@@ -315,7 +354,7 @@ TEST_F(BenchCliTest, ResumeAfterInterruptKeepsFinishedRuns) {
   EXPECT_EQ(done->extensions["bench"]["complete"], true);
   Ran again = RunKrgdemo({"bench", "--resume", out});
   EXPECT_EQ(again.code, 0) << again.err;
-  EXPECT_EQ(again.out.find("[3/3]"), std::string::npos);
+  EXPECT_EQ(again.out.find("[round"), std::string::npos);
 }
 
 }  // namespace

@@ -191,6 +191,225 @@ TEST(CompareTest, MicrobenchmarksMatchByBinaryAndName) {
   EXPECT_NE(bad.status().message().find("micro[0]"), std::string::npos);
 }
 
+// Issue 18: files of `bench --rounds`. K rounds of `n` samples around
+// `median`, each round shifted by up to `round_spread` (the noise between
+// rounds that samples inside one round do not show).
+RunRecord RoundsRun(const std::string& variant, double median,
+                    double round_spread, unsigned seed, int rounds = 3,
+                    int n = 3) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> shift(-round_spread, round_spread);
+  std::vector<std::vector<double>> by_round;
+  std::vector<double> all;
+  for (int k = 0; k < rounds; ++k) {
+    by_round.push_back(Noise(median * (1 + shift(gen)), 0.005, n, seed + k));
+    all.insert(all.end(), by_round.back().begin(), by_round.back().end());
+  }
+  RunRecord r = MakeRun(variant, 2, all);
+  r.round_samples_s = by_round;
+  return r;
+}
+
+RunRecord Scaled(RunRecord r, double factor) {
+  for (double& s : r.samples_s) s *= factor;
+  for (auto& round : r.round_samples_s) {
+    for (double& s : round) s *= factor;
+  }
+  return r;
+}
+
+TEST(CompareRoundsTest, PlantedTenPercentIsARegressionAndTwoPercentIsNot) {
+  const RunRecord a = RoundsRun("smooth", 0.2, 0.01, 11);
+  const RunRecord other = RoundsRun("classic", 0.3, 0.01, 21);
+  for (double factor : {1.10, 1.02}) {
+    Comparison c = MustCompare(
+        {File("A", {a, other}),
+         File("B", {Scaled(a, factor), RoundsRun("classic", 0.3, 0.01, 31)})});
+    const Cell& cell = c.rows[0].cells[1];
+    EXPECT_FALSE(cell.one_round);
+    EXPECT_NEAR(cell.ratio, factor, 1e-9);
+    EXPECT_LE(cell.ratio_ci.lo, factor);
+    EXPECT_GE(cell.ratio_ci.hi, factor);
+    EXPECT_EQ(cell.verdict,
+              factor > 1.05 ? Verdict::kRegression : Verdict::kUnchanged)
+        << factor << ": [" << cell.ratio_ci.lo << ", " << cell.ratio_ci.hi
+        << "] p " << cell.p_adjusted;
+    EXPECT_EQ(c.rows[1].cells[1].verdict, Verdict::kUnchanged);
+    EXPECT_EQ(c.family, 2);
+  }
+}
+
+TEST(CompareRoundsTest, RoundsThatDisagreeAreNoisyNotAVerdict) {
+  // Rounds 20% apart in the baseline: a 10% change cannot be resolved.
+  const RunRecord a = RoundsRun("smooth", 0.2, 0.2, 5);
+  Comparison c =
+      MustCompare({File("A", {a}),
+                   File("B", {Scaled(RoundsRun("smooth", 0.2, 0.2, 6), 1.1)})});
+  EXPECT_EQ(c.rows[0].cells[1].verdict, Verdict::kNoisy);
+  EXPECT_GT(c.rows[0].cells[1].baseline_spread_pct, 5);
+  EXPECT_EQ(c.summaries[1].noisy, 1);
+  EXPECT_EQ(c.regressions, 0);
+}
+
+TEST(CompareRoundsTest, SamplesOfOneRoundDoNotMakeRoundsAgree) {
+  // Inside each round the samples agree to 0.5%, but the rounds move by
+  // 6%: the same spread judged on samples would look significant.
+  int flagged = 0;
+  for (unsigned seed = 0; seed < 40; seed += 2) {
+    Comparison c =
+        MustCompare({File("A", {RoundsRun("smooth", 0.2, 0.06, seed)}),
+                     File("B", {RoundsRun("smooth", 0.2, 0.06, seed + 1)})});
+    const Verdict v = c.rows[0].cells[1].verdict;
+    flagged += v == Verdict::kRegression || v == Verdict::kImprovement;
+  }
+  EXPECT_EQ(flagged, 0);
+}
+
+TEST(CompareRoundsTest, ShortRunsAreLeftOutOfVerdictsAndTheMean) {
+  Comparison c =
+      MustCompare({File("A", {RoundsRun("smooth", 0.01, 0.01, 1),
+                              RoundsRun("classic", 0.2, 0.01, 2)}),
+                   File("B", {Scaled(RoundsRun("smooth", 0.01, 0.01, 1), 2.0),
+                              RoundsRun("classic", 0.2, 0.01, 3)})});
+  EXPECT_EQ(c.rows[0].cells[1].verdict, Verdict::kTooShort);
+  EXPECT_EQ(c.summaries[1].too_short, 1);
+  EXPECT_EQ(c.summaries[1].judged, 1);
+  EXPECT_NEAR(c.summaries[1].geomean_ratio, 1.0, 0.05);  // the 2x left out
+  EXPECT_EQ(c.family, 1);
+  EXPECT_NE(RenderTable(c, false).find("too short"), std::string::npos);
+}
+
+TEST(CompareRoundsTest, HolmCorrectsOverTheWholeSuite) {
+  // The same borderline evidence on one run or on twenty: Holm asks more
+  // of each when there are more of them.
+  std::vector<double> p = {0.01};
+  EXPECT_LT(HolmAdjust(p)[0], 0.05);
+  p.assign(20, 0.01);
+  EXPECT_GT(HolmAdjust(p)[0], 0.05);
+}
+
+TEST(CompareRoundsTest, OneRoundFilesStillCompareMarkedAsSuch) {
+  RunRecord old = MakeRun("smooth", 2, Noise(0.2, 0.02, 10, 1));
+  Comparison c = MustCompare(
+      {File("A", {old}), File("B", {RoundsRun("smooth", 0.2, 0.01, 2)})});
+  EXPECT_TRUE(c.rows[0].cells[1].one_round);
+  EXPECT_EQ(c.files[0].rounds, 1);
+  EXPECT_EQ(c.files[1].rounds, 3);
+  const std::string table = RenderTable(c, false);
+  EXPECT_NE(table.find("one round"), std::string::npos) << table;
+  EXPECT_NE(table.find("]*"), std::string::npos) << table;
+  EXPECT_NE(table.find("a one-round file"), std::string::npos) << table;
+}
+
+TEST(CompareRoundsTest, BusyRoundsAreFlagged) {
+  NamedFile a = File("A", {RoundsRun("smooth", 0.2, 0.01, 1)});
+  a.file.extensions["bench"] = {{"rounds",
+                                 {{{"round", 1},
+                                   {"wall_s", 30.0},
+                                   {"load1_mean", 0.4},
+                                   {"cpus", 2},
+                                   {"steal_pct", 0.0}},
+                                  {{"round", 2},
+                                   {"wall_s", 31.0},
+                                   {"load1_mean", 9.0},
+                                   {"cpus", 2},
+                                   {"steal_pct", 0.0}},
+                                  {{"round", 3},
+                                   {"wall_s", 30.0},
+                                   {"load1_mean", 0.5},
+                                   {"cpus", 2},
+                                   {"steal_pct", 12.0}}}}};
+  Comparison c =
+      MustCompare({a, File("B", {RoundsRun("smooth", 0.2, 0.01, 2)})});
+  ASSERT_EQ(c.files[0].round_info.size(), 3u);
+  EXPECT_FALSE(c.files[0].round_info[0].busy);
+  EXPECT_TRUE(c.files[0].round_info[1].busy);  // load
+  EXPECT_TRUE(c.files[0].round_info[2].busy);  // steal
+  EXPECT_EQ(c.files[0].busy_rounds, 2);
+  EXPECT_NE(RenderTable(c, false).find("2 BUSY round(s)"), std::string::npos);
+  std::string warning;
+  EXPECT_NE(RenderHtml(c, &warning).find(">BUSY<"), std::string::npos);
+}
+
+TEST(CompareRoundsTest, ReportsShowTheIntervalAndTheVerdict) {
+  const RunRecord a = RoundsRun("smooth", 0.2, 0.01, 11);
+  Comparison c = MustCompare({File("A", {a}), File("B", {Scaled(a, 1.2)})});
+  const std::string table = RenderTable(c, false);
+  EXPECT_NE(table.find("B/A [95% CI]"), std::string::npos) << table;
+  EXPECT_NE(table.find("1.200 ["), std::string::npos) << table;
+  EXPECT_NE(table.find("B is 1.20 \u00b1 "), std::string::npos) << table;
+  EXPECT_NE(table.find("times slower than A"), std::string::npos) << table;
+  EXPECT_NE(RenderMarkdown(c).find("| 1.200 ["), std::string::npos);
+  const std::string csv = RenderCsv(c);
+  EXPECT_NE(csv.find(",bootstrap-rounds,REGRESSION,3,"), std::string::npos)
+      << csv;
+  std::string warning;
+  const std::string html = RenderHtml(c, &warning);
+  EXPECT_NE(html.find("1.200 ["), std::string::npos);
+  if (platform::ProgramExists("gnuplot")) {
+    EXPECT_TRUE(warning.empty()) << warning;
+    EXPECT_NE(html.find("<figcaption>mandelbrot: round medians"),
+              std::string::npos);
+  }
+  Comparison back = MustCompare({File("B", {Scaled(a, 1.2)}), File("A", {a})});
+  EXPECT_NE(RenderTable(back, false).find("times faster than A"),
+            std::string::npos);
+}
+
+// Two real `bench --suite quick` files of one build (tests/data, made on
+// the shared 2-CPU development VM at load 13-14): no run may be flagged, and
+// a change planted into every configuration in turn, x1.02, is never a
+// regression; x1.10 is a regression or, where this busy machine's rounds
+// cannot resolve 5%, "noisy" -- never an improvement, and never flags
+// another run.
+ResultFile RealQuickFile(const std::string& name) {
+  auto f = ReadResultFile(std::string(KRG_TEST_DATA_DIR) + "/" + name);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? *f : ResultFile{};
+}
+
+TEST(CompareRoundsTest, RealFilesOfOneBuildAreNotFlagged) {
+  const ResultFile a = RealQuickFile("quick-same-build-1.json");
+  const ResultFile b = RealQuickFile("quick-same-build-2.json");
+  ASSERT_EQ(a.runs.size(), 14u);
+  Comparison c = MustCompare({{"a.json", a}, {"b.json", b}});
+  EXPECT_EQ(c.files[0].rounds, 3);
+  EXPECT_EQ(c.files[0].round_info.size(), 3u);
+  for (const Row& row : c.rows) {
+    const Verdict v = row.cells[1].verdict;
+    EXPECT_TRUE(v != Verdict::kRegression && v != Verdict::kImprovement)
+        << row.label;
+  }
+}
+
+TEST(CompareRoundsTest, ChangesPlantedInARealFile) {
+  const ResultFile a = RealQuickFile("quick-same-build-1.json");
+  for (double factor : {1.10, 1.02}) {
+    for (std::size_t i = 0; i < a.runs.size(); ++i) {
+      ResultFile b = a;
+      b.runs[i] = Scaled(b.runs[i], factor);
+      Comparison c = MustCompare({{"a.json", a}, {"b.json", b}});
+      for (const Row& row : c.rows) {
+        const Cell& cell = row.cells[1];
+        if (row.id != RunId(a.runs[i])) {
+          EXPECT_NE(cell.verdict, Verdict::kRegression) << row.label;
+          continue;
+        }
+        EXPECT_NEAR(cell.ratio, factor, 1e-9);
+        EXPECT_NE(cell.verdict, Verdict::kImprovement) << row.label;
+        if (factor < 1.05) {
+          EXPECT_NE(cell.verdict, Verdict::kRegression) << row.label;
+        } else if (cell.verdict != Verdict::kTooShort) {
+          EXPECT_TRUE(cell.verdict == Verdict::kRegression ||
+                      cell.verdict == Verdict::kNoisy ||
+                      cell.ratio_ci.lo <= 1.05)
+              << row.label;
+        }
+      }
+    }
+  }
+}
+
 TEST(ReportTest, FormatsSayTheSameThing) {
   Comparison c = MustCompare(
       {File("A", {MakeRun("smooth", 2, Noise(0.1, 0.02, 10, 1)),

@@ -1,12 +1,14 @@
 // System metadata from /proc, /sys, /etc/os-release and uname(2).
 #include <sched.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "krg/metadata.h"
 
@@ -173,6 +175,39 @@ fs::path ExecutablePath() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? fs::path() : exe;
+}
+
+double ParseLoad1(const std::string& text) {
+  std::istringstream in(text);
+  double load = -1;
+  if (!(in >> load) || !(load >= 0)) return -1;
+  return load;
+}
+
+std::pair<std::uint64_t, std::uint64_t> ParseStealAndTotal(
+    const std::string& text) {
+  std::istringstream in(text);
+  std::string name;
+  if (!(in >> name) || name != "cpu") return {0, 0};
+  // user nice system idle iowait irq softirq steal (guest time is already
+  // inside user and nice, so it is not added again).
+  std::uint64_t v = 0, total = 0, steal = 0;
+  for (int i = 0; i < 8 && (in >> v); ++i) {
+    total += v;
+    if (i == 7) steal = v;
+  }
+  return {steal, total};
+}
+
+HostLoad ReadHostLoad(const fs::path& root) {
+  HostLoad h;
+  h.load1 = ParseLoad1(ReadText(root / "proc/loadavg"));
+  std::tie(h.steal_ticks, h.total_ticks) =
+      ParseStealAndTotal(ReadText(root / "proc/stat"));
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  h.cpus = online > 0 ? int(online) : 1;
+  h.ok = h.load1 >= 0 && h.total_ticks > 0;
+  return h;
 }
 
 SystemMetadata CollectSystemMetadata(const fs::path& root) {

@@ -68,8 +68,15 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
       ReadField(tp, "unit", w + "throughput.", &r.throughput_unit));
   KRG_RETURN_IF_ERROR(ReadField(j, "verified", w, &r.verified));
   KRG_RETURN_IF_ERROR(ReadField(j, "checksum", w, &r.checksum));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "round_samples_s", w, &r.round_samples_s));
   if (r.samples_s.empty()) {
     return Status::InvalidArgument("'" + where + ".samples_s' is empty");
+  }
+  for (const std::vector<double>& round : r.round_samples_s) {
+    if (round.empty()) {
+      return Status::InvalidArgument("'" + where +
+                                     ".round_samples_s' holds an empty round");
+    }
   }
   return r;
 }
@@ -119,6 +126,9 @@ nlohmann::json ToJson(const ResultFile& f) {
          {"throughput", {{"value", r.throughput}, {"unit", r.throughput_unit}}},
          {"verified", r.verified},
          {"checksum", r.checksum}});
+    if (!r.round_samples_s.empty()) {
+      runs.back()["round_samples_s"] = r.round_samples_s;
+    }
   }
   json j = f.extensions.is_object() ? f.extensions : json::object();
   j["schema"] = kResultSchema;

@@ -1,6 +1,8 @@
 #include "bench/bench_suite.h"
 
+#include <algorithm>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -29,21 +31,23 @@ BuiltinVariants() {
   return kVariants;
 }
 
-// Every demo (and variant) at each size: threads on one node, procs on each
-// of `procs_nodes`.
-std::vector<SuiteEntry> EveryDemo(const std::vector<std::string>& sizes,
-                                  const std::vector<int>& procs_nodes) {
+using ParamSets = std::vector<std::map<std::string, std::string>>;
+
+// Every demo at each size, with each of its parameter sets (`variants`; a
+// demo missing there runs once with its defaults, so new demos are
+// benchmarked as they come): threads on one node, procs on each of
+// `procs_nodes`.
+std::vector<SuiteEntry> EveryDemo(
+    const std::vector<std::string>& sizes, const std::vector<int>& procs_nodes,
+    const std::map<std::string, ParamSets>& variants) {
   std::vector<SuiteEntry> entries;
   for (const demos::Demo& d : demos::AllDemos()) {
     // Services (webfarm) are measured under wrk by `run`, not by Measure().
     if (d.shape == Shape::kService) continue;
-    auto it = BuiltinVariants().find(d.name);
-    const std::vector<std::map<std::string, std::string>> variants =
-        it == BuiltinVariants().end()
-            ? std::vector<std::map<std::string, std::string>>{{}}
-            : it->second;
+    auto it = variants.find(d.name);
+    const ParamSets sets = it == variants.end() ? ParamSets{{}} : it->second;
     for (const std::string& size : sizes) {
-      for (const auto& params : variants) {
+      for (const auto& params : sets) {
         entries.push_back({d.name, size, params, Engine::kThreads, {1}, 0});
         entries.push_back({d.name, size, params, Engine::kProcs, procs_nodes});
       }
@@ -52,22 +56,44 @@ std::vector<SuiteEntry> EveryDemo(const std::vector<std::string>& sizes,
   return entries;
 }
 
+// The quick suite: size test, with the demos whose test passes last a few
+// milliseconds scaled up so that every pass lasts 50 ms or more (shorter
+// passes measure fork and cache noise, not the release); procs at 2 nodes
+// only, so that three rounds fit in two minutes.
+std::vector<SuiteEntry> QuickEntries() {
+  const std::map<std::string, ParamSets> scaled = {
+      {"mandelbrot",
+       {{{"variant", "smooth"}, {"width", "640"}, {"height", "360"}},
+        {{"variant", "classic"}, {"n", "400"}}}},
+      {"poisson", {{{"n", "128"}}}},
+      {"linsolve", {{{"n", "256"}}}},
+  };
+  return EveryDemo({"test"}, {2}, scaled);
+}
+
 Suite BuiltinSuite(const std::string& name) {
   Suite s;
   s.name = name;
   if (name == "quick") {
-    // Well under a minute: test sizes, 7 passes after one warm-up.
-    s.description = "every demo at size test, threads x1 and procs x1,2";
-    s.repeat.min_samples = s.repeat.max_samples = 7;
-    s.repeat.budget_s = 5;
-    s.entries = EveryDemo({"test"}, {1, 2});
+    // Under two minutes: 3 rounds of one warm-up and 3 passes per run (at
+    // most 3 s of them), at sizes whose passes last 50 ms or more.
+    s.description =
+        "every demo, passes of 50 ms or more, threads x1 and "
+        "procs x2, 3 rounds";
+    s.rounds = 3;
+    s.repeat.min_samples = s.repeat.max_samples = 3;
+    s.repeat.budget_s = 3;
+    s.entries = QuickEntries();
   } else {
-    // A few minutes: adaptive repeats, 5 to 20 samples, 20 s per run at most.
-    s.description = "every demo at size small, threads x1 and procs x1,2";
-    s.repeat.min_samples = 5;
-    s.repeat.max_samples = 20;
-    s.repeat.budget_s = 20;
-    s.entries = EveryDemo({"small"}, {1, 2});
+    // Adaptive repeats per round: 3 to 10 samples, 8 s per run at most.
+    s.description =
+        "every demo at size small, threads x1 and procs x1,2, "
+        "5 rounds";
+    s.rounds = 5;
+    s.repeat.min_samples = 3;
+    s.repeat.max_samples = 10;
+    s.repeat.budget_s = 8;
+    s.entries = EveryDemo({"small"}, {1, 2}, BuiltinVariants());
   }
   return s;
 }
@@ -206,7 +232,7 @@ Result<Suite> SuiteFromJson(const json& j, const std::string& name) {
     return Status::InvalidArgument("a suite is a JSON object");
   }
   KRG_RETURN_IF_ERROR(
-      OnlyKeys(j, {"schema", "description", "repeat", "runs"}, ""));
+      OnlyKeys(j, {"schema", "description", "rounds", "repeat", "runs"}, ""));
   std::string schema;
   KRG_RETURN_IF_ERROR(ReadField(j, "schema", "", &schema));
   if (schema != kSuiteSchema) {
@@ -216,6 +242,11 @@ Result<Suite> SuiteFromJson(const json& j, const std::string& name) {
   Suite s;
   s.name = name;
   KRG_RETURN_IF_ERROR(ReadFieldOr(j, "description", "", &s.description));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "rounds", "", &s.rounds));
+  if (s.rounds < 1 || s.rounds > kMaxRounds) {
+    return Status::InvalidArgument("field 'rounds' must be from 1 to " +
+                                   std::to_string(kMaxRounds));
+  }
   if (j.contains("repeat"))
     KRG_RETURN_IF_ERROR(ReadPolicy(j["repeat"], &s.repeat));
   const json runs = j.value("runs", json());
@@ -283,6 +314,7 @@ json ToJson(const Suite& s) {
   }
   return {{"schema", kSuiteSchema},
           {"description", s.description},
+          {"rounds", s.rounds},
           {"repeat",
            {{"warmups", s.repeat.warmups},
             {"min_samples", s.repeat.min_samples},
@@ -302,6 +334,15 @@ std::vector<PlannedRun> Plan(const Suite& s) {
     }
   }
   return plan;
+}
+
+std::vector<std::size_t> RoundOrder(std::size_t count, std::uint64_t seed,
+                                    int round) {
+  std::vector<std::size_t> order(count);
+  for (std::size_t i = 0; i < count; ++i) order[i] = i;
+  std::mt19937_64 gen(seed + std::uint64_t(round));
+  std::shuffle(order.begin(), order.end(), gen);
+  return order;
 }
 
 }  // namespace krg::cli

@@ -11,6 +11,7 @@
 #ifndef KRG_LAUNCHER_BENCH_SUITE_H_
 #define KRG_LAUNCHER_BENCH_SUITE_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -35,7 +36,10 @@ struct SuiteEntry {
 
 struct Suite {
   std::string name, description;
-  RepeatPolicy repeat;  // for entries without a fixed repeat count
+  // How many times the whole suite runs, each round in its own shuffled
+  // order (`bench --rounds` overrides it); compare judges rounds.
+  int rounds = 3;
+  RepeatPolicy repeat;  // per round, for entries without a fixed repeat count
   std::vector<SuiteEntry> entries;
 };
 
@@ -65,6 +69,12 @@ nlohmann::json ToJson(const Suite& s);
 
 // Every run of `s`, in order.
 std::vector<PlannedRun> Plan(const Suite& s);
+
+inline constexpr int kMaxRounds = 100;
+// The order round `round` (0-based) runs `count` planned runs in: a
+// shuffle drawn from `seed` and the round, so a resumed bench repeats it.
+std::vector<std::size_t> RoundOrder(std::size_t count, std::uint64_t seed,
+                                    int round);
 
 }  // namespace krg::cli
 

@@ -85,8 +85,8 @@ int CompareCommand(const std::vector<std::string>& args) {
   desc.add_options()(
       "threshold",
       po::value<std::string>()->value_name("PCT")->default_value("5"),
-      "use this to set how large a significant change of the median must be "
-      "to be flagged, in percent")(
+      "use this to set how large a change must be to be flagged, in percent: "
+      "the whole 95% interval of the ratio must lie beyond it")(
       "format",
       po::value<std::string>()
           ->value_name("table|markdown|csv|html")
@@ -97,7 +97,9 @@ int CompareCommand(const std::vector<std::string>& args) {
       po::value<std::string>()
           ->value_name("mann-whitney|welch")
           ->default_value("mann-whitney"),
-      "use this to choose the significance test (p < 0.05 is significant)")(
+      "use this to choose the significance test of one-round files (written "
+      "before bench --rounds, or by run and scale), which are judged on "
+      "their samples; files with rounds are judged by bootstrap over rounds")(
       "out", po::value<std::string>()->value_name("FILE"),
       "use this to write the report to FILE instead of stdout")(
       "fail-on-regression", po::bool_switch(),
@@ -111,8 +113,13 @@ int CompareCommand(const std::vector<std::string>& args) {
       "compare A.json B.json [C.json ...] [options]",
       "Compares result files of run, scale or bench against the first: runs "
       "match by demo, size, params, engine and nodes (microbenchmarks by "
-      "name); each gets the medians, the change, a significance test and a "
-      "regression or improvement flag; each file a geometric-mean summary.",
+      "name). Each run gets the ratio of medians of round medians with a 95% "
+      "bootstrap interval over rounds and a verdict: REGRESSION or "
+      "improvement only when the whole interval lies beyond the threshold "
+      "and the Holm-corrected p < 0.05, noisy when the baseline's rounds "
+      "spread wider than the threshold, too short under 50 ms; each file a "
+      "line like 'B is 1.07 +- 0.02 times slower than A' (geometric mean "
+      "and its interval) and its rounds' load, busy rounds flagged.",
       "Exit codes: 0 compared, 1 a file is unreadable, malformed, of a newer "
       "schema or shares no run with the first (or, with "
       "--fail-on-regression, something regressed), 2 usage error."};

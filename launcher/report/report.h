@@ -24,11 +24,16 @@ std::string RenderCsv(const Comparison& c);
 // `*warning` is set when charts could not be drawn (e.g. no gnuplot).
 std::string RenderHtml(const Comparison& c, std::string* warning);
 
-// Per file after the first: "B vs A: geometric mean of median ratios 1.083
-// (+8.3%) over 12 runs; 1 regressed, 0 improved ..."; no notes.
+// Per file after the first: "B is 1.08 ± 0.02 times slower than A
+// (geometric mean of median ratios 1.083, +8.3%, 95% CI [...], over 12
+// runs); 1 regressed, 0 improved, 0 noisy ..."; no notes.
 std::vector<std::string> SummaryLines(const Comparison& c);
-// Which test and threshold flagged what.
+// How verdicts were reached (interval, threshold, Holm, minimum time).
 std::string TestLine(const Comparison& c);
+// "3 rounds, load 1.2..9.0 on 2 CPUs, steal up to 0.0%; 2 BUSY round(s)".
+std::string RoundsText(const FileInfo& f);
+// "1.071 [1.052, 1.090]" (and "*" when judged on one round's samples).
+std::string RatioText(const Cell& c);
 
 // "1.234 s", "16.20 ms", "850.0 us", "12.0 ns".
 std::string FormatSeconds(double s);

@@ -64,47 +64,61 @@ std::string Terminal(int w, int h) {
   return buf;
 }
 
-// Median time of every run of `rows` relative to the baseline's, with the
-// min..max spread as error bars, one bar per file.
-std::string BarsScript(const Comparison& c, const std::vector<const Row*>& rows,
-                       const std::string& title) {
+// Per run of `rows` (numbered as in the runs table, `first` + 1 on), each
+// file's round medians relative to the baseline's median (points) and each
+// file's ratio with its 95% interval (bars), on a log scale so that one
+// slow round cannot flatten the others; dashed lines at 1 and 1 +- the
+// threshold. Only numbers and file letters enter the script: names from
+// the result files stay in the HTML around it.
+std::string RoundsScript(
+    const Comparison& c,
+    const std::vector<std::pair<std::size_t, const Row*>>& rows) {
   std::ostringstream gp;
-  const int width = std::max<int>(640, 90 * int(rows.size() * c.files.size()));
-  gp << Terminal(std::min(width, 1600), 420) << "set title "
-     << GnuplotLabel(title) << "\nset style data histogram\n"
-     << "set style histogram errorbars gap 2 lw 1\n"
-     << "set style fill solid 0.7 border -1\nset grid ytics\n"
-     << "set ylabel 'median time / baseline median (bars: min..max)'\n"
-     << "set yrange [0:*]\nset bmargin 7\n"
-     << "set xtics rotate by 25 right scale 0 font ',13' (";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const Row* r = rows[i];
-    // The chart is per demo: the label says the rest.
-    gp << (i ? ", " : "")
-       << GnuplotLabel(r->micro ? r->micro_name
-                                : r->label.substr(r->demo.size() + 1))
-       << " " << i;
+  const std::size_t files = c.files.size();
+  const int width = std::max<int>(480, 60 * int(rows.size() * files));
+  gp << Terminal(std::min(width, 1600), 380)
+     << "set logscale y 2\nset grid ytics\nset format y '%.2f'\n"
+     << "set ylabel 'time / baseline median (log scale)'\n"
+     << "set xrange [-0.6:" << double(rows.size()) - 0.4 << "]\n"
+     << "set key outside top center horizontal\nset xtics (";
+  for (std::size_t j = 0; j < rows.size(); ++j) {
+    gp << (j ? ", " : "") << "'#" << rows[j].first + 1 << "' " << j;
   }
-  gp << ")\nset key outside top center horizontal\n$d << EOD\n";
-  for (const Row* r : rows) {
-    const double base = r->cells[0].present ? r->cells[0].median_s : NAN;
-    for (const Cell& cell : r->cells) {
-      if (!cell.present) {
-        gp << " NaN NaN NaN";
-      } else {
-        gp << " " << GnuplotNumber(cell.median_s / base) << " "
-           << GnuplotNumber(cell.min_s / base) << " "
-           << GnuplotNumber(cell.max_s / base);
+  gp << ") scale 0\n";
+  for (std::size_t k = 0; k < files; ++k) {
+    const double dx = (double(k) - double(files - 1) / 2) * 0.25;
+    gp << "$r" << k << " << EOD\n";
+    for (std::size_t j = 0; j < rows.size(); ++j) {
+      const Row& r = *rows[j].second;
+      if (!r.cells[0].present || !r.cells[k].present) continue;
+      for (double m : r.cells[k].round_medians_s) {
+        gp << GnuplotNumber(double(j) + dx) << " "
+           << GnuplotNumber(m / r.cells[0].median_s) << "\n";
       }
     }
-    gp << "\n";
+    gp << "EOD\n$c" << k << " << EOD\n";
+    for (std::size_t j = 0; k > 0 && j < rows.size(); ++j) {
+      const Cell& cell = rows[j].second->cells[k];
+      if (!rows[j].second->cells[0].present || !cell.present) continue;
+      gp << GnuplotNumber(double(j) + dx) << " " << GnuplotNumber(cell.ratio)
+         << " " << GnuplotNumber(cell.ratio_ci.lo) << " "
+         << GnuplotNumber(cell.ratio_ci.hi) << "\n";
+    }
+    gp << "EOD\n";
   }
-  gp << "EOD\nplot ";
-  for (std::size_t k = 0; k < c.files.size(); ++k) {
-    const int col = 1 + 3 * int(k);
-    gp << (k ? ", '' " : "$d ") << "using " << col << ":" << col + 1 << ":"
-       << col + 2 << " title "
-       << GnuplotLabel(FileLetter(k) + ": " + c.files[k].label);
+  const double t = c.options.threshold_pct / 100;
+  gp << "plot 1 with lines dt 2 lc 'gray' notitle, " << GnuplotNumber(1 + t)
+     << " with lines dt 3 lc 'red' notitle, " << GnuplotNumber(1 - t)
+     << " with lines dt 3 lc 'green' notitle";
+  for (std::size_t k = 0; k < files; ++k) {
+    const std::string letter = FileLetter(k);
+    gp << ", $r" << k << " using 1:2 with points pt 6 ps 0.6 lc " << k + 1
+       << " title '" << letter << " rounds'";
+    if (k > 0) {
+      gp << ", $c" << k << " using 1:2:3:4 with yerrorbars pt 7 lw 2 lc "
+         << k + 1 << " title '" << letter << "/" << FileLetter(0)
+         << ", 95% CI'";
+    }
   }
   gp << "\n";
   return gp.str();
@@ -143,19 +157,30 @@ std::string SpeedupScript(const std::vector<Curve>& curves,
   return gp.str();
 }
 
-// Per demo (and one for the microbenchmarks) a bar chart.
-std::vector<std::string> BarCharts(const Comparison& c, std::string* error) {
-  std::map<std::string, std::vector<const Row*>> groups;
-  for (const Row& r : c.rows) {
-    groups[r.micro ? "microbenchmarks" : r.demo].push_back(&r);
+struct Figure {
+  std::string caption;  // from the result files: HTML-escaped, never gnuplot
+  std::string svg;
+};
+
+// Per demo (and one for the microbenchmarks) a chart of its rounds.
+std::vector<Figure> RoundCharts(const Comparison& c, std::string* error) {
+  std::map<std::string, std::vector<std::pair<std::size_t, const Row*>>> groups;
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    const Row& r = c.rows[i];
+    groups[r.micro ? "microbenchmarks" : r.demo].push_back({i, &r});
   }
-  std::vector<std::string> svgs;
+  std::vector<Figure> figures;
   for (const auto& [name, rows] : groups) {
     if (!error->empty()) break;
-    std::string svg = Gnuplot(BarsScript(c, rows, name), error);
-    if (!svg.empty()) svgs.push_back(svg);
+    std::string svg = Gnuplot(RoundsScript(c, rows), error);
+    if (!svg.empty()) {
+      figures.push_back({name + ": round medians and " + FileLetter(1) + "/" +
+                             FileLetter(0) +
+                             " with its 95% interval, by run number",
+                         svg});
+    }
   }
-  return svgs;
+  return figures;
 }
 
 // Per demo/size/params/engine measured at two node counts or more, the
@@ -189,6 +214,16 @@ std::vector<std::string> SpeedupCharts(const Comparison& c,
   return svgs;
 }
 
+// The CSS class of a verdict ("few samples" and "too short" have spaces).
+std::string VerdictClass(const std::string& v) {
+  if (v == VerdictName(Verdict::kFewSamples) ||
+      v == VerdictName(Verdict::kTooShort) ||
+      v == VerdictName(Verdict::kNoisy)) {
+    return "few";
+  }
+  return v;
+}
+
 const char* kStyle =
     "body{font-family:sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse;margin:1em 0}"
@@ -199,31 +234,35 @@ const char* kStyle =
     "figure{margin:1em 0}svg{max-width:100%;height:auto}";
 
 void FilesTable(const Comparison& c, std::ostringstream& out) {
-  out << "<h2>Files</h2><table><tr><th>file</th><th>label</th><th>path</th>"
+  out << "<h2>Files</h2><table><tr><th>file</th><th>rounds</th>"
+         "<th>label</th><th>path</th>"
          "<th>created</th><th>krgdemo</th><th>CPU</th><th>kernel</th>"
          "<th>distribution</th><th>compiler</th></tr>\n";
   for (std::size_t k = 0; k < c.files.size(); ++k) {
     const FileInfo& f = c.files[k];
     out << "<tr><td>" << FileLetter(k) << (k ? "" : " (baseline)")
-        << "</td><td>" << Esc(f.label) << "</td><td>" << Esc(f.path)
-        << "</td><td>" << Esc(f.created) << "</td><td>" << Esc(f.version) << " "
-        << Esc(f.git) << "</td><td>" << Esc(f.cpu_model) << "</td><td>"
-        << Esc(f.kernel) << "</td><td>" << Esc(f.distribution) << "</td><td>"
-        << Esc(f.compiler) << "</td></tr>\n";
+        << "</td><td>" << Esc(RoundsText(f)) << "</td><td>" << Esc(f.label)
+        << "</td><td>" << Esc(f.path) << "</td><td>" << Esc(f.created)
+        << "</td><td>" << Esc(f.version) << " " << Esc(f.git) << "</td><td>"
+        << Esc(f.cpu_model) << "</td><td>" << Esc(f.kernel) << "</td><td>"
+        << Esc(f.distribution) << "</td><td>" << Esc(f.compiler)
+        << "</td></tr>\n";
   }
   out << "</table>\n";
 }
 
+// The numbers of the rows are what the charts' x axis shows.
 void RunsTable(const Comparison& c, std::ostringstream& out) {
-  out << "<h2>Runs</h2><table><tr><th>run</th><th>" << FileLetter(0)
+  out << "<h2>Runs</h2><table><tr><th>#</th><th>run</th><th>" << FileLetter(0)
       << " median</th>";
   for (std::size_t k = 1; k < c.files.size(); ++k) {
-    out << "<th>" << FileLetter(k)
-        << " median</th><th>change</th><th>p</th><th>verdict</th>";
+    out << "<th>" << FileLetter(k) << " median</th><th>" << FileLetter(k) << "/"
+        << FileLetter(0) << " [95% CI]</th><th>p (Holm)</th><th>verdict</th>";
   }
   out << "</tr>\n";
-  for (const Row& r : c.rows) {
-    out << "<tr><td>" << Esc(r.label) << "</td>";
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    const Row& r = c.rows[i];
+    out << "<tr><td>" << i + 1 << "</td><td>" << Esc(r.label) << "</td>";
     for (std::size_t k = 0; k < r.cells.size(); ++k) {
       const Cell& cell = r.cells[k];
       out << "<td>" << (cell.present ? FormatSeconds(cell.median_s) : "-")
@@ -234,16 +273,39 @@ void RunsTable(const Comparison& c, std::ostringstream& out) {
             << (cell.present ? "(no baseline)" : "missing") << "</td>";
         continue;
       }
-      char change[32], p[32];
-      std::snprintf(change, sizeof change, "%+.1f%%", cell.change_pct);
-      std::snprintf(p, sizeof p, "%.4f", cell.test.p_value);
+      char p[32];
+      std::snprintf(p, sizeof p, "%.4f", cell.p_adjusted);
       const std::string v = VerdictName(cell.verdict);
-      out << "<td>" << change << "</td><td>"
-          << (cell.test.enough_samples ? p : "-") << "</td><td class=\""
-          << (cell.verdict == Verdict::kFewSamples ? "few" : v) << "\">" << v
+      const bool tested = cell.verdict != Verdict::kTooShort &&
+                          cell.verdict != Verdict::kUnverified &&
+                          cell.test.enough_samples;
+      out << "<td>" << Esc(RatioText(cell)) << "</td><td>" << (tested ? p : "-")
+          << "</td><td class=\"" << VerdictClass(v) << "\">" << Esc(v)
           << "</td>";
     }
     out << "</tr>\n";
+  }
+  out << "</table>\n";
+}
+
+// Every round of every bench file: when, how long, how busy the machine was.
+void RoundsTable(const Comparison& c, std::ostringstream& out) {
+  bool any = false;
+  for (const FileInfo& f : c.files) any = any || !f.round_info.empty();
+  if (!any) return;
+  out << "<h2>Rounds</h2><table><tr><th>file</th><th>round</th>"
+         "<th>wall</th><th>load (1 min, mean)</th><th>CPUs</th>"
+         "<th>steal</th><th></th></tr>\n";
+  for (std::size_t k = 0; k < c.files.size(); ++k) {
+    for (const RoundInfo& r : c.files[k].round_info) {
+      char row[200];
+      std::snprintf(row, sizeof row,
+                    "<td>%d</td><td>%.1f s</td><td>%.2f</td><td>%d</td>"
+                    "<td>%.1f%%</td>",
+                    r.round, r.wall_s, r.load1, r.cpus, r.steal_pct);
+      out << "<tr><td>" << FileLetter(k) << "</td>" << row << "<td class=\""
+          << (r.busy ? "few\">BUSY" : "\">") << "</td></tr>\n";
+    }
   }
   out << "</table>\n";
 }
@@ -266,15 +328,19 @@ std::string RenderHtml(const Comparison& c, std::string* warning) {
     out << "<li>note: " << Esc(n) << "</li>\n";
   out << "</ul>\n";
   RunsTable(c, out);
+  RoundsTable(c, out);
   std::string error;
-  std::vector<std::string> bars = BarCharts(c, &error);
+  std::vector<Figure> rounds = RoundCharts(c, &error);
   std::vector<std::string> curves = SpeedupCharts(c, &error);
   out << "<h2>Charts</h2>\n";
   if (!error.empty()) {
     *warning = error;
     out << "<p><em>" << Esc(error) << ".</em></p>\n";
   }
-  for (const std::string& svg : bars) out << "<figure>" << svg << "</figure>\n";
+  for (const Figure& f : rounds) {
+    out << "<figure>" << f.svg << "<figcaption>" << Esc(f.caption)
+        << "</figcaption></figure>\n";
+  }
   for (const std::string& svg : curves) {
     out << "<figure>" << svg << "</figure>\n";
   }

@@ -52,7 +52,25 @@ std::filesystem::path ExecutablePath();
 std::vector<std::pair<std::string, std::int64_t>> CpuCaches(
     const std::filesystem::path& root = "/");
 
+// What else the machine is doing, for `bench --rounds`: the 1-minute load
+// average (/proc/loadavg) and the all-CPU counters of /proc/stat's "cpu"
+// line, in ticks: steal is time a hypervisor gave to other guests. ok is
+// false when the files cannot be read (the round is then recorded without
+// load, never guessed).
+struct HostLoad {
+  bool ok = false;
+  double load1 = 0;
+  std::uint64_t steal_ticks = 0, total_ticks = 0;
+  int cpus = 0;  // online CPUs (sysconf), what load1 is compared with
+};
+HostLoad ReadHostLoad(const std::filesystem::path& root = "/");
+
 // Parsers of the files above, for tests.
+// The first field of a loadavg text (-1 when malformed).
+double ParseLoad1(const std::string& text);
+// Steal and total ticks of a /proc/stat text's "cpu" line (0, 0 when absent).
+std::pair<std::uint64_t, std::uint64_t> ParseStealAndTotal(
+    const std::string& text);
 // KEY=VALUE lines of os-release(5), quotes removed.
 std::map<std::string, std::string> ParseOsRelease(const std::string& text);
 // MemTotal of a meminfo text, in MiB (0 when absent).

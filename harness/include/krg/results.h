@@ -46,6 +46,10 @@ struct RunRecord {
   int threads = 1;
   std::vector<std::string> caps;
   std::vector<double> samples_s;
+  // `bench --rounds`: the same samples grouped by round, in round order
+  // (samples_s is their concatenation). Empty when the run is one batch
+  // (run, scale, and bench files written before rounds).
+  std::vector<std::vector<double>> round_samples_s;
   double median_s = 0, min_s = 0, mad_s = 0;
   double throughput = 0;
   std::string throughput_unit;
