@@ -68,6 +68,13 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
   if (r.samples_s.empty()) {
     return Status::InvalidArgument("'" + where + ".samples_s' is empty");
   }
+  if (j.contains("machines")) {
+    r.machines = j["machines"];
+    if (!r.machines.is_array()) {
+      return Status::InvalidArgument("field '" + where +
+                                     ".machines' is not an array");
+    }
+  }
   return r;
 }
 
@@ -116,6 +123,7 @@ nlohmann::json ToJson(const ResultFile& f) {
          {"throughput", {{"value", r.throughput}, {"unit", r.throughput_unit}}},
          {"verified", r.verified},
          {"checksum", r.checksum}});
+    if (!r.machines.is_null()) runs.back()["machines"] = r.machines;
   }
   json j = f.extensions.is_object() ? f.extensions : json::object();
   j["schema"] = kResultSchema;

@@ -191,8 +191,14 @@ std::optional<int> ReadSweep(const po::variables_map& vm,
                       "--threads does not apply to scale: the node "
                       "count sets the thread count");
   }
+  const platform::Platform& p = platform;
   auto info = platform.Describe(/*sample_load=*/false);
-  s->nodes = DefaultNodeList(info.ok() ? info->usable_cpus : 1);
+  // Up to the CPUs of this machine, or to the machines of a cluster.
+  const int most = !info.ok() ? 1
+                   : p.traits().separate_machines
+                       ? static_cast<int>(info->nodes.size())
+                       : info->usable_cpus;
+  s->nodes = DefaultNodeList(most);
   if (vm.count("nodes")) {
     auto list = ParseNodeList(vm["nodes"].as<std::string>());
     if (!list.ok()) return UsageError("scale", list.status().message());
@@ -206,9 +212,9 @@ std::optional<int> ReadSweep(const po::variables_map& vm,
   // One engine for every point, so that the points compare: the default
   // of the largest (procs as soon as the sweep spreads).
   RunPlan& plan = s->req.plan;
-  plan.engine = plan.engine.value_or(DefaultEngine(s->nodes.back()));
+  plan.engine = plan.engine.value_or(DefaultEngineOn(p, s->nodes.back()));
   plan.nodes = s->nodes.back();
-  if (auto e = CheckPlan(plan, s->req.demo->shape); !e.ok()) {
+  if (auto e = CheckPlan(plan, s->req.demo->shape, p.traits()); !e.ok()) {
     return UsageError("scale", e.status().message());
   }
   return std::nullopt;
@@ -234,6 +240,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
       "verify, 2 usage error, 130 interrupted (finished points are kept)."};
   if (auto r = ParseDemoArgs("scale", help, desc, args, &vm)) {
     return *r;
+  }
+  if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
+    return UsageError("scale", c.message());
   }
   auto platform = platform::DetectPlatform();
   Sweep s;
