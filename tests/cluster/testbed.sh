@@ -171,9 +171,10 @@ testbed_kill_host() {
 
 testbed_down() {
     local pid ns
-    for pid in "${TB_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    for pid in "${TB_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    for ns in "${TB_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    # `|| true`: this runs as an EXIT trap, under the caller's `set -e`.
+    for pid in "${TB_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in "${TB_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for ns in "${TB_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
     if [ -n "${TB_DIR:-}" ] && [ -d "$TB_DIR" ]; then rm -rf "$TB_DIR"; fi
     TB_NS=()
     TB_PIDS=()
