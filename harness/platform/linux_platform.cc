@@ -268,6 +268,8 @@ Result<int> LinuxPlatform::NodeOf(pid_t pid) {
 }
 
 std::unique_ptr<Platform> DetectPlatform() {
+  const std::string cluster = ClusterFileInUse();
+  if (!cluster.empty()) return MakeClusterPlatform(cluster);
   if (std::filesystem::exists(SysPath("/proc/nodes/self")) ||
       std::filesystem::exists(SysPath("/sys/kerrighed"))) {
     return MakeKerrighedPlatform();

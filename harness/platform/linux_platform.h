@@ -29,6 +29,10 @@ std::vector<double> CpuLoadBetween(const std::string& before,
 // The CPUs this process may run on.
 std::vector<int> UsableCpus();
 
+// The cluster file DetectPlatform() picks (cluster_file.h's search order),
+// or empty: this machine alone.
+std::string ClusterFileInUse();
+
 }  // namespace krg::platform
 
 #endif  // KRG_PLATFORM_LINUX_PLATFORM_H_

@@ -78,6 +78,13 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
                                      ".round_samples_s' holds an empty round");
     }
   }
+  if (j.contains("machines")) {
+    r.machines = j["machines"];
+    if (!r.machines.is_array()) {
+      return Status::InvalidArgument("field '" + where +
+                                     ".machines' is not an array");
+    }
+  }
   return r;
 }
 
@@ -129,6 +136,7 @@ nlohmann::json ToJson(const ResultFile& f) {
     if (!r.round_samples_s.empty()) {
       runs.back()["round_samples_s"] = r.round_samples_s;
     }
+    if (!r.machines.is_null()) runs.back()["machines"] = r.machines;
   }
   json j = f.extensions.is_object() ? f.extensions : json::object();
   j["schema"] = kResultSchema;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engines/mpi/mpi_job.h"
+
 namespace krg {
 namespace {
 
@@ -27,6 +29,7 @@ RunRecord MakeRecord(const RunPlan& plan, Engine engine, const Measurement& m,
   r.throughput_unit = m.work.unit;
   r.verified = m.verification.ok;
   r.checksum = m.verification.checksum;
+  if (!m.machines.empty()) r.machines = mpi::MachinesToJson(m.machines);
   return r;
 }
 
@@ -47,9 +50,26 @@ RunSpec MakeSpec(const RunPlan& plan, Engine engine, const RunHooks& hooks) {
   return spec;
 }
 
+// On separate machines only mpi ranks reach the other machines.
+Result<Engine> CheckClusterPlan(const RunPlan& plan, Shape shape) {
+  const Engine engine = plan.engine.value_or(Engine::kMpi);
+  if (shape != Shape::kService && engine == Engine::kMpi) return engine;
+  return Status::InvalidArgument(
+      plan.id.name + (shape == Shape::kService ? " (a server farm)" : "") +
+      " cannot run on the " +
+      (shape == Shape::kService ? "cluster" : EngineName(engine) + " engine") +
+      " here: this is the cluster platform, whose runs spread over its "
+      "machines as MPI ranks (--engine mpi, the default); to run on this "
+      "machine alone, unset KRGDEMO_CLUSTER (or drop --cluster)");
+}
+
 }  // namespace
 
-Result<Engine> CheckPlan(const RunPlan& plan, Shape shape) {
+Result<Engine> CheckPlan(const RunPlan& plan, Shape shape,
+                         const platform::PlatformTraits& traits) {
+  if (traits.separate_machines) {
+    KRG_RETURN_IF_ERROR(CheckClusterPlan(plan, shape).status());
+  }
   if (shape == Shape::kService) {
     if (plan.engine == Engine::kThreads) {
       return Status::InvalidArgument(
@@ -60,7 +80,8 @@ Result<Engine> CheckPlan(const RunPlan& plan, Shape shape) {
     // Server processes, each multi-threaded with --threads.
     return Engine::kProcs;
   }
-  const Engine engine = plan.engine.value_or(DefaultEngine(plan.nodes));
+  const Engine engine = plan.engine.value_or(
+      traits.separate_machines ? Engine::kMpi : DefaultEngine(plan.nodes));
   const EngineInfo& info = InfoOf(engine);
   KRG_RETURN_IF_ERROR(EngineRuns(engine, shape, plan.id.name));
   if (plan.threads > 1 && !info.threaded_workers) {
@@ -169,7 +190,8 @@ std::string Session::WarnLayout(const RunPlan& plan, const RunHooks& hooks) {
 Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
                              const RunHooks& hooks) {
   Outcome o;
-  KRG_ASSIGN_OR_RETURN(o.engine, CheckPlan(plan, workload.shape()));
+  KRG_ASSIGN_OR_RETURN(o.engine,
+                       CheckPlan(plan, workload.shape(), platform_.traits()));
   KRG_ASSIGN_OR_RETURN(o.caps, Prepare(plan));
   const std::string said =
       InfoOf(o.engine).platform_nodes ? WarnLayout(plan, hooks) : "";
@@ -196,7 +218,8 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
 Result<ServiceOutcome> Session::Serve(
     const RunPlan& plan, ServiceWorkload& service, const RunHooks& hooks,
     std::function<void(const std::string&)> say) {
-  KRG_RETURN_IF_ERROR(CheckPlan(plan, Shape::kService).status());
+  KRG_RETURN_IF_ERROR(
+      CheckPlan(plan, Shape::kService, platform_.traits()).status());
   ServiceOutcome o;
   KRG_ASSIGN_OR_RETURN(o.caps, Prepare(plan));
   WarnLayout(plan, hooks);

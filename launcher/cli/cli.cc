@@ -130,8 +130,29 @@ void AddRunOptions(po::options_description* desc, bool threads) {
       "print run.json on stdout instead of a summary")(
       "hostfile", po::value<std::string>()->value_name("FILE"),
       "mpi: use this to run the ranks on the hosts of an Open MPI hostfile, "
-      "passed to mpirun (default: this machine, oversubscribed if needed)");
+      "passed to mpirun as it is (default: the cluster's machines on the "
+      "cluster platform, else this machine, oversubscribed if needed)");
+  AddClusterFileOption(desc);
   AddClusterOptions(desc);
+}
+
+void AddClusterFileOption(po::options_description* desc) {
+  desc->add_options()(
+      "cluster", po::value<std::string>()->value_name("FILE"),
+      "use this to run on the machines a cluster file lists (one per line: "
+      "ADDRESS CPUS MEMORY; docs/cluster.md), through the mpi engine "
+      "(default: $KRGDEMO_CLUSTER, else /etc/krgdemo/cluster when it "
+      "exists, else this machine alone)");
+}
+
+Status ApplyClusterFileOption(const po::variables_map& vm) {
+  if (!vm.count("cluster")) return Status::Ok();
+  return platform::UseClusterFile(vm["cluster"].as<std::string>());
+}
+
+Engine DefaultEngineOn(const platform::Platform& platform, int nodes) {
+  return platform.traits().separate_machines ? Engine::kMpi
+                                             : DefaultEngine(nodes);
 }
 
 Result<int> ParsePositive(const std::string& option, const std::string& text,
@@ -167,17 +188,17 @@ Status ReadRunOptions(const po::variables_map& vm, RunRequest* req) {
   RunPlan& plan = req->plan;
   plan.id.name = req->demo->name;
   plan.caps = req->demo->caps;
+  KRG_RETURN_IF_ERROR(ApplyClusterFileOption(vm));
   if (vm.count("engine")) {
     KRG_ASSIGN_OR_RETURN(plan.engine,
                          ParseEngine(vm["engine"].as<std::string>()));
-    if (plan.engine == Engine::kMpi) KRG_RETURN_IF_ERROR(MpiEngineAvailable());
+  }
+  if (plan.engine.value_or(DefaultEngineOn(*platform::DetectPlatform(), 2)) ==
+      Engine::kMpi) {
+    KRG_RETURN_IF_ERROR(MpiEngineAvailable());
   }
   if (vm.count("hostfile")) {
     const std::filesystem::path file = vm["hostfile"].as<std::string>();
-    if (plan.engine != Engine::kMpi) {
-      return Status::InvalidArgument(
-          "--hostfile applies to the mpi engine (add --engine mpi)");
-    }
     if (!std::filesystem::is_regular_file(file) ||
         !std::ifstream(file).good()) {
       return Status::InvalidArgument("--hostfile " + file.string() +

@@ -115,7 +115,16 @@ std::string EngineHelp(const std::string& tail);
 // Adds --engine --threads --size --param --repeat --out --json --hostfile;
 // --threads only with `threads` (scale's node count sets the thread count).
 void AddRunOptions(po::options_description* desc, bool threads = true);
-// Reads those options (and the DEMO positional) into `req`.
+// Adds --cluster FILE (run, scale, info, bench, selftest).
+void AddClusterFileOption(po::options_description* desc);
+// Makes DetectPlatform() use --cluster's file, when given; a file that does
+// not parse is kInvalidArgument naming its line.
+Status ApplyClusterFileOption(const po::variables_map& vm);
+// The engine a run of `nodes` gets when --engine is not given: mpi on
+// separate machines (the cluster platform), else DefaultEngine(nodes).
+Engine DefaultEngineOn(const platform::Platform& platform, int nodes);
+// Reads those options (and the DEMO positional) into `req`; applies
+// --cluster first.
 Status ReadRunOptions(const po::variables_map& vm, RunRequest* req);
 // A positive integer, for --nodes and friends.
 Result<int> ParsePositive(const std::string& option, const std::string& text,

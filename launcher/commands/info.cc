@@ -67,6 +67,11 @@ nlohmann::json InfoJson(const platform::SystemInfo& info, const Tools& t) {
                      {"cpus", n.cpus},
                      {"mem_mb", n.mem_mb},
                      {"load", n.load}});
+    if (!n.address.empty()) {  // a machine of the cluster platform
+      nodes.back()["address"] = n.address;
+      nodes.back()["reachable"] = n.unreachable.empty();
+      if (!n.unreachable.empty()) nodes.back()["problem"] = n.unreachable;
+    }
   }
   return {{"platform", info.platform},
           {"kernel", info.kernel},
@@ -97,7 +102,7 @@ void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
               info.cpu_model.c_str());
   std::printf("cpus       %d usable, memory %lld MiB\n", info.usable_cpus,
               static_cast<long long>(info.mem_mb));
-  if (!info.kerrighed) {  // linux: one node, a load per CPU
+  if (!info.cpu_load.empty()) {  // linux: one node, a load per CPU
     std::printf("load       ");
     for (std::size_t i = 0; i < info.cpu_load.size(); ++i) {
       std::printf("cpu%d %3.0f%%  ", info.nodes[0].cpus[i],
@@ -107,8 +112,15 @@ void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
   }
   std::printf("nodes\n");
   for (const platform::Node& n : info.nodes) {
-    std::printf("  node %-3d %zu CPUs, %lld MiB, load %.0f%%\n", n.id,
-                n.cpus.size(), static_cast<long long>(n.mem_mb), 100 * n.load);
+    std::printf("  node %-3d %s%zu CPUs, %lld MiB, ", n.id,
+                n.address.empty() ? "" : (n.address + "  ").c_str(),
+                n.cpus.size(), static_cast<long long>(n.mem_mb));
+    if (!n.unreachable.empty()) {
+      std::printf("UNREACHABLE: %s\n", n.unreachable.c_str());
+    } else {
+      std::printf("load %.0f%%%s\n", 100 * n.load,
+                  n.address.empty() ? "" : ", reachable");
+    }
   }
   if (info.kerrighed) PrintKerrighed(*info.kerrighed);
   std::printf("krgdemo    %s (git %s, %s, %s%s)\n", t.tool.version.c_str(),
@@ -131,14 +143,21 @@ int InfoCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
   desc.add_options()("json", po::bool_switch(),
                      "use this to get the information as JSON (for scripts)");
+  AddClusterFileOption(&desc);
   po::variables_map vm;
   const HelpText help{
       "info [--json]",
-      "Shows the platform krgdemo runs on (linux or kerrighed), its nodes "
-      "with CPUs, memory and current load, and the versions of krgdemo and "
+      "Shows the platform krgdemo runs on (linux, kerrighed, or cluster: "
+      "the machines of a cluster file), its nodes with CPUs, memory and "
+      "current load (on a cluster: each machine's address, load read over "
+      "ssh, and whether it is reachable), and the versions of krgdemo and "
       "its tools.",
-      "On linux, 'run --nodes N' splits these CPUs into N virtual nodes."};
+      "On linux, 'run --nodes N' splits these CPUs into N virtual nodes; on "
+      "a cluster it runs MPI ranks on the first N machines."};
   if (auto r = ParseArgs("info", help, desc, {}, {}, args, &vm)) return *r;
+  if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
+    return UsageError("info", c.message());
+  }
   auto platform = platform::DetectPlatform();
   auto info = platform->Describe(/*sample_load=*/true);
   if (!info.ok()) return Fail(info.status());

@@ -53,6 +53,22 @@ std::string Headline(const RunRequest& req, const std::string& platform,
   return s.str() + "\n";
 }
 
+// "h1: 2 ranks, h2: 2 ranks, head: the master", as the ranks reported it.
+std::string MachinesLine(const Measurement& m) {
+  std::string line;
+  for (const MachineRanks& host : m.machines) {
+    std::string what;
+    if (host.ranks > 0) {
+      what =
+          std::to_string(host.ranks) + (host.ranks == 1 ? " rank" : " ranks");
+    }
+    if (host.master)
+      what += (what.empty() ? "" : " and ") + std::string("the master");
+    line += (line.empty() ? "" : ", ") + host.host + ": " + what;
+  }
+  return line;
+}
+
 // The human summary of one run.
 std::string Summary(const RunRequest& req, const std::string& platform,
                     const Outcome& o, const std::filesystem::path& out) {
@@ -75,6 +91,7 @@ std::string Summary(const RunRequest& req, const std::string& platform,
     s += "  restarts  " + std::to_string(m.worker_restarts) +
          " worker(s) died and were replaced (see krgdemo.log)\n";
   }
+  if (!m.machines.empty()) s += "  machines  " + MachinesLine(m) + "\n";
   s += "  results   " + out.string() + "/\n";
   for (const Workload::Metric& metric : m.metrics) {
     std::snprintf(line, sizeof line, "  %-22s %s %s\n", metric.name.c_str(),
@@ -376,7 +393,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   }
   RunPlan checked = req.plan;  // with its checkpoints, which the run sets
   if (vm.count("checkpoint-every")) checked.checkpoint.dir = "checkpoint";
-  if (auto e = CheckPlan(checked, req.demo->shape); !e.ok()) {
+  if (auto e = CheckPlan(checked, req.demo->shape,
+                         platform::DetectPlatform()->traits());
+      !e.ok()) {
     return UsageError("run", e.status().message());
   }
   auto w = req.demo->make(req.config());

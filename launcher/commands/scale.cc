@@ -229,9 +229,14 @@ std::optional<int> ReadSweep(const po::variables_map& vm,
                ? Fail(st)
                : UsageError("scale", st.message());
   }
+  const platform::Platform& p = platform;
   auto info = platform.Describe(/*sample_load=*/false);
   s->cpus = info.ok() ? std::max(1, info->usable_cpus) : 1;
-  s->nodes = DefaultNodeList(s->cpus);
+  // Up to the CPUs of this machine, or to the machines of a cluster.
+  const int most = info.ok() && p.traits().separate_machines
+                       ? static_cast<int>(info->nodes.size())
+                       : s->cpus;
+  s->nodes = DefaultNodeList(most);
   if (vm.count("nodes")) {
     auto list = ParseNodeList(vm["nodes"].as<std::string>());
     if (!list.ok()) return UsageError("scale", list.status().message());
@@ -245,9 +250,9 @@ std::optional<int> ReadSweep(const po::variables_map& vm,
   // One engine for every point, so that the points compare: the default
   // of the largest (procs as soon as the sweep spreads).
   RunPlan& plan = s->req.plan;
-  plan.engine = plan.engine.value_or(DefaultEngine(s->nodes.back()));
+  plan.engine = plan.engine.value_or(DefaultEngineOn(p, s->nodes.back()));
   plan.nodes = s->nodes.back();
-  if (auto e = CheckPlan(plan, s->req.demo->shape); !e.ok()) {
+  if (auto e = CheckPlan(plan, s->req.demo->shape, p.traits()); !e.ok()) {
     return UsageError("scale", e.status().message());
   }
   return std::nullopt;
@@ -281,6 +286,9 @@ int ScaleCommand(const std::vector<std::string>& args) {
   }
   if (auto r = ParseDemoArgs("scale", help, desc, args, &vm)) {
     return *r;
+  }
+  if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
+    return UsageError("scale", c.message());
   }
   auto platform = platform::DetectPlatform();
   Sweep s;

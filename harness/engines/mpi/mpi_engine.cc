@@ -20,6 +20,7 @@
 #include "engines/mpi/mpi_job.h"
 #include "krg/metadata.h"
 #include "krg/results.h"
+#include "platform/cluster_file.h"
 
 namespace krg {
 
@@ -218,6 +219,29 @@ Result<JobOutcome> RunJob(const MpiJob& job, const RunSpec& spec,
   return out;
 }
 
+// On separate machines (the cluster platform) with no --hostfile: the
+// first spec.nodes machines, checked reachable, as the job's hostfile in
+// `dir`, and as many worker ranks as they have CPUs. With any hostfile,
+// mpirun reaches the hosts with krgdemo's ssh command (BatchMode: never a
+// password prompt that would hang the run).
+Status PlaceJob(platform::Platform& platform, const fs::path& dir,
+                MpiJob* job) {
+  const bool cluster = platform.traits().separate_machines;
+  if (cluster && job->hostfile.empty()) {
+    KRG_ASSIGN_OR_RETURN(std::vector<platform::Machine> machines,
+                         platform.RunMachines(job->nodes));
+    job->hostfile = (dir / "hostfile").string();
+    KRG_RETURN_IF_ERROR(
+        WriteFileAtomic(job->hostfile, platform::MpiHostfile(machines)));
+    job->nodes = 0;
+    for (const platform::Machine& m : machines) job->nodes += m.cpus;
+  }
+  if (!job->hostfile.empty()) {
+    KRG_ASSIGN_OR_RETURN(job->rsh_agent, platform::SshCommand());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Measurement> MeasureOnMpi(platform::Platform& platform, Workload& w,
@@ -229,8 +253,13 @@ Result<Measurement> MeasureOnMpi(platform::Platform& platform, Workload& w,
         "name it");
   }
   KRG_RETURN_IF_ERROR(MpiEngineRuns(w, spec.id.name));
-  const MpiJob job = JobFor(spec);
+  MpiJob job = JobFor(spec);
   KRG_ASSIGN_OR_RETURN(fs::path dir, MakeJobDir());
+  if (Status placed = PlaceJob(platform, dir, &job); !placed.ok()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return placed;
+  }
   Result<JobOutcome> out = RunJob(job, spec, dir);
   if (out.ok() && !out->result) {  // keep mpirun's output for the user
     const fs::path log = dir / "mpirun.log";
@@ -247,8 +276,12 @@ Result<Measurement> MeasureOnMpi(platform::Platform& platform, Workload& w,
   fs::remove_all(dir, ec);
   if (!out.ok()) return out.status();
   Measurement m = std::move(*out->result);
-  auto info = platform.Describe(/*sample_load=*/false);
-  if (info.ok()) m.layout_note = OversubscriptionNote(job, info->usable_cpus);
+  if (job.hostfile.empty()) {
+    auto info = platform.Describe(/*sample_load=*/false);
+    if (info.ok()) {
+      m.layout_note = OversubscriptionNote(job, info->usable_cpus);
+    }
+  }
   return m;
 }
 

@@ -162,6 +162,21 @@ void Session::Barrier() const {
   WaitFor(&request);
 }
 
+std::vector<std::string> Session::GatherHostNames() const {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  MPI_Get_processor_name(name, &length);
+  std::vector<char> all(rank_ == 0 ? std::size_t(size_) * sizeof name : 0);
+  MPI_Gather(name, sizeof name, MPI_CHAR, all.data(), sizeof name, MPI_CHAR, 0,
+             MPI_COMM_WORLD);
+  std::vector<std::string> hosts;
+  for (int r = 0; rank_ == 0 && r < size_; ++r) {
+    const char* at = all.data() + std::size_t(r) * sizeof name;
+    hosts.emplace_back(at, strnlen(at, sizeof name));
+  }
+  return hosts;
+}
+
 void Session::Abort(int code) const {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]

@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "krg/executor.h"
 #include "krg/status.h"
@@ -38,6 +39,9 @@ class Session {
   int size() const { return size_; }
   // Every rank waits here until all arrived (polling, see above).
   void Barrier() const;
+  // Every rank's host name (MPI_Get_processor_name), rank i's at index i,
+  // on rank 0; empty on the other ranks. Collective.
+  std::vector<std::string> GatherHostNames() const;
   // Ends the whole job now with `code` (mpirun kills every rank).
   [[noreturn]] void Abort(int code) const;
 

@@ -1,6 +1,7 @@
 // The mpi engine's job and channel formats (see mpi_job.h).
 #include "engines/mpi/mpi_job.h"
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -54,6 +55,30 @@ MpiMessage ProgressFromJson(const json& j) {
 
 }  // namespace
 
+json MachinesToJson(const std::vector<MachineRanks>& machines) {
+  json out = json::array();
+  for (const MachineRanks& m : machines) {
+    out.push_back({{"host", m.host}, {"ranks", m.ranks}, {"master", m.master}});
+  }
+  return out;
+}
+
+std::vector<MachineRanks> CountRanks(const std::vector<std::string>& hosts) {
+  std::vector<MachineRanks> out;
+  for (std::size_t rank = 0; rank < hosts.size(); ++rank) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const MachineRanks& m) {
+      return m.host == hosts[rank];
+    });
+    if (it == out.end()) it = out.insert(out.end(), {hosts[rank], 0, false});
+    if (rank == 0) {
+      it->master = true;
+    } else {
+      ++it->ranks;
+    }
+  }
+  return out;
+}
+
 MpiJob JobFor(const RunSpec& spec) {
   MpiJob job;
   job.id = spec.id;
@@ -79,6 +104,13 @@ std::vector<std::string> MpirunArgv(const MpiJob& job, const std::string& self,
   // The kernel places the ranks, as it does procs workers' when nodes share
   // CPUs; Open MPI's default would pin the sleeping master to a core.
   argv.insert(argv.end(), {"--bind-to", "none"});
+  if (!job.rsh_agent.empty()) {
+    std::string agent;
+    for (const std::string& word : job.rsh_agent) {
+      agent += (agent.empty() ? "" : " ") + word;
+    }
+    argv.insert(argv.end(), {"--mca", "plm_rsh_agent", agent});
+  }
   // Waiting ranks sleep between polls (mpi_farm.h); Open MPI's
   // sched_yield() on every idle poll of an oversubscribed job only hands
   // the CPU away under load (measured: 2 workers took 2-3x longer).
@@ -128,7 +160,8 @@ json MeasurementToJson(const Measurement& m) {
           {"events", m.events},
           {"artifacts_written", m.artifacts_written},
           {"work", {{"amount", m.work.amount}, {"unit", m.work.unit}}},
-          {"metrics", metrics}};
+          {"metrics", metrics},
+          {"machines", MachinesToJson(m.machines)}};
 }
 
 Result<Measurement> MeasurementFromJson(const json& j) {
@@ -150,6 +183,11 @@ Result<Measurement> MeasurementFromJson(const json& j) {
       m.metrics.push_back({x.at("name").get<std::string>(),
                            x.at("value").get<double>(),
                            x.at("unit").get<std::string>()});
+    }
+    for (const json& x : j.at("machines")) {
+      m.machines.push_back({x.at("host").get<std::string>(),
+                            x.at("ranks").get<int>(),
+                            x.at("master").get<bool>()});
     }
   } catch (const json::exception& e) {
     return Status::Internal(std::string("bad measurement from rank 0: ") +
@@ -221,6 +259,15 @@ std::string DescribeMpiFailure(const std::string& log,
     return "rank " + match[1].str() + " on node " + match[2].str() +
            " was killed by signal " + match[3].str() + " (" + match[4].str() +
            "); an MPI job cannot replace a rank, so mpirun ended the job";
+  }
+  static const std::regex lost(
+      R"(lost communication with a remote daemon[\s\S]*?Remote daemon:\s+\S+ )"
+      R"(on node (\S+))");
+  if (std::regex_search(log, match, lost)) {
+    return "machine " + match[1].str() +
+           " stopped answering (its MPI daemon and ranks are gone: the "
+           "machine died, or its processes were killed); an MPI job cannot "
+           "replace a rank, so mpirun ended the job";
   }
   static const std::regex exited(
       R"(Process name: \[\[\d+,\d+\],(\d+)\]\s+Exit code:\s+(\d+))");

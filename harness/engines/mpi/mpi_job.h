@@ -40,6 +40,9 @@ struct MpiJob {
   RepeatPolicy repeat;
   std::string hostfile;                 // empty: this machine, oversubscribed
   std::filesystem::path artifacts_dir;  // empty: rank 0 writes none
+  // How mpirun reaches the hosts (Open MPI's plm_rsh_agent, an ssh command
+  // line); empty: Open MPI's default. Launcher side only.
+  std::vector<std::string> rsh_agent;
 };
 
 // The job of `spec` (its artifacts folder made absolute: ranks may start
@@ -52,6 +55,8 @@ std::vector<std::string> MpirunArgv(const MpiJob& job, const std::string& self,
                                     bool as_root);
 
 nlohmann::json ToJson(const MpiJob& job);
+// [{"host", "ranks", "master"}], as run.json keeps it.
+nlohmann::json MachinesToJson(const std::vector<MachineRanks>& machines);
 Result<MpiJob> MpiJobFromJson(const nlohmann::json& j);
 // The measurement as rank 0 sends it (the summary is recomputed on reading).
 nlohmann::json MeasurementToJson(const Measurement& m);
@@ -92,6 +97,10 @@ class LineSplitter {
  private:
   std::string pending_;
 };
+
+// Where the ranks ran, from the host name each rank reported (rank i's at
+// index i): one entry per host, in order of first appearance.
+std::vector<MachineRanks> CountRanks(const std::vector<std::string>& hosts);
 
 // One line saying why a job failed, from mpirun's log (its stderr) and its
 // exit, when no rank said so on the channel.

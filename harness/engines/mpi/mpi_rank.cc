@@ -78,7 +78,8 @@ std::function<void(const Progress&)> ProgressSender(const Channel& channel) {
 
 // Rank 0: measures (farm or SPMD passes, through the same master executor),
 // stops the workers, writes artifacts, sends the result.
-int Master(const mpi::MpiJob& job, Workload& w, const Channel& channel) {
+int Master(const mpi::MpiJob& job, Workload& w, const Channel& channel,
+           const std::vector<std::string>& hosts) {
   auto master = mpi::MakeFarmMaster();
   RunSpec spec;
   spec.id = job.id;
@@ -87,7 +88,9 @@ int Master(const mpi::MpiJob& job, Workload& w, const Channel& channel) {
   spec.repeat = job.repeat;
   spec.executor = master.get();
   spec.progress = ProgressSender(channel);
-  auto platform = platform::DetectPlatform();
+  // This machine's CPUs as the layout rank 0 measures with: the workers'
+  // machines are the job's, whatever platform the launcher runs on.
+  auto platform = platform::MakeLinuxPlatform();
   auto m = Measure(*platform, w, spec);
   mpi::StopWorkers();
   if (!m.ok()) {
@@ -95,6 +98,7 @@ int Master(const mpi::MpiJob& job, Workload& w, const Channel& channel) {
     return 0;
   }
   m->layout_note.clear();  // the launcher says how ranks share CPUs
+  m->machines = mpi::CountRanks(hosts);
   if (!job.artifacts_dir.empty()) {
     Status art = w.WriteArtifacts(job.artifacts_dir);
     m->artifacts_written = art.ok();
@@ -143,7 +147,8 @@ int MpiRankMain(int argc, char** argv, const WorkloadFactory& make) {
                  " ranks; expected " + std::to_string(job->nodes + 1)));
   }
   std::unique_ptr<Workload> w = BuildWorkload(session, channel, *job, make);
-  if (session.rank() == 0) return Master(*job, *w, channel);
+  const std::vector<std::string> hosts = session.GatherHostNames();
+  if (session.rank() == 0) return Master(*job, *w, channel, hosts);
   Status served = w->shape() == Shape::kFarm
                       ? mpi::ServeFarm(static_cast<FarmWorkload&>(*w))
                       : mpi::ServeSpmd(static_cast<SpmdWorkload&>(*w));

@@ -37,6 +37,18 @@ struct Node {
   // Free RAM (MemFree) when described: what other nodes' processes may
   // borrow (Kerrighed remote memory). 0 where not read (linux).
   std::int64_t mem_free_mb = 0;
+  // cluster: the machine's address, and why it cannot be reached (empty
+  // when it answered); empty on the other platforms.
+  std::string address{};
+  std::string unreachable{};
+};
+
+// A machine of a cluster of separate hosts (the `cluster` platform), as its
+// cluster file lists it (docs/cluster.md).
+struct Machine {
+  std::string address;  // a host name or IPv4 address, checked safe
+  int cpus = 1;         // the MPI slots it offers
+  std::int64_t mem_mb = 0;
 };
 
 // How `nodes` were laid out for a run, with anything the user should know.
@@ -103,7 +115,7 @@ struct CheckpointId {
 
 // What `krgdemo info` and result files say about the machine.
 struct SystemInfo {
-  std::string platform;  // "linux" | "kerrighed"
+  std::string platform;  // "linux" | "kerrighed" | "cluster"
   std::string kernel;    // uname -sr
   std::string cpu_model;
   int usable_cpus = 0;
@@ -151,6 +163,10 @@ struct PlatformTraits {
   bool memory_shared_between_nodes = false;
   // A process may use other nodes' free RAM (USE_REMOTE_MEMORY).
   bool remote_memory = false;
+  // Nodes are separate machines with kernels of their own, reached over
+  // ssh (cluster): no worker can be forked onto them; runs across them
+  // start their ranks with mpirun (RunMachines).
+  bool separate_machines = false;
 };
 
 class Platform {
@@ -193,6 +209,14 @@ class Platform {
     return {};
   }
   virtual void SetPlacement(Placement placement) { (void)placement; }
+
+  // separate_machines: the machines of a run of `count` nodes, each checked
+  // reachable over ssh first; kFailedPrecondition naming the machines that
+  // are not, and why, in one line. kUnavailable elsewhere.
+  virtual Result<std::vector<Machine>> RunMachines(int count) {
+    (void)count;
+    return Status::Unavailable(name() + " has no separate machines");
+  }
 
   // Checkpoints the application whose root process is `pid` (Kerrighed:
   // `checkpoint PID`, which freezes, saves and unfreezes it). kUnavailable
@@ -250,6 +274,9 @@ class PlatformWrapper : public Platform {
   void SetPlacement(Placement placement) override {
     target_.SetPlacement(placement);
   }
+  Result<std::vector<Machine>> RunMachines(int count) override {
+    return target_.RunMachines(count);
+  }
   Result<CheckpointId> Checkpoint(pid_t pid) override {
     return target_.Checkpoint(pid);
   }
@@ -261,12 +288,21 @@ class PlatformWrapper : public Platform {
   Platform& target_;
 };
 
-// The platform this machine runs: kerrighed when detected, else linux.
-// Every path is read under $KRGDEMO_SYSROOT (default /) and the Kerrighed
-// tools are found on PATH, so a test double can stand in for a cluster.
+// The platform this machine runs: cluster when a cluster file is found
+// (UseClusterFile, else $KRGDEMO_CLUSTER, else /etc/krgdemo/cluster), else
+// kerrighed when detected, else linux. Every path is read under
+// $KRGDEMO_SYSROOT (default /) and the Kerrighed tools are found on PATH, so
+// a test double can stand in for a cluster.
 std::unique_ptr<Platform> DetectPlatform();
 std::unique_ptr<Platform> MakeLinuxPlatform();
 std::unique_ptr<Platform> MakeKerrighedPlatform();
+// The cluster platform of the machines listed in `file`; a file that does
+// not parse gives a platform whose every call returns that error.
+std::unique_ptr<Platform> MakeClusterPlatform(const std::string& file);
+// The cluster file --cluster named: DetectPlatform() uses it from now on.
+// kInvalidArgument (one line, naming the file and line) when it does not
+// parse.
+Status UseClusterFile(const std::string& file);
 // `path` (absolute) under $KRGDEMO_SYSROOT.
 std::string SysPath(const std::string& path);
 // The 1-minute load average of this machine (/proc/loadavg under the

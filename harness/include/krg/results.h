@@ -55,6 +55,10 @@ struct RunRecord {
   std::string throughput_unit;
   bool verified = false;
   std::string checksum;
+  // mpi: where the ranks ran, as they reported it:
+  // [{"host", "ranks", "master"}]; null for the other engines (and left out
+  // of the file).
+  nlohmann::json machines;
 };
 
 struct ResultFile {

@@ -100,6 +100,15 @@ struct RunSpec : RunHooks {
   Executor* executor = nullptr;
 };
 
+// Where ranks of an mpi job ran, as the ranks themselves reported it (their
+// host name): how many worker ranks, and whether the master (rank 0) ran
+// there.
+struct MachineRanks {
+  std::string host;
+  int ranks = 0;
+  bool master = false;
+};
+
 struct Measurement {
   std::vector<double> samples_s;
   Summary summary;
@@ -114,6 +123,8 @@ struct Measurement {
   // rank 0's: the launcher's own copy of the workload never ran).
   WorkAmount work;
   std::vector<Workload::Metric> metrics;
+  // mpi: every machine of the job (empty for the other engines).
+  std::vector<MachineRanks> machines;
 };
 
 // Measures `workload` on spec.engine, through the engine table (engine.h):

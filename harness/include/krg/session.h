@@ -88,9 +88,12 @@ struct ServiceOutcome {
 // The engine `plan` runs on, once the rules hold: the engine runs `shape`,
 // a service on server processes (not the threads engine), --threads only
 // on an engine with threaded workers, checkpoints only on an
-// engine that has them, a hostfile only with mpi. kInvalidArgument naming
-// the rule otherwise (the CLI's usage error, the dashboard's 400).
-Result<Engine> CheckPlan(const RunPlan& plan, Shape shape);
+// engine that has them, a hostfile only with mpi; on separate machines
+// (the cluster platform, `traits`) only mpi, which is then the default.
+// kInvalidArgument naming the rule otherwise (the CLI's usage error, the
+// dashboard's 400).
+Result<Engine> CheckPlan(const RunPlan& plan, Shape shape,
+                         const platform::PlatformTraits& traits = {});
 
 // The demo's capabilities adjusted by `req`: what the workers should get.
 std::vector<std::string> CapsToRaise(const std::vector<std::string>& demo_caps,

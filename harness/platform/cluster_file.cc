@@ -1,0 +1,241 @@
+#include "cluster_file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace krg::platform {
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 1 << 20;
+constexpr std::int64_t kMaxMemMb = std::int64_t(1) << 30;  // 1 PiB
+
+bool IsIpv4(const std::string& s) {
+  int parts = 0;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t dot = std::min(s.find('.', start), s.size());
+    const std::string part = s.substr(start, dot - start);
+    if (part.empty() || part.size() > 3) return false;
+    for (char c : part) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    }
+    if (std::atoi(part.c_str()) > 255) return false;
+    ++parts;
+    start = dot + 1;
+  }
+  return parts == 4;
+}
+
+bool AllDigitsAndDots(const std::string& s) {
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+  }
+  return true;
+}
+
+// "8G", "2048M", "2048" (MiB) -> MiB; -1 when malformed or out of range.
+std::int64_t ParseMemMb(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[digits]))) {
+    ++digits;
+  }
+  if (digits == 0 || digits > 12) return -1;
+  std::int64_t value = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit == "G" || unit == "g") {
+    value *= 1024;
+  } else if (!unit.empty() && unit != "M" && unit != "m") {
+    return -1;
+  }
+  return value >= 1 && value <= kMaxMemMb ? value : -1;
+}
+
+Result<Machine> ParseLine(const std::string& line) {
+  std::istringstream fields(line);
+  std::string address, cpus, mem, extra;
+  fields >> address >> cpus >> mem;
+  if (mem.empty()) {
+    return Status::InvalidArgument(
+        "expected ADDRESS CPUS MEMORY (e.g. '10.0.0.11 4 8G')");
+  }
+  if (fields >> extra) {
+    return Status::InvalidArgument("unexpected '" + extra.substr(0, 40) +
+                                   "' after the memory");
+  }
+  KRG_RETURN_IF_ERROR(CheckMachineAddress(address));
+  Machine m;
+  m.address = address;
+  char* end = nullptr;
+  const long n = std::strtol(cpus.c_str(), &end, 10);
+  if (end == cpus.c_str() || *end != '\0' || n < 1 || n > kMaxMachineCpus) {
+    return Status::InvalidArgument("CPUs '" + cpus.substr(0, 20) +
+                                   "': expected an integer from 1 to " +
+                                   std::to_string(kMaxMachineCpus));
+  }
+  m.cpus = static_cast<int>(n);
+  m.mem_mb = ParseMemMb(mem);
+  if (m.mem_mb < 0) {
+    return Status::InvalidArgument("memory '" + mem.substr(0, 20) +
+                                   "': expected MiB, or a size like 512M "
+                                   "or 8G");
+  }
+  return m;
+}
+
+}  // namespace
+
+Status CheckMachineAddress(const std::string& address) {
+  const std::string shown = address.substr(0, 64);
+  if (address.empty() || address.size() > 253) {
+    return Status::InvalidArgument("address '" + shown +
+                                   "': expected a host name or IPv4 address");
+  }
+  if (!std::isalnum(static_cast<unsigned char>(address[0]))) {
+    // A leading '-' would be read as an option by ssh or mpirun.
+    return Status::InvalidArgument("address '" + shown +
+                                   "': must start with a letter or digit");
+  }
+  for (char c : address) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' &&
+        c != '_') {
+      return Status::InvalidArgument(
+          "address '" + shown +
+          "': only letters, digits, '.', '-' and '_' (a host name or IPv4 "
+          "address; IPv6 is not supported)");
+    }
+  }
+  if (AllDigitsAndDots(address) && !IsIpv4(address)) {
+    return Status::InvalidArgument("address '" + shown +
+                                   "': not a valid IPv4 address");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Machine>> ParseClusterFile(const std::string& text,
+                                              const std::string& name) {
+  std::vector<Machine> machines;
+  std::set<std::string> seen;
+  std::istringstream lines(text);
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    const std::string where = name + " line " + std::to_string(number);
+    line = line.substr(0, line.find('#'));
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Result<Machine> m = ParseLine(line);
+    if (!m.ok()) return m.status().WithContext(where);
+    if (!seen.insert(m->address).second) {
+      return Status::InvalidArgument(where + ": " + m->address +
+                                     " is listed twice");
+    }
+    if (machines.size() == kMaxMachines) {
+      return Status::InvalidArgument(
+          where + ": more than " + std::to_string(kMaxMachines) + " machines");
+    }
+    machines.push_back(std::move(*m));
+  }
+  if (machines.empty()) {
+    return Status::InvalidArgument(
+        name + ": no machine listed (one per line: ADDRESS CPUS MEMORY)");
+  }
+  return machines;
+}
+
+Result<std::vector<Machine>> ReadClusterFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument("cluster file " + path +
+                                   ": not found (or not a regular file)");
+  }
+  if (static_cast<std::size_t>(st.st_size) > kMaxFileBytes) {
+    return Status::InvalidArgument("cluster file " + path +
+                                   ": larger than 1 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return Status::InvalidArgument("cluster file " + path + ": cannot read it");
+  }
+  return ParseClusterFile(text.str(), "cluster file " + path);
+}
+
+std::string FindClusterFile(const std::string& option) {
+  if (!option.empty()) return option;
+  const char* env = std::getenv("KRGDEMO_CLUSTER");
+  if (env != nullptr && *env != '\0') return env;
+  const std::string etc = SysPath("/etc/krgdemo/cluster");
+  return ::access(etc.c_str(), F_OK) == 0 ? etc : "";
+}
+
+Result<std::vector<std::string>> SshCommand() {
+  std::vector<std::string> argv = {"ssh"};
+  const char* config = std::getenv("KRGDEMO_SSH_CONFIG");
+  if (config != nullptr && *config != '\0') {
+    const std::string path = config;
+    if (path[0] != '/' || path.find_first_of(" \t\n") != std::string::npos ||
+        ::access(path.c_str(), R_OK) != 0) {
+      return Status::InvalidArgument(
+          "KRGDEMO_SSH_CONFIG '" + path.substr(0, 80) +
+          "': expected a readable ssh_config file, an absolute path without "
+          "spaces");
+    }
+    argv.insert(argv.end(), {"-F", path});
+  }
+  // Never a password prompt (mpirun would hang on it), and an unreachable
+  // machine costs seconds, not minutes.
+  argv.insert(argv.end(),
+              {"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o",
+               "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"});
+  return argv;
+}
+
+std::string DescribeSshFailure(const std::string& address, const ExitInfo& exit,
+                               const std::string& err) {
+  auto has = [&err](const char* text) {
+    return err.find(text) != std::string::npos;
+  };
+  if (has("Permission denied")) {
+    return address +
+           " refuses this machine's ssh key: add your public key to its "
+           "~/.ssh/authorized_keys (ssh-copy-id " +
+           address + "), or name the key in KRGDEMO_SSH_CONFIG";
+  }
+  if (has("Host key verification failed") || has("No ED25519 host key") ||
+      has("host key for")) {
+    return address +
+           "'s host key is not known (or changed): add it to known_hosts "
+           "(ssh-keyscan " +
+           address + " >> ~/.ssh/known_hosts, after checking it)";
+  }
+  if (has("Connection refused")) {
+    return address + " refuses ssh connections: is sshd running on it?";
+  }
+  if (has("timed out") || has("No route to host") ||
+      has("Network is unreachable") || has("Could not resolve")) {
+    return address + " is unreachable (" +
+           err.substr(0, err.find_first_of("\r\n")) + ")";
+  }
+  std::string first = err.substr(0, err.find_first_of("\r\n"));
+  return address + ": ssh " + exit.ToString() +
+         (first.empty() ? "" : ": " + first);
+}
+
+std::string MpiHostfile(const std::vector<Machine>& machines) {
+  // Rank 0, the master, stays here: it writes the run's artifacts and
+  // never computes.
+  std::string text = "localhost slots=1\n";
+  for (const Machine& m : machines) {
+    text += m.address + " slots=" + std::to_string(m.cpus) + "\n";
+  }
+  return text;
+}
+
+}  // namespace krg::platform

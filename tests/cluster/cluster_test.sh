@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The cluster platform across separate network hosts (testbed.sh): 3 hosts,
+# each with its own sshd, /proc view and hostname, and krgdemo run from a
+# 'head' namespace with a cluster file listing them. Checks: `info` lists
+# the 3 machines; mandelbrot, imgpipe and poisson on the 3 hosts give the
+# checksums of the threads engine on this machine (poisson: the same
+# iteration count too) and run.json records where the ranks ran; a
+# hand-written --hostfile run records it too; an unreachable machine and a
+# refused key are named in one line before anything runs (exit 1); killing
+# one host's processes mid-run ends the run within seconds naming it, with
+# nothing left running on any host (ps in each host's PID namespace).
+# Usage: cluster_test.sh KRGDEMO_BINARY   (as root; ctest runs it)
+set -euo pipefail
+
+krgdemo=$(realpath "$1")
+here=$(dirname "$(realpath "$0")")
+# shellcheck source=tests/cluster/testbed.sh
+source "$here/testbed.sh"
+trap testbed_down EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# A field of a JSON file: python3 expression on `j`.
+json() {
+    /usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# krgdemo in the head namespace, on the test bed's cluster.
+on_head() {
+    ip netns exec "$TB_HEAD" env KRGDEMO_CLUSTER="$TB_CLUSTER" \
+        KRGDEMO_SSH_CONFIG="$TB_SSH_CONFIG" "$@"
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: network namespaces need root"
+    exit 77
+fi
+testbed_up 3
+out="$TB_DIR/out"
+mkdir "$out"
+
+echo "== info lists the 3 machines, reachable"
+on_head "$krgdemo" info --json >"$out/info.json"
+[ "$(json "$out/info.json" "j['platform']")" = cluster ] || fail "platform"
+[ "$(json "$out/info.json" "len(j['nodes'])")" = 3 ] || fail "3 machines"
+[ "$(json "$out/info.json" "all(n['reachable'] for n in j['nodes'])")" = True ] ||
+    fail "every machine reachable: $(cat "$out/info.json")"
+on_head "$krgdemo" info | grep -c "reachable" | grep -qx 3 || fail "info text"
+
+echo "== mandelbrot, imgpipe, poisson on 3 hosts = threads on this machine"
+for demo in mandelbrot imgpipe poisson; do
+    env -u KRGDEMO_CLUSTER "$krgdemo" run "$demo" --size test --repeat 1 \
+        --engine threads --out "$out/$demo-threads" >/dev/null
+    on_head "$krgdemo" run "$demo" --size test --repeat 1 --nodes 3 \
+        --out "$out/$demo-cluster" >"$out/$demo-cluster.txt"
+    a=$(json "$out/$demo-threads/run.json" "j['runs'][0]['checksum']")
+    b=$(json "$out/$demo-cluster/run.json" "j['runs'][0]['checksum']")
+    [ "$a" = "$b" ] || fail "$demo checksum: threads $a, cluster $b"
+    [ "$(json "$out/$demo-cluster/run.json" "j['runs'][0]['engine']")" = mpi ] ||
+        fail "$demo: the cluster's default engine is mpi"
+    hosts=$(json "$out/$demo-cluster/run.json" \
+        "sorted((m['host'], m['ranks']) for m in j['runs'][0]['machines'] if m['ranks'])")
+    [ "$hosts" = "[('h1', 1), ('h2', 1), ('h3', 1)]" ] ||
+        fail "$demo ranks per machine: $hosts"
+    grep -q "machines .*h1: 1 rank" "$out/$demo-cluster.txt" ||
+        fail "$demo summary: $(cat "$out/$demo-cluster.txt")"
+done
+it() {
+    json "$1/run.json" "j['metrics']['iterations']['value']"
+}
+[ "$(it "$out/poisson-threads")" = "$(it "$out/poisson-cluster")" ] ||
+    fail "poisson iterations differ"
+
+echo "== a hand-written --hostfile run records its machines too"
+printf 'localhost slots=1\n%s slots=2\n' "${TB_HOSTS[1]}" >"$TB_DIR/hostfile"
+on_head "$krgdemo" run mandelbrot --size test --repeat 1 --nodes 2 \
+    --engine mpi --hostfile "$TB_DIR/hostfile" --out "$out/hostfile" >/dev/null
+hosts=$(json "$out/hostfile/run.json" \
+    "[(m['host'], m['ranks']) for m in j['runs'][0]['machines'] if m['ranks']]")
+[ "$hosts" = "[('h2', 2)]" ] || fail "hostfile ranks: $hosts"
+
+echo "== an unreachable machine is named before anything runs"
+cp "$TB_CLUSTER" "$TB_DIR/cluster4"
+echo "$TB_SUBNET.99 1 512M" >>"$TB_DIR/cluster4"
+set +e
+ip netns exec "$TB_HEAD" env KRGDEMO_SSH_CONFIG="$TB_SSH_CONFIG" \
+    "$krgdemo" run mandelbrot --size test --nodes 4 --cluster "$TB_DIR/cluster4" \
+    --out "$out/missing" >/dev/null 2>"$out/missing.err"
+code=$?
+set -e
+[ "$code" = 1 ] || fail "unreachable: exit $code"
+[ "$(wc -l <"$out/missing.err")" = 1 ] || fail "one line: $(cat "$out/missing.err")"
+grep -q "$TB_SUBNET.99 is unreachable" "$out/missing.err" ||
+    fail "names the machine: $(cat "$out/missing.err")"
+[ ! -e "$out/missing/run.json" ] || fail "nothing ran"
+
+echo "== a key the machines refuse: the message says what to fix"
+ssh-keygen -q -t ed25519 -N '' -f "$TB_DIR/other"
+sed "s|IdentityFile .*|IdentityFile $TB_DIR/other|" "$TB_SSH_CONFIG" \
+    >"$TB_DIR/ssh_other"
+set +e
+ip netns exec "$TB_HEAD" env KRGDEMO_CLUSTER="$TB_CLUSTER" \
+    KRGDEMO_SSH_CONFIG="$TB_DIR/ssh_other" "$krgdemo" run mandelbrot \
+    --size test --nodes 1 --out "$out/refused" >/dev/null 2>"$out/refused.err"
+code=$?
+set -e
+[ "$code" = 1 ] || fail "refused key: exit $code"
+grep -q "authorized_keys" "$out/refused.err" ||
+    fail "says what to fix: $(cat "$out/refused.err")"
+
+echo "== one host's processes killed mid-run: one line, no leftovers"
+on_head "$krgdemo" run mandelbrot --size medium --repeat 50 --nodes 3 \
+    --out "$out/killed" >/dev/null 2>"$out/killed.err" &
+run=$!
+for _ in $(seq 1 600); do
+    testbed_ps 3 | grep -q krgdemo && break
+    sleep 0.1
+done
+testbed_ps 3 | grep -q krgdemo || fail "the run never reached h3"
+killed_at=$(date +%s)
+# kill -1 inside the host's PID namespace: every process but its init
+# (sshd) and the caller; the other hosts keep running.
+nsenter -t "$(tb_host_init 3)" -p -m kill -KILL -1 || true
+set +e
+timeout 60 tail --pid="$run" -f /dev/null
+wait "$run"
+code=$?
+set -e
+took=$(($(date +%s) - killed_at))
+[ "$code" = 1 ] || fail "killed host: exit $code"
+[ "$took" -le 30 ] || fail "the run took ${took}s to end"
+grep -q "error: .*\(h3\|$TB_SUBNET.13\)" "$out/killed.err" ||
+    fail "names the machine: $(cat "$out/killed.err")"
+[ "$(grep -c "error" "$out/killed.err")" = 1 ] ||
+    fail "one line: $(cat "$out/killed.err")"
+for i in 1 2 3; do
+    # mpirun's daemons need a moment to see it and stop their ranks.
+    for _ in $(seq 1 100); do
+        testbed_ps "$i" | grep -qE "krgdemo|orted" || break
+        sleep 0.1
+    done
+    ! testbed_ps "$i" | grep -E "krgdemo|orted" ||
+        fail "left running on h$i"
+done
+echo "PASS (killed host: run ended ${took}s after the kill)"
