@@ -65,6 +65,7 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
       ReadField(tp, "unit", w + "throughput.", &r.throughput_unit));
   KRG_RETURN_IF_ERROR(ReadField(j, "verified", w, &r.verified));
   KRG_RETURN_IF_ERROR(ReadField(j, "checksum", w, &r.checksum));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "worker_nodes", w, &r.worker_nodes));
   if (r.samples_s.empty()) {
     return Status::InvalidArgument("'" + where + ".samples_s' is empty");
   }
@@ -116,6 +117,7 @@ nlohmann::json ToJson(const ResultFile& f) {
          {"throughput", {{"value", r.throughput}, {"unit", r.throughput_unit}}},
          {"verified", r.verified},
          {"checksum", r.checksum}});
+    if (!r.worker_nodes.empty()) runs.back()["worker_nodes"] = r.worker_nodes;
   }
   json j = f.extensions.is_object() ? f.extensions : json::object();
   j["schema"] = kResultSchema;

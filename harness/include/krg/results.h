@@ -51,6 +51,9 @@ struct RunRecord {
   std::string throughput_unit;
   bool verified = false;
   std::string checksum;
+  // The nodes worker processes really ran on (absent from older files and
+  // from threads runs): fewer than `nodes` when they did not spread.
+  std::vector<int> worker_nodes;
 };
 
 struct ResultFile {
