@@ -70,8 +70,34 @@ if [ -z "$KRGDEMO_MIRROR_SECURITY" ]; then
 fi
 export KRGDEMO_PROFILE="$profile" KRGDEMO_SQUASHFS="$squashfs"
 export KRGDEMO_BOOT_APPEND="${BOOT_APPEND:-}"
+# The kernel of KERRIGHED_DEBS must be able to boot Debian 12's userland:
+# systemd 252 needs Linux 3.15 or later (its README), and every Kerrighed
+# release runs 2.6.30 (3.0) or 2.6.20 (2.x). Until a userland that boots on
+# 2.6.30 is built and boot-tested, such an image would hang at boot, so it
+# is refused here. The version comes from the package's name
+# (linux-image-VERSION), read with dpkg-deb, else from the file name.
+check_kerrighed_kernel() {
+    local dir=$1 deb name version major minor found=
+    for deb in "$dir"/linux-image-*.deb; do
+        [ -e "$deb" ] || continue
+        found=1
+        name="$(dpkg-deb --field "$deb" Package 2>/dev/null)" ||
+            name="$(basename "$deb" | cut -d_ -f1)"
+        version="${name#linux-image-}"
+        [[ "$version" =~ ^([0-9]+)\.([0-9]+) ]] ||
+            die "KERRIGHED_DEBS: cannot read a kernel version from $(basename "$deb")"
+        major=${BASH_REMATCH[1]}
+        minor=${BASH_REMATCH[2]}
+        if [ "$major" -lt 3 ] || { [ "$major" -eq 3 ] && [ "$minor" -lt 15 ]; }; then
+            die "KERRIGHED_DEBS: kernel $version cannot boot Debian 12's systemd (needs Linux 3.15+); a Kerrighed LiveCD needs a userland built for 2.6.30 first (docs/image.md)"
+        fi
+    done
+    [ -n "$found" ] || die "KERRIGHED_DEBS=$dir: no linux-image-*.deb there"
+}
+
 export KRGDEMO_LINUX_PACKAGES=linux-image
 if [ -n "${KERRIGHED_DEBS:-}" ]; then
+    check_kerrighed_kernel "$KERRIGHED_DEBS"
     # The Kerrighed kernel is the only kernel, so every boot entry boots it;
     # its cluster parameters are documented in docs/image.md.
     KRGDEMO_LINUX_PACKAGES=none

@@ -1,12 +1,15 @@
 // POSIX process helpers: signals, reaping, running a command without a shell.
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -292,6 +295,41 @@ cpu_set_t CpuSetOf(const std::vector<int>& cpus) {
   return set;
 }
 
+// Closes every descriptor from `lowest` up, in a child just forked from a
+// multi-threaded parent: system calls only, no allocation. close_range()
+// came with Linux 5.9; Kerrighed 3.0's kernel (2.6.30) answers ENOSYS, and
+// then /proc/self/fd is read with getdents64 (2.6.4), as CPython does.
+void CloseFrom(int lowest) {
+  if (::close_range(static_cast<unsigned>(lowest), ~0U, 0) == 0) return;
+  const int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) {
+    // No /proc: up to the limit, read with the old call (glibc's
+    // getrlimit() uses prlimit64, which 2.6.30 lacks).
+    struct rlimit limit {};
+    long top = ::syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) == 0
+                   ? static_cast<long>(limit.rlim_cur)
+                   : 1024;
+    if (top > 65536) top = 65536;
+    for (long fd = lowest; fd < top; ++fd) ::close(static_cast<int>(fd));
+    return;
+  }
+  alignas(8) char buf[4096];
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, dir, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      const auto* entry = reinterpret_cast<const struct dirent64*>(buf + at);
+      at += entry->d_reclen;
+      int fd = 0;
+      const char* c = entry->d_name;
+      if (*c < '0' || *c > '9') continue;
+      for (; *c >= '0' && *c <= '9'; ++c) fd = fd * 10 + (*c - '0');
+      if (fd >= lowest && fd != dir) ::close(fd);
+    }
+  }
+  ::close(dir);
+}
+
 // A worker dies with its master: a SIGKILLed master cannot reap, and its
 // ranks would otherwise compute on (holding the shared segment) until their
 // next write to the channel. The parent-death signal follows the thread that
@@ -309,7 +347,7 @@ int RunChild(const std::vector<int>& cpus, int fd, pid_t parent,
     if (::dup2(fd, 3) < 0) return 120;
     fd = 3;
   }
-  ::close_range(4, ~0U, 0);
+  CloseFrom(4);
   if (!cpus.empty()) {
     const cpu_set_t set = CpuSetOf(cpus);
     if (::sched_setaffinity(0, sizeof set, &set) != 0) return 121;

@@ -15,6 +15,7 @@
 // `max_unit_attempts` workers fails the run, so a poisonous unit cannot loop.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -240,6 +241,9 @@ Result<ExecReport> FarmMaster::Run() {
   for (std::string& line : platform_.ConfirmPlacement(kPlacementTimeoutMs)) {
     report_.events.push_back(std::move(line));
   }
+  std::vector<pid_t> pids;
+  for (const Worker& worker : workers_) pids.push_back(worker.pid);
+  report_.worker_nodes = NodesOf(platform_, pids);
 
   platform::ChannelPoller poller(kReadChunk);
   while (merged_ < n) {
@@ -282,6 +286,22 @@ class ProcessExecutor final : public Executor {
 
 std::unique_ptr<Executor> MakeProcessExecutor(platform::Platform& platform) {
   return std::make_unique<ProcessExecutor>(platform);
+}
+
+std::vector<int> NodesOf(platform::Platform& platform,
+                         const std::vector<pid_t>& pids) {
+  std::vector<int> nodes;
+  // Virtual nodes may share CPUs: a CPU does not name one node.
+  if (platform.traits().virtual_nodes) return nodes;
+  for (pid_t pid : pids) {
+    auto node = platform.NodeOf(pid);
+    if (node.ok() &&
+        std::find(nodes.begin(), nodes.end(), *node) == nodes.end()) {
+      nodes.push_back(*node);
+    }
+  }
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
 }
 
 }  // namespace krg

@@ -69,6 +69,7 @@ Result<RunRecord> RunFromJson(const json& j, const std::string& where) {
   KRG_RETURN_IF_ERROR(ReadField(j, "verified", w, &r.verified));
   KRG_RETURN_IF_ERROR(ReadField(j, "checksum", w, &r.checksum));
   KRG_RETURN_IF_ERROR(ReadFieldOr(j, "round_samples_s", w, &r.round_samples_s));
+  KRG_RETURN_IF_ERROR(ReadFieldOr(j, "worker_nodes", w, &r.worker_nodes));
   if (r.samples_s.empty()) {
     return Status::InvalidArgument("'" + where + ".samples_s' is empty");
   }
@@ -137,6 +138,7 @@ nlohmann::json ToJson(const ResultFile& f) {
       runs.back()["round_samples_s"] = r.round_samples_s;
     }
     if (!r.machines.is_null()) runs.back()["machines"] = r.machines;
+    if (!r.worker_nodes.empty()) runs.back()["worker_nodes"] = r.worker_nodes;
   }
   json j = f.extensions.is_object() ? f.extensions : json::object();
   j["schema"] = kResultSchema;

@@ -14,7 +14,8 @@ ResultFile Sample() {
   ResultFile f;
   f.tool = ThisTool();
   f.label = "test";
-  f.created = NowUtc();
+  // A fixed time: two samples made across a second boundary must be equal.
+  f.created = "2026-12-02T08:17:17Z";
   f.system.platform = "linux";
   f.system.kernel = "Linux 6.1";
   f.system.cpu_model = "CPU";

@@ -120,6 +120,13 @@ Result<Measurement> MeasurePasses(platform::Platform& platform,
     last_pass_s = seconds;
     m.worker_restarts += report.worker_restarts;
     m.events.insert(m.events.end(), report.events.begin(), report.events.end());
+    for (int node : report.worker_nodes) {
+      if (std::find(m.worker_nodes.begin(), m.worker_nodes.end(), node) ==
+          m.worker_nodes.end()) {
+        m.worker_nodes.push_back(node);
+      }
+    }
+    std::sort(m.worker_nodes.begin(), m.worker_nodes.end());
     Verification v = workload.Verify();
     if (first_checksum.empty()) first_checksum = v.checksum;
     if (v.ok && v.checksum != first_checksum) {

@@ -1,8 +1,11 @@
 #include "krg/session.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engines/mpi/mpi_job.h"
+#include "krg/executor.h"
 
 namespace krg {
 namespace {
@@ -30,7 +33,14 @@ RunRecord MakeRecord(const RunPlan& plan, Engine engine, const Measurement& m,
   r.verified = m.verification.ok;
   r.checksum = m.verification.checksum;
   if (!m.machines.empty()) r.machines = mpi::MachinesToJson(m.machines);
+  r.worker_nodes = m.worker_nodes;
   return r;
+}
+
+std::string NodeList(const std::vector<int>& nodes) {
+  std::string s;
+  for (int n : nodes) s += (s.empty() ? "" : ", ") + std::to_string(n);
+  return s;
 }
 
 RunSpec MakeSpec(const RunPlan& plan, Engine engine, const RunHooks& hooks) {
@@ -103,14 +113,33 @@ Result<Engine> CheckPlan(const RunPlan& plan, Shape shape,
   return engine;
 }
 
-std::vector<std::string> CapsToRaise(const std::vector<std::string>& demo_caps,
-                                     const ClusterRequest& req) {
+std::string SpreadNote(int asked, const std::vector<int>& used, Engine engine) {
+  std::string s = "the work ran on " + std::to_string(used.size()) +
+                  " of the " + std::to_string(asked) +
+                  " nodes asked for (node" + (used.size() == 1 ? " " : "s ") +
+                  NodeList(used) + "): ";
+  return s + (engine == Engine::kThreads
+                  ? "the threads of one process stay on its node; use "
+                    "--engine procs to spread"
+                  : "the workers did not move (see the lines above and "
+                    "krgdemo.log)");
+}
+
+std::vector<std::string> CapsToRaise(const RunPlan& plan) {
+  std::vector<std::string> wanted = plan.caps;
+  const Engine engine = plan.engine.value_or(DefaultEngine(plan.nodes));
+  const bool spread = engine == Engine::kProcs && plan.nodes > 1;
+  const bool explicit_placement =
+      plan.cluster.placement == platform::Placement::kExplicit;
+  if (spread)
+    wanted.push_back(explicit_placement ? "CAN_MIGRATE" : "DISTANT_FORK");
+  wanted.insert(wanted.end(), plan.cluster.raise.begin(),
+                plan.cluster.raise.end());
   std::vector<std::string> raise;
-  for (const std::string& cap : demo_caps) {
-    if (!Contains(req.drop, cap)) raise.push_back(cap);
-  }
-  for (const std::string& cap : req.raise) {
-    if (!Contains(raise, cap)) raise.push_back(cap);
+  for (const std::string& cap : wanted) {
+    if (!Contains(plan.cluster.drop, cap) && !Contains(raise, cap)) {
+      raise.push_back(cap);
+    }
   }
   return raise;
 }
@@ -164,7 +193,7 @@ ResultFile Session::NewResultFile(const std::string& label) {
 }
 
 Result<platform::CapsReport> Session::Prepare(const RunPlan& plan) {
-  std::vector<std::string> raise = CapsToRaise(plan.caps, plan.cluster);
+  std::vector<std::string> raise = CapsToRaise(plan);
   if (last_caps_ && raise == applied_raise_ &&
       plan.cluster.drop == applied_drop_ &&
       plan.cluster.placement == applied_placement_) {
@@ -197,6 +226,11 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
       InfoOf(o.engine).platform_nodes ? WarnLayout(plan, hooks) : "";
   KRG_ASSIGN_OR_RETURN(o.measurement, Measure(platform_, workload,
                                               MakeSpec(plan, o.engine, hooks)));
+  // Threads never leave their process's node where nodes are real machines
+  // (Kerrighed moves no multi-threaded process): say where they ran.
+  if (o.engine == Engine::kThreads && plan.nodes > 1) {
+    o.measurement.worker_nodes = NodesOf(platform_, {::getpid()});
+  }
   const Measurement& m = o.measurement;
   auto warn = [&hooks](const std::string& text) {
     if (hooks.warn) hooks.warn(text);
@@ -205,6 +239,10 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
   if (!m.layout_note.empty() && m.layout_note != said) warn(m.layout_note);
   for (const std::string& e : m.events) {
     if (e.find("did not move") != std::string::npos) warn(e);
+  }
+  if (!m.worker_nodes.empty() &&
+      static_cast<int>(m.worker_nodes.size()) < plan.nodes) {
+    warn(SpreadNote(plan.nodes, m.worker_nodes, o.engine));
   }
   if (!plan.out.empty() && !m.artifacts_written) {
     if (Status s = workload.WriteArtifacts(plan.out); !s.ok()) {

@@ -109,6 +109,32 @@ TEST(SessionTest, AServiceRunsOnServerProcessesNotThreads) {
             std::string::npos);
 }
 
+// Capabilities follow what the workers do, not a fixed row: imgpipe
+// declares DISTANT_FORK only, yet explicit placement migrates its workers.
+TEST(SessionTest, CapabilitiesFollowEnginePlacementAndNodes) {
+  RunPlan plan = Plan(3);
+  plan.caps = {"DISTANT_FORK"};
+  EXPECT_EQ(CapsToRaise(plan),
+            (std::vector<std::string>{"DISTANT_FORK", "CAN_MIGRATE"}));
+  plan.cluster.placement = platform::Placement::kScheduler;
+  EXPECT_EQ(CapsToRaise(plan), std::vector<std::string>{"DISTANT_FORK"});
+  plan.caps = {"USE_REMOTE_MEMORY"};
+  EXPECT_EQ(CapsToRaise(plan),
+            (std::vector<std::string>{"USE_REMOTE_MEMORY", "DISTANT_FORK"}));
+  // One node, or threads: nothing moves, nothing is forked elsewhere.
+  plan = Plan(1);
+  plan.caps = {"USE_REMOTE_MEMORY"};
+  EXPECT_EQ(CapsToRaise(plan), std::vector<std::string>{"USE_REMOTE_MEMORY"});
+  plan = Plan(3);
+  plan.engine = Engine::kThreads;
+  EXPECT_TRUE(CapsToRaise(plan).empty());
+  // --caps withholds even a derived one, and adds without duplicates.
+  plan = Plan(3);
+  plan.cluster.drop = {"CAN_MIGRATE"};
+  plan.cluster.raise = {"CHECKPOINTABLE", "CHECKPOINTABLE"};
+  EXPECT_EQ(CapsToRaise(plan), std::vector<std::string>{"CHECKPOINTABLE"});
+}
+
 TEST(SessionTest, RunMeasuresVerifiesAndRecordsThePoint) {
   auto linux_platform = platform::MakeLinuxPlatform();
   CapsPlatform caps(*linux_platform);

@@ -647,6 +647,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
   for (std::string& line : platform.ConfirmPlacement(3000)) {
     report.events.push_back(std::move(line));
   }
+  std::vector<pid_t> pids;
+  for (const RankProc& p : procs) pids.push_back(p.pid);
+  report.worker_nodes = NodesOf(platform, pids);
 
   NoteTicker notes(w, opts, base + layout.work);
   if (Status first_error =

@@ -99,13 +99,28 @@ expect "$desktop" 'config/package-lists: .* krgdemo.list.chroot$' "common list i
 expect "$desktop" 'LB_CHROOT_SQUASHFS_COMPRESSION_TYPE="lz4"' "fast compression"
 expect "$desktop" 'LB_BOOTAPPEND_LIVE=.*krgdemo.selftest=1' "BOOT_APPEND"
 
+# A Kerrighed kernel (2.6.30) cannot boot Debian 12's systemd: refused in
+# one line that says why, before anything is built.
 kdebs="$tmp/kdebs"
 mkdir -p "$kdebs"
 touch "$kdebs/linux-image-2.6.30-krg_1_amd64.deb"
+if PROFILE=console COMPRESSION=fast CONFIG_ONLY=1 KERRIGHED_DEBS="$kdebs" \
+    OUT="$tmp/krg-refused" "$image/build-image.sh" 2>"$tmp/err" >/dev/null; then
+    fail "a 2.6.30 Kerrighed kernel accepted under Debian 12's userland"
+fi
+grep -q '^krgdemo: error: KERRIGHED_DEBS: kernel 2.6.30-krg cannot boot' "$tmp/err" ||
+    fail "2.6.30 refusal message: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "2.6.30 refusal is not one line: $(cat "$tmp/err")"
+
+# The Kerrighed boot path itself, with a kernel systemd can boot (a later
+# port of Kerrighed would be one): the parameters and the packages.
+kdebs="$tmp/kdebs-new"
+mkdir -p "$kdebs"
+touch "$kdebs/linux-image-4.19.0-krg_1_amd64.deb"
 kerrighed="$(dump console fast KERRIGHED_DEBS="$kdebs")"
 expect "$kerrighed" 'LB_LINUX_PACKAGES="none"' "Kerrighed kernel replaces the stock one"
 expect "$kerrighed" 'LB_BOOTAPPEND_LIVE=.*session_id=1 autonodeid=1' "Kerrighed boot parameters"
-[ -f "$tmp/console-fast/lb-console/config/packages.chroot/linux-image-2.6.30-krg_1_amd64.deb" ] ||
+[ -f "$tmp/console-fast/lb-console/config/packages.chroot/linux-image-4.19.0-krg_1_amd64.deb" ] ||
     fail "KERRIGHED_DEBS not copied into packages.chroot"
 
 # Bad input is one clear line and exit 1.

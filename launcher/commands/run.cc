@@ -36,10 +36,16 @@ std::string Headline(const RunRequest& req, const std::string& platform,
                      const Outcome& o) {
   const Measurement& m = o.measurement;
   const int nodes = req.plan.nodes;
+  const auto& used = o.record.worker_nodes;
   std::ostringstream s;
   s << req.demo->name << " (" << req.plan.id.size << ") on " << platform << ": "
-    << EngineName(o.engine) << " engine, " << nodes
-    << (nodes == 1 ? " node" : " nodes");
+    << EngineName(o.engine) << " engine, ";
+  // Never "3 nodes" for a run whose work stayed on one (SpreadNote says why).
+  if (!used.empty() && static_cast<int>(used.size()) < nodes) {
+    s << used.size() << " of " << nodes << " nodes";
+  } else {
+    s << nodes << (nodes == 1 ? " node" : " nodes");
+  }
   if (o.engine == Engine::kThreads) {
     s << ", " << m.threads << (m.threads == 1 ? " thread" : " threads");
   } else if (o.engine == Engine::kMpi) {

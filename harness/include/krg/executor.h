@@ -90,7 +90,16 @@ struct ExecReport {
   std::size_t units = 0;
   int worker_restarts = 0;          // workers that died and were replaced
   std::vector<std::string> events;  // one line per notable event (deaths)
+  // The nodes the worker processes ran on once placed (procs; empty when
+  // every worker is a thread of this process).
+  std::vector<int> worker_nodes;
 };
+
+// The distinct nodes `pids` run on (Platform::NodeOf), sorted; a process
+// the platform cannot place is left out. Empty on virtual nodes (linux),
+// which are the CPUs the workers were pinned to.
+std::vector<int> NodesOf(platform::Platform& platform,
+                         const std::vector<pid_t>& pids);
 
 class Executor {
  public:

@@ -59,6 +59,9 @@ struct RunRecord {
   // [{"host", "ranks", "master"}]; null for the other engines (and left out
   // of the file).
   nlohmann::json machines;
+  // The nodes worker processes really ran on (absent from older files and
+  // from threads runs): fewer than `nodes` when they did not spread.
+  std::vector<int> worker_nodes;
 };
 
 struct ResultFile {

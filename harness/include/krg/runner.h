@@ -118,7 +118,11 @@ struct Measurement {
   int worker_restarts = 0;
   std::vector<std::string> events;  // deaths, notes
   std::string layout_note;          // e.g. "nodes share CPUs"
-  bool artifacts_written = false;   // mpi: rank 0 already wrote them
+  // The distinct nodes worker processes ran on once placed, read from the
+  // platform where nodes are machines (Kerrighed): fewer than the nodes
+  // asked for when Kerrighed did not move them. Empty on linux and mpi.
+  std::vector<int> worker_nodes;
+  bool artifacts_written = false;  // mpi: rank 0 already wrote them
   // The workload's work() and Metrics() after the last pass (with mpi,
   // rank 0's: the launcher's own copy of the workload never ran).
   WorkAmount work;

@@ -95,9 +95,17 @@ struct ServiceOutcome {
 Result<Engine> CheckPlan(const RunPlan& plan, Shape shape,
                          const platform::PlatformTraits& traits = {});
 
-// The demo's capabilities adjusted by `req`: what the workers should get.
-std::vector<std::string> CapsToRaise(const std::vector<std::string>& demo_caps,
-                                     const ClusterRequest& req);
+// What the plan's workers need on Kerrighed, derived from what they will
+// do: the demo's own capabilities (what it shows off), CAN_MIGRATE when
+// worker processes are migrated to their nodes (explicit placement over
+// more than one node), DISTANT_FORK when the scheduler places them at
+// fork; then --caps adds (plan.cluster.raise) or withholds (.drop).
+// Kernel checkpoints add CHECKPOINTABLE through .raise.
+std::vector<std::string> CapsToRaise(const RunPlan& plan);
+
+// The one line saying that a run's work did not spread over the nodes asked
+// for: "the work ran on 1 of the 3 nodes asked for (node 2): ...".
+std::string SpreadNote(int asked, const std::vector<int>& used, Engine engine);
 
 // system.kerrighed of a result file: null off Kerrighed.
 nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
