@@ -230,10 +230,14 @@ TEST_F(BenchCliTest, BenchWritesMetadataAndComparesWithItself) {
   EXPECT_TRUE(meta["kerrighed"].is_null());
   EXPECT_FALSE(meta["build"]["cxx_flags"].is_null());
   EXPECT_EQ(file->extensions["bench"]["complete"], true);
-  // Two samples a side: compare says so instead of flagging.
+  // Two samples a side: compare says so instead of flagging, or, when the
+  // runs were quicker than 50 ms (a quiet machine), leaves them out.
   Ran c = RunKrgdemo({"compare", out, out});
   EXPECT_EQ(c.code, 0) << c.err;
-  EXPECT_NE(c.out.find("few samples"), std::string::npos) << c.out;
+  EXPECT_TRUE(c.out.find("few samples") != std::string::npos ||
+              c.out.find("too short") != std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("REGRESSION"), std::string::npos) << c.out;
 }
 
 // Issue 18: --rounds K runs the suite K times, each round in a shuffled

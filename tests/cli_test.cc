@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 using test_support::ExpectUsageError;
 using test_support::Ran;
 using test_support::RunKrgdemo;
+using test_support::RunKrgdemoRaw;
 
 TEST(CliTest, UnknownDemoSuggestsTheClosestName) {
   ExpectUsageError({"run", "mandelbrt"},
@@ -156,9 +157,10 @@ TEST(CliTest, BusyMachineIsWarnedAndRecorded) {
     fs::create_directories(dir / load / "root" / "proc");
     std::ofstream(dir / load / "root" / "proc" / "loadavg")
         << load << " 1.00 1.00 1/100 4242\n";
-    Ran r = RunKrgdemo({"run", "mandelbrot", "--size", "test", "--repeat", "1",
-                        "--out", (dir / load / "out").string()},
-                       {"KRGDEMO_SYSROOT=" + (dir / load / "root").string()});
+    Ran r =
+        RunKrgdemoRaw({"run", "mandelbrot", "--size", "test", "--repeat", "1",
+                       "--out", (dir / load / "out").string()},
+                      {"KRGDEMO_SYSROOT=" + (dir / load / "root").string()});
     ASSERT_EQ(r.code, 0) << r.err;
     const bool busy = load != "0.00";
     EXPECT_EQ(

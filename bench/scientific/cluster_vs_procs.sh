@@ -25,7 +25,7 @@ demo=${1:-mandelbrot}
 size=${2:-large}
 krgdemo=$(realpath "$krgdemo")
 here=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/cluster/testbed.sh
+# shellcheck source=/dev/null  # testbed.sh is checked on its own
 source "$here/../../tests/cluster/testbed.sh"
 trap testbed_down EXIT
 testbed_up 2

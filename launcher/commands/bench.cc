@@ -197,9 +197,7 @@ std::optional<int> RunOne(BenchState& s, const PlannedRun& p, Session& session,
                .nodes = p.nodes,
                .repeat = s.suite.repeat};
   if (e.repeat > 0) plan.repeat = RepeatPolicy{.fixed = e.repeat};
-  ProgressLine progress("run " + std::to_string(index) + " of " +
-                        std::to_string(total) + ": " + e.demo + " x" +
-                        std::to_string(p.nodes));
+  ProgressLine progress(step + ": " + e.demo + " x" + std::to_string(p.nodes));
   RunHooks hooks{.cancel = InterruptFlag(),
                  .progress = [&](const Progress& pr) { progress.Update(pr); }};
   auto o = session.Run(plan, **w, hooks);

@@ -134,14 +134,20 @@ std::vector<std::string> SummaryLines(const Comparison& c) {
       only_here += r.cells[k].present && !r.cells[0].present;
       only_base += !r.cells[k].present && r.cells[0].present;
     }
-    std::string line = Headline(s, k) + " (geometric mean of median ratios " +
-                       Printf("%.3f", g) + ", " + Percent((g - 1) * 100) +
-                       ", 95% CI [" + Printf("%.3f", s.geomean_ci.lo) + ", " +
-                       Printf("%.3f", s.geomean_ci.hi) + "], over " +
-                       std::to_string(s.judged) + " runs); " +
-                       std::to_string(s.regressions) + " regressed, " +
-                       std::to_string(s.improvements) + " improved, " +
-                       std::to_string(s.noisy) + " noisy";
+    // No run long enough to judge: no ratio to state (a "1.00 +- 1.00" made
+    // of nothing would read as a verdict).
+    std::string line =
+        s.judged == 0
+            ? FileLetter(k) + " against " + FileLetter(0) +
+                  ": no run to judge (" + std::to_string(s.judged) + " runs"
+            : Headline(s, k) + " (geometric mean of median ratios " +
+                  Printf("%.3f", g) + ", " + Percent((g - 1) * 100) +
+                  ", 95% CI [" + Printf("%.3f", s.geomean_ci.lo) + ", " +
+                  Printf("%.3f", s.geomean_ci.hi) + "], over " +
+                  std::to_string(s.judged) + " runs";
+    line += "); " + std::to_string(s.regressions) + " regressed, " +
+            std::to_string(s.improvements) + " improved, " +
+            std::to_string(s.noisy) + " noisy";
     if (s.few_samples > 0) {
       line += ", " + std::to_string(s.few_samples) + " with too few samples";
     }

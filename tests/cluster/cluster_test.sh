@@ -14,7 +14,7 @@ set -euo pipefail
 
 krgdemo=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/cluster/testbed.sh
+# shellcheck source=/dev/null  # testbed.sh is checked on its own
 source "$here/testbed.sh"
 trap testbed_down EXIT
 
@@ -92,7 +92,10 @@ ip netns exec "$TB_HEAD" env KRGDEMO_SSH_CONFIG="$TB_SSH_CONFIG" \
 code=$?
 set -e
 [ "$code" = 1 ] || fail "unreachable: exit $code"
-[ "$(wc -l <"$out/missing.err")" = 1 ] || fail "one line: $(cat "$out/missing.err")"
+# One line, besides a busy-machine warning (that one depends on what else
+# this machine runs, not on the cluster).
+[ "$(grep -vc 'krgdemo: warning: this machine is busy' "$out/missing.err")" = 1 ] ||
+    fail "one line: $(cat "$out/missing.err")"
 grep -q "$TB_SUBNET.99 is unreachable" "$out/missing.err" ||
     fail "names the machine: $(cat "$out/missing.err")"
 [ ! -e "$out/missing/run.json" ] || fail "nothing ran"

@@ -58,7 +58,7 @@ check "show migration" old "$krgdemo" show migration --size test --pace fast
 
 # A checkpointed procs run killed with SIGKILL mid-run, then resumed: the
 # same checksum as an uninterrupted run.
-run=(run poisson --size small --engine procs --nodes 2 --repeat 1)
+run=(run poisson --size medium --engine procs --nodes 2 --repeat 1)
 reference=$(old "$krgdemo" "${run[@]}" --out "$work/ref" |
     sed -n 's/^ *checksum *//p')
 setsid "$shim" "$krgdemo" "${run[@]}" --checkpoint-every 0.05 \
@@ -68,7 +68,7 @@ for _ in $(seq 200); do
     [[ -f "$work/cp/checkpoint/resume.json" ]] && break
     sleep 0.05
 done
-sleep 0.3
+sleep 1
 killed_mid_run() { kill -KILL -- "-$leader" && ! grep -q verified "$work/cp.log"; }
 check "SIGKILL mid-run" killed_mid_run
 wait "$leader" 2>/dev/null || true
