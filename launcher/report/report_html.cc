@@ -34,10 +34,12 @@ std::string Esc(const std::string& s) {
   return out;
 }
 
-// Fonts sized for the page: a wide chart is shown scaled down to the page's
-// width (svg max-width 100%), so 11 pt came out at 6 pt.
+// A fixed-size chart (not gnuplot's `dynamic`, which stretches a 480-px chart
+// and its fonts to the page's width): the page's svg{max-width:100%} only
+// shrinks a chart wider than the page, and charts are kept under 1000 px so
+// that their 13-pt text stays readable.
 const char* kTerminal =
-    "set terminal svg size %d,%d dynamic noenhanced font 'sans,15' "
+    "set terminal svg size %d,%d noenhanced font 'sans,13' "
     "background '#ffffff'\nset output\n";
 
 // Runs gnuplot on `script`; the <svg> element, or "" with *error set.
@@ -76,7 +78,7 @@ std::string RoundsScript(
   std::ostringstream gp;
   const std::size_t files = c.files.size();
   const int width = std::max<int>(480, 60 * int(rows.size() * files));
-  gp << Terminal(std::min(width, 1600), 380)
+  gp << Terminal(std::min(width, 1000), 380)
      << "set logscale y 2\nset grid ytics\nset format y '%.2f'\n"
      << "set ylabel 'time / baseline median (log scale)'\n"
      << "set xrange [-0.6:" << double(rows.size()) - 0.4 << "]\n"
