@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <memory>
 
 #include "krg/checkpoint.h"
@@ -120,13 +121,12 @@ Result<Measurement> MeasurePasses(platform::Platform& platform,
     last_pass_s = seconds;
     m.worker_restarts += report.worker_restarts;
     m.events.insert(m.events.end(), report.events.begin(), report.events.end());
-    for (int node : report.worker_nodes) {
-      if (std::find(m.worker_nodes.begin(), m.worker_nodes.end(), node) ==
-          m.worker_nodes.end()) {
-        m.worker_nodes.push_back(node);
-      }
-    }
-    std::sort(m.worker_nodes.begin(), m.worker_nodes.end());
+    // The union over passes, sorted (each pass's list is sorted already).
+    std::vector<int> nodes;
+    std::set_union(m.worker_nodes.begin(), m.worker_nodes.end(),
+                   report.worker_nodes.begin(), report.worker_nodes.end(),
+                   std::back_inserter(nodes));
+    m.worker_nodes = std::move(nodes);
     Verification v = workload.Verify();
     if (first_checksum.empty()) first_checksum = v.checksum;
     if (v.ok && v.checksum != first_checksum) {
