@@ -1,9 +1,15 @@
 #include "registry.h"
 
+#include <dlfcn.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <mutex>
 
 #include "imaging/framepipe.h"
 #include "imaging/imgpipe.h"
+#include "krg/status.h"
 #include "scientific/linsolve.h"
 #include "scientific/mandelbrot.h"
 #include "scientific/memtiers.h"
@@ -11,6 +17,98 @@
 #include "servers/webfarm.h"
 
 namespace krg::demos {
+namespace {
+
+struct Domains {
+  std::mutex mu;
+  std::map<std::string, LookupFn> lookup;  // linked in, or loaded
+  std::vector<std::string> loaded;         // plug-ins dlopen()ed
+};
+Domains& TheDomains() {
+  static Domains* d = new Domains;  // never destroyed: plug-ins stay loaded
+  return *d;
+}
+
+// lib/krgdemo/ next to this binary (the build tree), then the installed
+// place relative to it. Only the binary's own location is trusted: no
+// environment variable can make krgdemo load code from elsewhere.
+std::vector<std::filesystem::path> PluginDirs() {
+  std::error_code ec;
+  const std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const std::filesystem::path dir = exe.parent_path();
+  return {dir / "lib" / "krgdemo", dir / KRG_PLUGIN_INSTALL_REL};
+}
+
+Result<LookupFn> LoadDomain(const std::string& domain) {
+  const std::string file = "krgdemo-" + domain + ".so";
+  std::string why;
+  for (const std::filesystem::path& dir : PluginDirs()) {
+    const std::filesystem::path path = dir / file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* err = dlerror();
+      why = err != nullptr ? err : path.string();
+      break;
+    }
+    auto lookup = reinterpret_cast<LookupFn>(dlsym(handle, "krg_demo_lookup"));
+    if (lookup == nullptr) {
+      why = path.string() + " has no krg_demo_lookup";
+      break;
+    }
+    TheDomains().loaded.push_back(domain);
+    return lookup;
+  }
+  if (why.empty()) {
+    why = file + " not found in lib/krgdemo/ or " KRG_PLUGIN_INSTALL_REL
+                 "/ next to the krgdemo binary";
+  }
+  return Status::Unavailable("the " + domain + " demos' plug-in: " + why +
+                             " (rebuild, or reinstall the package)");
+}
+
+// The `make` of a row whose code is in `domain`'s plug-in.
+std::function<Result<std::unique_ptr<Workload>>(const DemoConfig&)> FromPlugin(
+    const std::string& domain, const std::string& demo) {
+  return [domain,
+          demo](const DemoConfig& config) -> Result<std::unique_ptr<Workload>> {
+    KRG_ASSIGN_OR_RETURN(MakeFn make, DomainMake(domain, demo));
+    return make(config);
+  };
+}
+
+}  // namespace
+
+void LinkDomain(const std::string& domain, LookupFn lookup) {
+  Domains& d = TheDomains();
+  std::lock_guard<std::mutex> lock(d.mu);
+  d.lookup[domain] = lookup;
+}
+
+Result<MakeFn> DomainMake(const std::string& domain, const std::string& demo) {
+  Domains& d = TheDomains();
+  std::lock_guard<std::mutex> lock(d.mu);
+  auto it = d.lookup.find(domain);
+  if (it == d.lookup.end()) {
+    KRG_ASSIGN_OR_RETURN(LookupFn lookup, LoadDomain(domain));
+    it = d.lookup.emplace(domain, lookup).first;
+  }
+  MakeFn make = it->second(demo.c_str());
+  if (make == nullptr) {
+    return Status::Internal("the " + domain + " plug-in has no demo '" + demo +
+                            "'");
+  }
+  return make;
+}
+
+std::vector<std::string> LoadedDomains() {
+  Domains& d = TheDomains();
+  std::lock_guard<std::mutex> lock(d.mu);
+  return d.loaded;
+}
 
 const std::vector<Demo>& AllDemos() {
   static const std::vector<Demo> kDemos = {
@@ -36,7 +134,7 @@ const std::vector<Demo>& AllDemos() {
        "images as units",
        {"DISTANT_FORK"},
        ImgpipeParamsHelp(),
-       MakeImgpipe},
+       FromPlugin("imaging", "imgpipe")},
       {"framepipe",
        "imaging",
        Shape::kFarm,
@@ -44,7 +142,7 @@ const std::vector<Demo>& AllDemos() {
        "chunks of frames as units",
        {"DISTANT_FORK"},
        FramepipeParamsHelp(),
-       MakeFramepipe},
+       FromPlugin("imaging", "framepipe")},
       {"linsolve",
        "scientific",
        Shape::kFarm,
@@ -68,7 +166,7 @@ const std::vector<Demo>& AllDemos() {
        "a supervised process per node, measured with wrk",
        {"CAN_MIGRATE"},
        WebfarmParamsHelp(),
-       MakeWebfarm},
+       FromPlugin("servers", "webfarm")},
   };
   return kDemos;
 }

@@ -45,6 +45,24 @@ struct Demo {
 };
 
 const std::vector<Demo>& AllDemos();
+
+// The demos of the imaging and servers domains live in plug-ins
+// (krgdemo-imaging.so, krgdemo-servers.so), so that the krgdemo binary
+// starts without OpenCV's hundred shared libraries. A plug-in exports
+//   extern "C" MakeFn krg_demo_lookup(const char* demo);
+// and the registry loads it the first time one of its demos is made, from
+// lib/krgdemo/ next to the running binary or, installed, ../lib/krgdemo/.
+// Binaries that link a domain's code instead (tests, microbenchmarks: they
+// link krg::demos) register it before main with LinkDomain.
+using MakeFn = Result<std::unique_ptr<Workload>> (*)(const DemoConfig&);
+using LookupFn = MakeFn (*)(const char* demo);
+void LinkDomain(const std::string& domain, LookupFn lookup);
+// The factory of `demo` in `domain`'s plug-in, loading it if needed;
+// kUnavailable naming the file and dlerror() when it cannot be loaded.
+Result<MakeFn> DomainMake(const std::string& domain, const std::string& demo);
+// Plug-ins loaded into this process so far (for tests: `--version` loads
+// none).
+std::vector<std::string> LoadedDomains();
 // nullptr when there is no such demo.
 const Demo* FindDemo(const std::string& name);
 // The closest demo name to `name`, or "" when nothing is close.

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -84,6 +86,45 @@ TEST(CliTest, ListAndInfoSpeakJson) {
   auto j = nlohmann::json::parse(info.out);
   EXPECT_EQ(j["platform"], "linux");
   EXPECT_GT(j["usable_cpus"].get<int>(), 0);
+}
+
+// Issue 22: the commands that need no image library start without one. The
+// dynamic loader names every object it opens (LD_DEBUG=files, on stderr):
+// --version, list, info and a scientific run open no OpenCV library and no
+// plug-in; an imaging run opens the imaging plug-in, and OpenCV with it.
+bool Opens(const std::string& loader_log, const std::string& what) {
+  std::istringstream lines(loader_log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("file=") != std::string::npos &&
+        line.find(what) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(CliTest, LightCommandsLoadNoImageLibrary) {
+  const fs::path dir = test_support::FreshTempDir("cli", "light");
+  const std::vector<std::vector<std::string>> light = {
+      {"--version"},
+      {"list"},
+      {"info"},
+      {"run", "mandelbrot", "--size", "test", "--repeat", "1", "--out",
+       (dir / "m").string()}};
+  for (const auto& args : light) {
+    Ran r = RunKrgdemo(args, {"LD_DEBUG=files"});
+    EXPECT_EQ(r.code, 0) << args[0] << "\n" << r.err;
+    EXPECT_TRUE(Opens(r.err, "libc.so")) << "no loader log for " << args[0];
+    EXPECT_FALSE(Opens(r.err, "libopencv")) << args[0];
+    EXPECT_FALSE(Opens(r.err, "krgdemo-")) << args[0];
+  }
+  Ran img = RunKrgdemo({"run", "imgpipe", "--size", "test", "--repeat", "1",
+                        "--out", (dir / "i").string()},
+                       {"LD_DEBUG=files"});
+  EXPECT_EQ(img.code, 0) << img.err;
+  EXPECT_TRUE(Opens(img.err, "krgdemo-imaging.so"));
+  EXPECT_TRUE(Opens(img.err, "libopencv_imgcodecs"));
+  EXPECT_FALSE(Opens(img.err, "krgdemo-servers.so"));
 }
 
 TEST(CliTest, RunWritesAVerifiedResultFolder) {

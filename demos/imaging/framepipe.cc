@@ -269,17 +269,6 @@ Status Probe(Settings* s) {
 
 }  // namespace
 
-std::string FramepipeParamsHelp() {
-  return "input=FILE              a video (AVI, MP4, MKV ... as OpenCV reads "
-         "it); default: a generated clip for --size, cached\n"
-         "chunk=N                 frames per unit (default 24)\n"
-         "warmup=N                frames each chunk learns the background "
-         "from before its first (default 20)\n"
-         "min_area=PX             smallest object kept, in pixels "
-         "(default 64)\n"
-         "frames=N                analyse only the first N frames";
-}
-
 Result<std::unique_ptr<Workload>> MakeFramepipe(const DemoConfig& config) {
   Params p(config.params);
   Settings s;

@@ -505,23 +505,6 @@ Result<nlohmann::json> ReadManifest(const std::string& path) {
 
 }  // namespace
 
-std::string ImgpipeParamsHelp() {
-  return "input=DIR               a folder of images (JPEG, PNG, TIFF, WebP); "
-         "default: generated photos for --size, cached\n"
-         "stages=S,S,...          decode,resize,blur,gray,canny,encode "
-         "(default: all, in that order)\n"
-         "long_side=PX            resize to fit PX on the long side, never "
-         "enlarging (default 1024)\n"
-         "format=png|jpg          output encoding (default png)\n"
-         "quality=Q               JPEG quality for format=jpg (default 90)\n"
-         "reduced_decode=1|0      decode JPEGs at 1/2..1/8 scale when the "
-         "resize allows (default 1)\n"
-         "fork_per_image=0|1      procs engine: a fresh process per image "
-         "(the make -j pattern); threads ignore it\n"
-         "verify=MANIFEST         compare every output with a previous "
-         "run's manifest.json";
-}
-
 Result<std::unique_ptr<Workload>> MakeImgpipe(const DemoConfig& config) {
   Params p(config.params);
   KRG_ASSIGN_OR_RETURN(std::string input, p.String("input", ""));

@@ -5,12 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <vector>
 
 #include "krg/checksum.h"
 #include "krg/params.h"
+#include "krg/png.h"
 #include "scientific/mandelbrot_kernel.h"
 #include "scientific/mandelbrot_palette.h"
 
@@ -176,7 +175,7 @@ class SmoothMandelbrot final : public BandFarm {
                                         int column) const override {
     float v;
     std::memcpy(&v, row + sizeof(float) * column, sizeof v);
-    const cv::Vec3b bgr = mb::SmoothColour(v);
+    const auto bgr = mb::SmoothColour(v);
     return {bgr[2], bgr[1], bgr[0]};
   }
 
@@ -184,20 +183,16 @@ class SmoothMandelbrot final : public BandFarm {
 };
 
 Status SmoothMandelbrot::WriteArtifacts(const std::filesystem::path& dir) {
-  cv::Mat img(view_.height, view_.width, CV_8UC3);
+  std::vector<std::uint8_t> rgb(std::size_t(view_.width) * view_.height * 3);
   const auto* px = reinterpret_cast<const float*>(data_.data());
-  for (int r = 0; r < view_.height; ++r) {
-    auto* row = img.ptr<cv::Vec3b>(r);
-    for (int c = 0; c < view_.width; ++c) {
-      row[c] = mb::SmoothColour(px[std::size_t(r) * view_.width + c]);
-    }
+  for (std::size_t i = 0; i < std::size_t(view_.width) * view_.height; ++i) {
+    const auto bgr = mb::SmoothColour(px[i]);
+    rgb[3 * i] = bgr[2];
+    rgb[3 * i + 1] = bgr[1];
+    rgb[3 * i + 2] = bgr[0];
   }
-  const std::string path = (dir / "mandelbrot.png").string();
-  try {
-    if (!cv::imwrite(path, img)) return Status::IoError("cannot write " + path);
-  } catch (const cv::Exception& e) {
-    return Status::IoError("cannot write " + path + ": " + e.what());
-  }
+  const std::filesystem::path path = dir / "mandelbrot.png";
+  KRG_RETURN_IF_ERROR(WritePngRgb(path, view_.width, view_.height, rgb));
   return Status::Ok();
 }
 

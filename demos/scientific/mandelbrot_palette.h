@@ -5,15 +5,18 @@
 #define KRG_DEMOS_SCIENTIFIC_MANDELBROT_PALETTE_H_
 
 #include <algorithm>
+#include <array>
 #include <cmath>
-#include <opencv2/core.hpp>
+#include <cstdint>
 
 #include "scientific/mandelbrot_kernel.h"
 
 namespace krg::demos::mandelbrot {
 
-// BGR (OpenCV's order); black for kInside.
-inline cv::Vec3b SmoothColour(float v) {
+// Blue, green, red (OpenCV's order, which the webfarm's tiles use); black
+// for kInside. Rounds to nearest even and saturates, as OpenCV's
+// saturate_cast<uchar> does, so that the demo's PNG and the tiles agree.
+inline std::array<std::uint8_t, 3> SmoothColour(float v) {
   if (v == kInside) return {0, 0, 0};
   static const float kStops[5][3] = {{100, 7, 0},
                                      {203, 107, 32},
@@ -23,9 +26,10 @@ inline cv::Vec3b SmoothColour(float v) {
   const float t = std::fmod(std::sqrt(std::max(v, 0.0f)) * 0.35f, 5.0f);
   const int a = static_cast<int>(t) % 5, b = (a + 1) % 5;
   const float f = t - std::floor(t);
-  cv::Vec3b c;
+  std::array<std::uint8_t, 3> c;
   for (int k = 0; k < 3; ++k) {
-    c[k] = cv::saturate_cast<uchar>(kStops[a][k] * (1 - f) + kStops[b][k] * f);
+    const long x = std::lrint(kStops[a][k] * (1 - f) + kStops[b][k] * f);
+    c[k] = static_cast<std::uint8_t>(std::clamp(x, 0L, 255L));
   }
   return c;
 }

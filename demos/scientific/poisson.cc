@@ -5,16 +5,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <optional>
 #include <vector>
 
 #include "krg/checksum.h"
 #include "krg/params.h"
+#include "krg/png.h"
 #include "scientific/poisson_kernel.h"
+#include "scientific/viridis.h"
 
 namespace krg::demos {
 namespace {
@@ -392,23 +392,19 @@ Status Poisson::WriteArtifacts(const std::filesystem::path& dir) {
   }
   const double scale =
       hi > lo && std::isfinite(hi - lo) ? 255.0 / (hi - lo) : 0;
-  cv::Mat grey(static_cast<int>(side), static_cast<int>(side), CV_8UC1);
+  // Row 0 of the picture is the top of the square (y = 1).
+  std::vector<std::uint8_t> rgb(std::size_t(side) * side * 3);
   for (long by = 0; by < side; ++by) {
-    auto* row = grey.ptr<unsigned char>(static_cast<int>(side - 1 - by));
+    std::uint8_t* row = rgb.data() + std::size_t(side - 1 - by) * side * 3;
     for (long bx = 0; bx < side; ++bx) {
       const double a = avg[by * side + bx];
-      row[bx] = static_cast<unsigned char>(
-          std::lround(std::isfinite(a) ? (a - lo) * scale : 0));
+      const long level = std::lround(std::isfinite(a) ? (a - lo) * scale : 0);
+      const std::uint8_t* colour = kViridis[std::clamp(level, 0L, 255L)];
+      std::copy(colour, colour + 3, row + 3 * bx);
     }
   }
-  const std::string path = (dir / "poisson.png").string();
-  try {
-    cv::Mat img;
-    cv::applyColorMap(grey, img, cv::COLORMAP_VIRIDIS);
-    if (!cv::imwrite(path, img)) return Status::IoError("cannot write " + path);
-  } catch (const cv::Exception& e) {
-    return Status::IoError("cannot write " + path + ": " + e.what());
-  }
+  KRG_RETURN_IF_ERROR(WritePngRgb(dir / "poisson.png", static_cast<int>(side),
+                                  static_cast<int>(side), rgb));
   return Status::Ok();
 }
 

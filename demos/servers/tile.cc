@@ -104,7 +104,8 @@ std::string EncodeTilePng(const std::vector<float>& values) {
   for (int r = 0; r < kTileSize; ++r) {
     auto* row = img.ptr<cv::Vec3b>(r);
     for (int c = 0; c < kTileSize; ++c) {
-      row[c] = mb::SmoothColour(values[std::size_t(r) * kTileSize + c]);
+      const auto bgr = mb::SmoothColour(values[std::size_t(r) * kTileSize + c]);
+      row[c] = cv::Vec3b(bgr[0], bgr[1], bgr[2]);
     }
   }
   std::vector<uchar> png;

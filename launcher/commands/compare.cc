@@ -31,6 +31,21 @@ Result<double> ParseThreshold(const std::string& text) {
   return v;
 }
 
+Result<double> ParseMinTime(const std::string& text) {
+  std::size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !std::isfinite(v) || v < 0 || v > 3600) {
+    return Status::InvalidArgument("--min-time " + text +
+                                   ": expected seconds from 0 to 3600");
+  }
+  return v;
+}
+
 struct CompareRequest {
   std::vector<std::string> paths;
   CompareOptions options;
@@ -49,6 +64,8 @@ Status ReadRequest(const po::variables_map& vm, CompareRequest* req) {
   }
   KRG_ASSIGN_OR_RETURN(req->options.threshold_pct,
                        ParseThreshold(vm["threshold"].as<std::string>()));
+  KRG_ASSIGN_OR_RETURN(req->options.min_time_s,
+                       ParseMinTime(vm["min-time"].as<std::string>()));
   KRG_ASSIGN_OR_RETURN(req->options.test,
                        ParseTestName(vm["test"].as<std::string>()));
   KRG_ASSIGN_OR_RETURN(req->format,
@@ -87,6 +104,11 @@ int CompareCommand(const std::vector<std::string>& args) {
       po::value<std::string>()->value_name("PCT")->default_value("5"),
       "use this to set how large a change must be to be flagged, in percent: "
       "the whole 95% interval of the ratio must lie beyond it")(
+      "min-time",
+      po::value<std::string>()->value_name("SECONDS")->default_value("0.05"),
+      "use this to judge runs whose passes last less than 50 ms (which "
+      "measure fork and cache noise more than the code), or to leave longer "
+      "ones out; 0 judges every run")(
       "format",
       po::value<std::string>()
           ->value_name("table|markdown|csv|html")
@@ -116,8 +138,10 @@ int CompareCommand(const std::vector<std::string>& args) {
       "name). Each run gets the ratio of medians of round medians with a 95% "
       "bootstrap interval over rounds and a verdict: REGRESSION or "
       "improvement only when the whole interval lies beyond the threshold "
-      "and the Holm-corrected p < 0.05, noisy when the baseline's rounds "
-      "spread wider than the threshold, too short under 50 ms; each file a "
+      "and the Holm-corrected p < 0.05 (of no change at all), unchanged only "
+      "when it lies wholly within the threshold, noisy when it reaches past "
+      "the threshold without a verdict, too short under --min-time; each "
+      "file a "
       "line like 'B is 1.07 +- 0.02 times slower than A' (geometric mean "
       "and its interval) and its rounds' load, busy rounds flagged.",
       "Exit codes: 0 compared, 1 a file is unreadable, malformed, of a newer "

@@ -170,9 +170,10 @@ std::string TestLine(const Comparison& c) {
       "verdicts: the ratio of medians of round medians, 95% bootstrap "
       "interval over rounds; a regression when it lies wholly above 1+" +
       t + "% (improvement: below 1-" + t + "%) and Holm-corrected p < " +
-      Printf("%g", c.options.alpha) + " over " + std::to_string(c.family) +
-      " runs; noisy when the baseline's interval is wider than +-" + t +
-      "%; runs under " + FormatSeconds(c.options.min_time_s) + " not judged";
+      Printf("%g", c.options.alpha) + " (of no change) over " +
+      std::to_string(c.family) + " runs; unchanged when it lies within +-" + t +
+      "%, noisy when it reaches past that without a verdict; runs under " +
+      FormatSeconds(c.options.min_time_s) + " not judged";
   bool one_round = false;
   for (const FileInfo& f : c.files) one_round = one_round || f.rounds < 2;
   if (one_round) {
