@@ -41,7 +41,7 @@ std::vector<std::filesystem::path> PluginDirs() {
   return {dir / "lib" / "krgdemo", dir / KRG_PLUGIN_INSTALL_REL};
 }
 
-Result<LookupFn> LoadDomain(const std::string& domain) {
+Status LoadDomain(const std::string& domain, LookupFn* out) {
   const std::string file = "krgdemo-" + domain + ".so";
   std::string why;
   for (const std::filesystem::path& dir : PluginDirs()) {
@@ -60,7 +60,8 @@ Result<LookupFn> LoadDomain(const std::string& domain) {
       break;
     }
     TheDomains().loaded.push_back(domain);
-    return lookup;
+    *out = lookup;
+    return Status::Ok();
   }
   if (why.empty()) {
     why = file + " not found in lib/krgdemo/ or " KRG_PLUGIN_INSTALL_REL
@@ -75,7 +76,8 @@ std::function<Result<std::unique_ptr<Workload>>(const DemoConfig&)> FromPlugin(
     const std::string& domain, const std::string& demo) {
   return [domain,
           demo](const DemoConfig& config) -> Result<std::unique_ptr<Workload>> {
-    KRG_ASSIGN_OR_RETURN(MakeFn make, DomainMake(domain, demo));
+    MakeFn make = nullptr;
+    KRG_RETURN_IF_ERROR(DomainMake(domain, demo, &make));
     return make(config);
   };
 }
@@ -88,20 +90,22 @@ void LinkDomain(const std::string& domain, LookupFn lookup) {
   d.lookup[domain] = lookup;
 }
 
-Result<MakeFn> DomainMake(const std::string& domain, const std::string& demo) {
+Status DomainMake(const std::string& domain, const std::string& demo,
+                  MakeFn* make) {
   Domains& d = TheDomains();
   std::lock_guard<std::mutex> lock(d.mu);
   auto it = d.lookup.find(domain);
   if (it == d.lookup.end()) {
-    KRG_ASSIGN_OR_RETURN(LookupFn lookup, LoadDomain(domain));
+    LookupFn lookup = nullptr;
+    KRG_RETURN_IF_ERROR(LoadDomain(domain, &lookup));
     it = d.lookup.emplace(domain, lookup).first;
   }
-  MakeFn make = it->second(demo.c_str());
-  if (make == nullptr) {
+  *make = it->second(demo.c_str());
+  if (*make == nullptr) {
     return Status::Internal("the " + domain + " plug-in has no demo '" + demo +
                             "'");
   }
-  return make;
+  return Status::Ok();
 }
 
 std::vector<std::string> LoadedDomains() {

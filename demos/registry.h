@@ -57,9 +57,11 @@ const std::vector<Demo>& AllDemos();
 using MakeFn = Result<std::unique_ptr<Workload>> (*)(const DemoConfig&);
 using LookupFn = MakeFn (*)(const char* demo);
 void LinkDomain(const std::string& domain, LookupFn lookup);
-// The factory of `demo` in `domain`'s plug-in, loading it if needed;
-// kUnavailable naming the file and dlerror() when it cannot be loaded.
-Result<MakeFn> DomainMake(const std::string& domain, const std::string& demo);
+// Sets *make to the factory of `demo` in `domain`'s plug-in, loading it if
+// needed; kUnavailable naming the file and dlerror() when it cannot be
+// loaded.
+Status DomainMake(const std::string& domain, const std::string& demo,
+                  MakeFn* make);
 // Plug-ins loaded into this process so far (for tests: `--version` loads
 // none).
 std::vector<std::string> LoadedDomains();

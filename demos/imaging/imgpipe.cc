@@ -16,7 +16,9 @@
 
 #include "imaging/dataset.h"
 #include "krg/checksum.h"
+#include "krg/json_fields.h"
 #include "krg/params.h"
+#include "krg/results.h"
 
 namespace krg::demos {
 
@@ -487,13 +489,16 @@ Result<std::vector<Entry>> ListInputs(const fs::path& dir, const char* ext) {
 }
 
 Result<nlohmann::json> ReadManifest(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  // Bounded: a regular file of at most 16 MiB, nested at most 64 deep.
+  auto text = ReadTextFile(path);
+  if (!text.ok()) {
     return Status::InvalidArgument("--param verify=" + path +
-                                   ": cannot read that manifest");
+                                   ": cannot read that manifest (" +
+                                   text.status().message() + ")");
   }
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object() ||
+  auto parsed = ParseJson(*text);
+  const nlohmann::json j = parsed.ok() ? *parsed : nlohmann::json();
+  if (!parsed.ok() || !j.is_object() ||
       j.value("schema", "") != "krgdemo.imgpipe.manifest/1" ||
       !j.contains("images") || !j["images"].is_array()) {
     return Status::InvalidArgument(

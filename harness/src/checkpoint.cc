@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "krg/json_fields.h"
+
 #if defined(__x86_64__)
 #include <emmintrin.h>
 #endif
@@ -568,7 +570,9 @@ Result<std::optional<SpmdSnapshot>> SpmdCheckpointStore::Load() {
     return std::optional<SpmdSnapshot>();
   }
   KRG_ASSIGN_OR_RETURN(std::string text, ReadSmall(manifest));
-  auto m = nlohmann::json::parse(text, nullptr, false);
+  auto parsed = ParseJson(text);  // bounded depth: the file is untrusted
+  nlohmann::json m = parsed.ok() ? std::move(*parsed) : nlohmann::json();
+  if (!parsed.ok()) m = nlohmann::json::value_t::discarded;
   SpmdSnapshot snap;
   std::uint32_t ranks = 0;
   std::string set;

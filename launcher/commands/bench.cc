@@ -191,15 +191,17 @@ std::optional<int> RunOne(BenchState& s, const PlannedRun& p, Session& session,
   }
   auto w = demo->make({e.size, e.params});
   if (!w.ok()) return Fail(w.status().WithContext(e.demo));
-  RunPlan plan{.id = {e.demo, e.size, e.params},
-               .caps = demo->caps,
-               .engine = e.engine,
-               .nodes = p.nodes,
-               .repeat = s.suite.repeat};
+  RunPlan plan;
+  plan.id = {e.demo, e.size, e.params};
+  plan.caps = demo->caps;
+  plan.engine = e.engine;
+  plan.nodes = p.nodes;
+  plan.repeat = s.suite.repeat;
   if (e.repeat > 0) plan.repeat = RepeatPolicy{.fixed = e.repeat};
   ProgressLine progress(step + ": " + e.demo + " x" + std::to_string(p.nodes));
-  RunHooks hooks{.cancel = InterruptFlag(),
-                 .progress = [&](const Progress& pr) { progress.Update(pr); }};
+  RunHooks hooks;
+  hooks.cancel = InterruptFlag();
+  hooks.progress = [&](const Progress& pr) { progress.Update(pr); };
   auto o = session.Run(plan, **w, hooks);
   progress.Clear();
   if (!o.ok()) {

@@ -122,9 +122,10 @@ Result<std::string> ReadResumeRecord(const std::filesystem::path& path,
     return Status::InvalidArgument(
         "is over " + std::to_string(kMaxRecordBytes >> 10) + " KiB");
   }
-  const auto j = nlohmann::json::parse(text, nullptr, false);
+  auto parsed = ParseJson(text);  // bounded depth: the file is untrusted
   std::string run_id;
-  if (j.is_discarded() || !j.is_object()) {
+  const nlohmann::json j = parsed.ok() ? *parsed : nlohmann::json();
+  if (!parsed.ok() || !j.is_object()) {
     return Status::InvalidArgument("is not a JSON object");
   }
   KRG_RETURN_IF_ERROR(CheckRecord(j, req, every_s, &run_id));

@@ -18,7 +18,9 @@ namespace {
 
 // The last checkpoint of a kernel-mode run (checkpoints.json).
 Result<platform::CheckpointId> KernelCheckpoint(const std::string& text) {
-  const auto j = nlohmann::json::parse(text, nullptr, false);
+  auto parsed = ParseJson(text);  // bounded depth: the file is untrusted
+  if (!parsed.ok()) return Status::InvalidArgument("is not valid JSON");
+  const nlohmann::json& j = *parsed;
   if (!j.is_object() || !j.contains("appid") ||
       !j.value("checkpoints", nlohmann::json()).is_array() ||
       j["checkpoints"].empty()) {
