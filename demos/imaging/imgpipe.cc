@@ -18,6 +18,7 @@
 #include "krg/checksum.h"
 #include "krg/json_fields.h"
 #include "krg/params.h"
+#include "krg/png.h"
 #include "krg/results.h"
 
 namespace krg::demos {
@@ -141,6 +142,14 @@ int ReducedDecodeFlag(int w, int h, cv::Size target) {
   return cv::IMREAD_COLOR;
 }
 
+// The last stage that changes pixels (decode and encode do not).
+Stage LastProcessing(const Pipeline& pl) {
+  for (auto it = pl.stages.rbegin(); it != pl.stages.rend(); ++it) {
+    if (*it != Stage::kDecode && *it != Stage::kEncode) return *it;
+  }
+  return Stage::kDecode;
+}
+
 // Runs the pipeline on one encoded image. Returns "" and fills `*encoded`,
 // or returns why the input was skipped.
 std::string Process(const Pipeline& pl, std::string_view bytes,
@@ -192,6 +201,18 @@ std::string Process(const Pipeline& pl, std::string_view bytes,
         cv::Canny(img, img, 50, 150);
         break;
     }
+  }
+  // An edge map (Canny last, PNG out) is two-level: a 1-bit PNG decodes to
+  // the same 0/255 picture and encodes several times faster than OpenCV's
+  // 8-bit one (issue 22).
+  if (!pl.jpeg_out && !pl.stages.empty() && img.type() == CV_8UC1 &&
+      LastProcessing(pl) == Stage::kCanny) {
+    auto png =
+        EncodePngBilevel(img.cols, img.rows, img.ptr<uchar>(0), img.step[0]);
+    if (!png.ok()) return "the encoder refused the result";
+    encoded->assign(png->begin(), png->end());
+    *out_size = img.size();
+    return "";
   }
   std::vector<int> params;
   if (pl.jpeg_out) params = {cv::IMWRITE_JPEG_QUALITY, pl.quality};

@@ -26,16 +26,44 @@ void PutChunk(std::string* out, const char type[4], const std::string& data) {
                   crc32(0, p, static_cast<uInt>(out->size() - start))));
 }
 
-}  // namespace
+// The PNG of `raw` (each row behind its filter byte), IHDR `ihdr_tail`
+// (bit depth, colour type, compression, filter, interlace).
+Result<std::string> Assemble(int width, int height, const std::string& raw,
+                             const char ihdr_tail[5], int level) {
+  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
+  std::string packed(packed_size, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                reinterpret_cast<const Bytef*>(raw.data()),
+                static_cast<uLong>(raw.size()), level) != Z_OK) {
+    return Status::Internal("PNG: zlib could not compress the picture");
+  }
+  packed.resize(packed_size);
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  std::string header;
+  PutU32(&header, static_cast<std::uint32_t>(width));
+  PutU32(&header, static_cast<std::uint32_t>(height));
+  header.append(ihdr_tail, 5);
+  PutChunk(&png, "IHDR", header);
+  PutChunk(&png, "IDAT", packed);
+  PutChunk(&png, "IEND", "");
+  return png;
+}
 
-Result<std::string> EncodePngRgb(int width, int height,
-                                 const std::vector<std::uint8_t>& rgb) {
+Status CheckSize(int width, int height) {
   if (width <= 0 || height <= 0 ||
       static_cast<double>(width) * height * 3 > (1u << 30)) {
     return Status::InvalidArgument("PNG: picture size " +
                                    std::to_string(width) + "x" +
                                    std::to_string(height) + " out of range");
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> EncodePngRgb(int width, int height,
+                                 const std::vector<std::uint8_t>& rgb) {
+  KRG_RETURN_IF_ERROR(CheckSize(width, height));
   const std::size_t row = std::size_t(width) * 3;
   if (rgb.size() != row * std::size_t(height)) {
     return Status::InvalidArgument("PNG: pixel data does not match the size");
@@ -47,25 +75,28 @@ Result<std::string> EncodePngRgb(int width, int height,
     raw.push_back('\0');
     raw.append(reinterpret_cast<const char*>(rgb.data()) + row * r, row);
   }
-  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
-  std::string packed(packed_size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
-                reinterpret_cast<const Bytef*>(raw.data()),
-                static_cast<uLong>(raw.size()),
-                Z_DEFAULT_COMPRESSION) != Z_OK) {
-    return Status::Internal("PNG: zlib could not compress the picture");
-  }
-  packed.resize(packed_size);
+  return Assemble(width, height, raw, "\x08\x02\x00\x00\x00",
+                  Z_DEFAULT_COMPRESSION);  // 8-bit RGB
+}
 
-  std::string png("\x89PNG\r\n\x1a\n", 8);
-  std::string header;
-  PutU32(&header, static_cast<std::uint32_t>(width));
-  PutU32(&header, static_cast<std::uint32_t>(height));
-  header += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, no interlace
-  PutChunk(&png, "IHDR", header);
-  PutChunk(&png, "IDAT", packed);
-  PutChunk(&png, "IEND", "");
-  return png;
+Result<std::string> EncodePngBilevel(int width, int height,
+                                     const std::uint8_t* rows,
+                                     std::size_t stride, int level) {
+  KRG_RETURN_IF_ERROR(CheckSize(width, height));
+  if (level < 1 || level > 9) {
+    return Status::InvalidArgument("PNG: zlib level out of 1..9");
+  }
+  const std::size_t packed_row = (std::size_t(width) + 7) / 8;
+  std::string raw((packed_row + 1) * std::size_t(height), '\0');
+  for (int r = 0; r < height; ++r) {
+    const std::uint8_t* in = rows + stride * std::size_t(r);
+    auto* out = reinterpret_cast<std::uint8_t*>(raw.data()) +
+                (packed_row + 1) * std::size_t(r) + 1;  // behind filter 0
+    for (int c = 0; c < width; ++c) {
+      if (in[c] != 0) out[c >> 3] |= std::uint8_t(0x80u >> (c & 7));
+    }
+  }
+  return Assemble(width, height, raw, "\x01\x00\x00\x00\x00", level);
 }
 
 Status WritePngRgb(const std::filesystem::path& path, int width, int height,
