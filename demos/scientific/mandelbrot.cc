@@ -10,6 +10,7 @@
 #include "krg/checksum.h"
 #include "krg/params.h"
 #include "krg/png.h"
+#include "krg/result_buffer.h"
 #include "scientific/mandelbrot_kernel.h"
 #include "scientific/mandelbrot_palette.h"
 
@@ -39,10 +40,7 @@ std::vector<int> SampleRows(int height) {
 class BandFarm : public FarmWorkload {
  public:
   BandFarm(int rows, std::size_t row_bytes, int columns)
-      : rows_(rows),
-        row_bytes_(row_bytes),
-        columns_(columns),
-        data_(rows * row_bytes) {
+      : rows_(rows), row_bytes_(row_bytes), columns_(columns) {
     // A power of two, so a band maps onto whole preview rows (8 = 2^3).
     while ((columns_ + step_ - 1) / step_ > kPreviewMax ||
            (rows_ + step_ - 1) / step_ > kPreviewMax) {
@@ -54,7 +52,7 @@ class BandFarm : public FarmWorkload {
     return static_cast<std::size_t>((rows_ + kBandRows - 1) / kBandRows);
   }
   void BeginPass() override {
-    std::fill(data_.begin(), data_.end(), 0);
+    data_.Clear(std::size_t(rows_) * row_bytes_);
     merged_.assign(unit_count(), false);
   }
   Status Merge(std::size_t i, std::string_view bytes) override {
@@ -104,6 +102,10 @@ class BandFarm : public FarmWorkload {
   // Checksum, completeness and the reference on sample rows.
   Verification Check(const char* what) const {
     Verification v;
+    if (merged_.empty()) {
+      v.detail = "no pass ran";
+      return v;
+    }
     v.checksum = ChecksumString(Fnv1a64(data_.data(), data_.size()));
     auto missing = std::find(merged_.begin(), merged_.end(), false);
     if (missing != merged_.end()) {
@@ -136,7 +138,8 @@ class BandFarm : public FarmWorkload {
   const std::size_t row_bytes_;
   const int columns_;
   int step_ = 1;  // the preview keeps every step_-th pixel and row
-  std::vector<unsigned char> data_;
+  // Not inherited by the procs engine's workers (krg/result_buffer.h).
+  ResultBuffer data_;
   std::vector<bool> merged_;
 };
 
@@ -183,6 +186,7 @@ class SmoothMandelbrot final : public BandFarm {
 };
 
 Status SmoothMandelbrot::WriteArtifacts(const std::filesystem::path& dir) {
+  if (data_.size() == 0) return Status::FailedPrecondition("no pass ran");
   std::vector<std::uint8_t> rgb(std::size_t(view_.width) * view_.height * 3);
   const auto* px = reinterpret_cast<const float*>(data_.data());
   for (std::size_t i = 0; i < std::size_t(view_.width) * view_.height; ++i) {
@@ -217,6 +221,7 @@ class ClassicMandelbrot final : public BandFarm {
   }
   Verification Verify() override { return Check("classic"); }
   Status WriteArtifacts(const std::filesystem::path& dir) override {
+    if (data_.size() == 0) return Status::FailedPrecondition("no pass ran");
     const auto path = dir / "mandelbrot.pbm";
     std::ofstream out(path, std::ios::binary);
     out << "P4\n" << n_ << " " << n_ << "\n";
