@@ -967,9 +967,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def _process_loads(prev, rec):
     """{node: [(load, pid, starttime, may_move)]} of the processes with
-    CAN_MIGRATE effective; load 1.0 = one CPU-bound process (a process that
-    used at least a tenth of a CPU since the last round: the test machine is
-    shared, so the share it got is not what it asks for)."""
+    CAN_MIGRATE effective; load 1.0 = one CPU-bound process: one running or
+    runnable now, or that used at least a tenth of a CPU since the last round
+    (the test machine is shared: the share a process got is not what it
+    asks for)."""
     now, seen, cache, by_node = time.monotonic(), {}, {}, {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -986,10 +987,10 @@ def _process_loads(prev, rec):
         ticks = int(info.rest[11]) + int(info.rest[12])   # utime + stime
         seen[info.pid] = (info.starttime, ticks, now)
         old = prev.get(info.pid)
-        if not old or old[0] != info.starttime or now <= old[2]:
-            continue
-        share = (ticks - old[1]) / float(CLK_TCK) / (now - old[2])
-        load = 1.0 if share >= 0.1 else max(0.0, share)
+        share = 0.0
+        if old and old[0] == info.starttime and now > old[2]:
+            share = (ticks - old[1]) / float(CLK_TCK) / (now - old[2])
+        load = 1.0 if info.state == "R" or share >= 0.1 else max(0.0, share)
         may_move = (nr_threads(info.pid) == 1 and permissions_ok(info.pid) and
                     not migration_pending(info.pid, info.starttime) and
                     not knob_applies("migrate_eperm", info.pid))
