@@ -505,6 +505,203 @@ void SayMigration(ShowContext& ctx, const platform::Layout& layout) {
       "moves a process to another node's CPUs (sched_setaffinity).");
 }
 
+// `krgdemo show balance`: workers started on one node are spread by the
+// kernel's own balancer, not by us: Kerrighed's mosix balancer migrates
+// processes with CAN_MIGRATE (at most one per node every 2 s); on linux
+// the workers start confined to one virtual node's CPUs, the confinement
+// is lifted, and the kernel's scheduler spreads them over the CPUs.
+class BalanceWatcher {
+ public:
+  BalanceWatcher(ShowContext& ctx, const std::vector<Node>& nodes)
+      : ctx_(ctx), nodes_(nodes) {}
+
+  void OnStart(pid_t pid) {
+    if (workers_.size() < nodes_.size()) {
+      workers_.push_back({pid, nodes_[0].id});
+    } else {
+      ctx_.view.Event("worker " + std::to_string(pid) +
+                      " started to replace one that died");
+    }
+  }
+  void Step();
+  // The most distinct nodes the workers were seen on at one time.
+  int most_nodes() const { return most_; }
+  const std::set<int>& spread_over() const { return spread_over_; }
+  const std::vector<std::string>& failures() const { return failures_; }
+  std::vector<std::string> Notes() const;
+
+ private:
+  enum class Phase { kStarting, kHold, kWatch };
+  struct Worker {
+    pid_t pid;
+    int node;
+  };
+  void Lift();
+  void Watch(double now);
+
+  ShowContext& ctx_;
+  const std::vector<Node>& nodes_;
+  std::vector<Worker> workers_;
+  Phase phase_ = Phase::kStarting;
+  double until_ = 0, next_poll_ = 0;
+  int most_ = 1, moves_ = 0;
+  std::set<int> spread_over_;
+  std::vector<std::string> failures_;
+};
+
+std::vector<std::string> BalanceWatcher::Notes() const {
+  std::vector<std::string> notes;
+  for (const Node& n : nodes_) {
+    int count = 0;
+    for (const Worker& w : workers_) count += w.node == n.id;
+    notes.push_back(Count(count, "worker"));
+  }
+  return notes;
+}
+
+void BalanceWatcher::Step() {
+  const double now = ctx_.view.Elapsed();
+  const bool kerrighed = ctx_.platform.traits().kernel_migration;
+  switch (phase_) {
+    case Phase::kStarting: {
+      if (workers_.size() < nodes_.size()) return;
+      std::string pids;
+      for (const Worker& w : workers_) {
+        pids += (pids.empty() ? "" : " ") + std::to_string(w.pid);
+      }
+      ctx_.view.Event(Count(int(workers_.size()), "worker") +
+                      " started on node " + std::to_string(nodes_[0].id) +
+                      " (pids " + pids + ")");
+      if (kerrighed) {
+        // The balancer does not wait for us: watch from the start.
+        ctx_.view.Say(
+            "Kerrighed's load balancer sees one busy node and idle ones:\n"
+            "watch it migrate workers, at most one per node every 2 s.");
+        phase_ = Phase::kWatch;
+        return;
+      }
+      ctx_.view.Say("One node does all the work; the others are idle.");
+      phase_ = Phase::kHold;
+      until_ = now + ctx_.opts.pace.hold_s;
+      return;
+    }
+    case Phase::kHold:
+      if (now < until_) return;
+      Lift();
+      phase_ = Phase::kWatch;
+      return;
+    case Phase::kWatch:
+      Watch(now);
+      return;
+  }
+}
+
+// linux: every worker may now run on any node's CPUs.
+void BalanceWatcher::Lift() {
+  Node all;
+  all.id = -1;
+  for (const Node& n : nodes_) {
+    for (int cpu : n.cpus) {
+      if (std::find(all.cpus.begin(), all.cpus.end(), cpu) == all.cpus.end()) {
+        all.cpus.push_back(cpu);
+      }
+    }
+  }
+  std::sort(all.cpus.begin(), all.cpus.end());
+  for (const Worker& w : workers_) {
+    if (Status s = ctx_.platform.MoveProcess(w.pid, all); !s.ok()) {
+      failures_.push_back("could not lift the confinement of worker " +
+                          std::to_string(w.pid) + ": " + s.message());
+    }
+  }
+  ctx_.view.Say(
+      "Now we lift the confinement: every worker may run on every node's "
+      "CPUs.\nThe kernel's own scheduler decides where each one runs.");
+}
+
+void BalanceWatcher::Watch(double now) {
+  if (now < next_poll_) return;
+  next_poll_ = now + 0.1;
+  std::set<int> on;
+  for (Worker& w : workers_) {
+    auto at = ctx_.platform.NodeOf(w.pid);
+    if (!at.ok()) continue;  // it has just ended
+    if (*at != w.node) {
+      // Linux's scheduler moves busy processes between CPUs often: the
+      // first moves tell the story, the load view shows the rest.
+      if (++moves_ <= 3 * int(workers_.size())) {
+        ctx_.view.Event("worker " + std::to_string(w.pid) + ": node " +
+                        std::to_string(w.node) + " -> node " +
+                        std::to_string(*at) + " (the kernel's balancer)");
+      }
+      w.node = *at;
+    }
+    on.insert(w.node);
+  }
+  if (int(on.size()) > most_) {
+    most_ = int(on.size());
+    spread_over_ = on;
+    if (most_ == int(nodes_.size())) {
+      ctx_.view.Say("Every node runs a worker: the balancer spread them.");
+    }
+  }
+}
+
+// Core-seconds that outlast the hold, the balancer's moves (2 s apart on
+// Kerrighed) at the home node's rate, then SpreadSeconds spread out.
+double BalanceWork(ShowContext& ctx, const std::vector<Node>& nodes) {
+  const int n = static_cast<int>(nodes.size());
+  std::set<int> all_cpus;
+  for (const Node& node : nodes) {
+    all_cpus.insert(node.cpus.begin(), node.cpus.end());
+  }
+  const double home_rate =
+      std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
+  const double spread_rate = std::min<double>(n, all_cpus.size());
+  return 1.2 * (home_rate * (ctx.opts.pace.hold_s + 2.0 * (n - 1)) +
+                spread_rate * SpreadSeconds(ctx.opts.size));
+}
+
+// Kerrighed: a scheduler whose policy migrates on its own (INTERFACE.md
+// 2.2); "" when there is one, else why the scenario cannot be shown.
+std::string NoBalancer(ShowContext& ctx) {
+  if (!ctx.platform.traits().kernel_migration) return "";
+  auto info = ctx.platform.Describe(false);
+  if (!info.ok() || !info->kerrighed) return "";
+  for (const platform::SchedulerInfo& s : info->kerrighed->schedulers) {
+    const bool moves =
+        std::find(s.policies.begin(), s.policies.end(),
+                  "mosix_load_balancer") != s.policies.end() ||
+        std::find(s.policies.begin(), s.policies.end(), "rbt_policy") !=
+            s.policies.end();
+    if (moves && s.handle_all) return "";
+  }
+  return "no Kerrighed scheduler migrates processes on its own (no "
+         "mosix_load_balancer with process_set/handle_all = 1 under "
+         "/config/krg_scheduler): run krg_legacy_scheduler";
+}
+
+void SayBalance(ShowContext& ctx, const platform::Layout& layout) {
+  SayOpening(
+      ctx,
+      "Scenario: balance.\n"
+      "The system spreads the work by itself: nobody moves a process.\n"
+      "We start " +
+          std::to_string(layout.nodes.size()) +
+          " mandelbrot workers, CPU-bound single-threaded processes, all on "
+          "node " +
+          std::to_string(layout.nodes[0].id) +
+          ".\nThe kernel's balancer moves them to idle nodes while they "
+          "compute,\nand the image must still come out right.",
+      layout,
+      "On Kerrighed the mosix load balancer (set up by krg_legacy_scheduler)\n"
+      "migrates any process with CAN_MIGRATE, which the workers get from\n"
+      "`krgcapset -d +CAN_MIGRATE`, off a node busier than its peers.",
+      "On linux a node is a group of CPUs (a virtual node): the workers start\n"
+      "confined to one node's CPUs (sched_setaffinity); we lift that, and\n"
+      "the kernel's own scheduler spreads them over the CPUs.");
+}
+
 }  // namespace
 
 Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
@@ -529,6 +726,81 @@ Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
   }
   if (!failures.empty()) return ScenarioResult{Outcome::kNotShown, text};
   return ScenarioResult{Outcome::kShown, text};
+}
+
+}  // namespace krg::cli::show
+
+namespace krg::cli::show {
+
+Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout,
+                       ctx.platform.Partition(ctx.opts.nodes));
+  std::set<int> ids;
+  for (const Node& n : layout.nodes) ids.insert(n.id);
+  if (ids.size() < 2 || ids.size() != layout.nodes.size()) {
+    return Status::InvalidArgument(
+        "show balance needs at least 2 distinct nodes (asked for " +
+        std::to_string(ctx.opts.nodes) + ", " + std::to_string(ids.size()) +
+        " available)");
+  }
+  SayBalance(ctx, layout);
+  if (std::string why = NoBalancer(ctx); !why.empty()) {
+    return ScenarioResult{Outcome::kNotShown, why};
+  }
+  ctx.view.SetNodes(Ids(layout.nodes));
+  const std::vector<Node>& nodes = layout.nodes;
+  std::string what;
+  KRG_ASSIGN_OR_RETURN(demos::DemoConfig config,
+                       SizedMandelbrot(BalanceWork(ctx, nodes), &what));
+  char amount[64];
+  std::snprintf(amount, sizeof amount, "about %.0f core-seconds",
+                BalanceWork(ctx, nodes));
+  ctx.view.Event("workload: " + what + ", " + amount);
+  KRG_ASSIGN_OR_RETURN(DemoPass pass,
+                       PlanPass("mandelbrot", config, int(nodes.size())));
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
+  BalanceWatcher watcher(ctx, nodes);
+  LoadTicker ticker(ctx, nodes, [&watcher] { return watcher.Notes(); });
+  RunHooks hooks;
+  hooks.on_worker_start = [&watcher](pid_t pid) { watcher.OnStart(pid); };
+  hooks.progress = [&](const Progress&) {
+    ticker.Tick();
+    watcher.Step();
+  };
+  hooks.cancel = ctx.interrupted;
+  OneNodePlatform at_home(ctx.platform, nodes[0]);
+  const double t0 = ctx.view.Elapsed();
+  KRG_ASSIGN_OR_RETURN(krg::Outcome o, pass.Run(at_home, hooks));
+  ctx.view.Snapshot();
+  const Verification& v = o.measurement.verification;
+  char took[32];
+  std::snprintf(took, sizeof took, "%.1f", ctx.view.Elapsed() - t0);
+  ctx.view.Event(
+      std::string("run finished in ") + took + " s: " +
+      (v.ok ? "verified, " + v.detail + " (checksum " + v.checksum + ")"
+            : "did NOT verify: " + v.detail));
+  std::vector<std::string> failures = watcher.failures();
+  if (!v.ok) failures.push_back("the image did not verify: " + v.detail);
+  if (watcher.most_nodes() < 2) {
+    failures.push_back("the workers stayed on node " +
+                       std::to_string(nodes[0].id) +
+                       ": the balancer moved none before the run ended; give "
+                       "it more work with a larger --size");
+  }
+  if (!failures.empty()) {
+    std::string text;
+    for (const std::string& f : failures) text += (text.empty() ? "" : "; ") + f;
+    return ScenarioResult{Outcome::kNotShown, text};
+  }
+  const std::set<int>& over = watcher.spread_over();
+  return ScenarioResult{
+      Outcome::kShown,
+      "the kernel's balancer spread " + std::to_string(nodes.size()) +
+          " workers started on node " + std::to_string(nodes[0].id) +
+          " over " + std::to_string(over.size()) + " of " +
+          std::to_string(nodes.size()) + " nodes (" +
+          NodeList(std::vector<int>(over.begin(), over.end())) +
+          ") while they computed; the image verified"};
 }
 
 }  // namespace krg::cli::show
