@@ -213,8 +213,8 @@ TEST_F(KerrighedTest, KerrighedThatIsNotRunningIsAClearError) {
 TEST_F(KerrighedTest, Kerrighed244IsNamedAndRefusedInOneLine) {
   // 2.4.4's krgcapset has no --version (it prints its usage), Linux
   // 2.6.20 has no kernel_max (INTERFACE.md 1.2, 5.1).
-  auto made = platform::RunCommand({KRG_DOUBLE_DIR "/make-sysroot",
-                                    root_.string(), "--version", "2.4.4"});
+  auto made = platform::RunCommand(
+      {KRG_DOUBLE_DIR "/make-sysroot", root_.string(), "--version", "2.4.4"});
   ASSERT_TRUE(made.ok() && made->exit.code == 0);
   Ran info = Krgdemo({"info"});
   ASSERT_EQ(info.code, 0) << info.err;
@@ -239,25 +239,26 @@ TEST_F(KerrighedTest, Kerrighed244IsNamedAndRefusedInOneLine) {
 TEST_F(KerrighedTest, SchedulerPlacementWithoutAPlacingSchedulerSaysSo) {
   // Only the mosix balancer left: it migrates, it places nothing at fork.
   fs::remove_all(root_ / "config/krg_scheduler/schedulers/rr");
-  Ran r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
-                   "--placement", "scheduler", "--out",
-                   (root_ / "out").string()});
+  Ran r =
+      Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
+               "--placement", "scheduler", "--out", (root_ / "out").string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--placement scheduler: no Kerrighed scheduler places "
                        "new processes"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("every worker would start on node 2"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("every worker would start on node 2"), std::string::npos)
       << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   // rr back, but handling no process: the same.
   fs::create_directories(root_ /
                          "config/krg_scheduler/schedulers/rr/"
                          "round_robin_balancer");
-  fs::create_directories(root_ / "config/krg_scheduler/schedulers/rr/process_set");
-  std::ofstream(root_ / "config/krg_scheduler/schedulers/rr/process_set/"
-                        "handle_all")
+  fs::create_directories(root_ /
+                         "config/krg_scheduler/schedulers/rr/process_set");
+  std::ofstream(root_ /
+                "config/krg_scheduler/schedulers/rr/process_set/"
+                "handle_all")
       << "0\n";
   r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
                "--placement", "scheduler", "--out", (root_ / "out").string()});
@@ -293,8 +294,8 @@ TEST_F(KerrighedTest, AWorkerTheBalancerMovedOnIsReportedNotWarnedAbout) {
   std::ofstream(root_ / "config/krg_scheduler/schedulers/mosix/node_set")
       << "5,11\n";
   ScopedEnv sysroot("KRGDEMO_SYSROOT", root_.string());
-  ScopedEnv path("PATH", std::string(KRG_DOUBLE_DIR "/bin:") +
-                             std::getenv("PATH"));
+  ScopedEnv path("PATH",
+                 std::string(KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH"));
   auto p = platform::MakeKerrighedPlatform();
   ASSERT_TRUE(p->ApplyCapabilities({"CAN_MIGRATE"}, {}).ok());
   auto layout = p->Partition(3);

@@ -88,8 +88,8 @@ std::multiset<int> BalancedTo(const std::string& out) {
 }
 
 TEST(ShowTest, BalanceOnLinuxLiftsTheConfinementAndTheKernelSpreads) {
-  Ran r = Linux({"show", "balance", "--nodes", "2", "--pace", "fast", "--size",
-                 "small"});
+  Ran r = Linux(
+      {"show", "balance", "--nodes", "2", "--pace", "fast", "--size", "small"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("2 workers started on node 0"), std::string::npos)
       << r.out;

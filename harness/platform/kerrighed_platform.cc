@@ -287,7 +287,8 @@ std::string ParseToolVersion(const CommandOutput& v) {
   if (fs::path(tool).filename() != "krgcapset") return "";
   const std::string version = first.substr(space + 1);
   const bool ok =
-      !version.empty() && std::isdigit(static_cast<unsigned char>(version[0])) &&
+      !version.empty() &&
+      std::isdigit(static_cast<unsigned char>(version[0])) &&
       version.find_first_not_of("0123456789.-_abcdefghijklmnopqrstuvwxyz") ==
           std::string::npos;
   return ok ? version : "";
@@ -303,8 +304,8 @@ std::string KerrighedPlatform::Version() {
   if (auto out = RunCommand({"krgcapset", "--version"}); out.ok()) {
     v = ParseToolVersion(*out);
   }
-  const bool kernel_max = fs::exists(
-      SysPath("/sys/devices/system/cpu/kernel_max"));
+  const bool kernel_max =
+      fs::exists(SysPath("/sys/devices/system/cpu/kernel_max"));
   // Kerrighed 2.x (Linux 2.6.20): no --version, no kernel_max (INTERFACE.md
   // 1.2, 5.1); node numbers computed from the CPU ids would be wrong.
   if (v.empty()) v = kernel_max ? "unknown" : "2.x";
@@ -527,8 +528,8 @@ std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {
       // entry: such a process runs where it was forked, this node.
       where[pid] = at.ok() ? *at : self;
       if (node >= 0 && where[pid] == node) arrived.insert(pid);
-      const bool moved_on = balancer && (arrived.count(pid) > 0 ||
-                                         where[pid] != self);
+      const bool moved_on =
+          balancer && (arrived.count(pid) > 0 || where[pid] != self);
       if (node >= 0 && where[pid] != node && !moved_on) settled = false;
     }
     if (settled || std::chrono::steady_clock::now() >= deadline) break;

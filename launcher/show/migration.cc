@@ -669,11 +669,10 @@ std::string NoBalancer(ShowContext& ctx) {
   auto info = ctx.platform.Describe(false);
   if (!info.ok() || !info->kerrighed) return "";
   for (const platform::SchedulerInfo& s : info->kerrighed->schedulers) {
-    const bool moves =
-        std::find(s.policies.begin(), s.policies.end(),
-                  "mosix_load_balancer") != s.policies.end() ||
-        std::find(s.policies.begin(), s.policies.end(), "rbt_policy") !=
-            s.policies.end();
+    const bool moves = std::find(s.policies.begin(), s.policies.end(),
+                                 "mosix_load_balancer") != s.policies.end() ||
+                       std::find(s.policies.begin(), s.policies.end(),
+                                 "rbt_policy") != s.policies.end();
     if (moves && s.handle_all) return "";
   }
   return "no Kerrighed scheduler migrates processes on its own (no "
@@ -789,17 +788,17 @@ Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
   }
   if (!failures.empty()) {
     std::string text;
-    for (const std::string& f : failures) text += (text.empty() ? "" : "; ") + f;
+    for (const std::string& f : failures)
+      text += (text.empty() ? "" : "; ") + f;
     return ScenarioResult{Outcome::kNotShown, text};
   }
   const std::set<int>& over = watcher.spread_over();
   return ScenarioResult{
       Outcome::kShown,
       "the kernel's balancer spread " + std::to_string(nodes.size()) +
-          " workers started on node " + std::to_string(nodes[0].id) +
-          " over " + std::to_string(over.size()) + " of " +
-          std::to_string(nodes.size()) + " nodes (" +
-          NodeList(std::vector<int>(over.begin(), over.end())) +
+          " workers started on node " + std::to_string(nodes[0].id) + " over " +
+          std::to_string(over.size()) + " of " + std::to_string(nodes.size()) +
+          " nodes (" + NodeList(std::vector<int>(over.begin(), over.end())) +
           ") while they computed; the image verified"};
 }
 
