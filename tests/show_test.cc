@@ -30,16 +30,28 @@ Ran Linux(const std::vector<std::string>& args) {
   return test_support::RunKrgdemo(args, {"-u", "KRGDEMO_SYSROOT"});
 }
 
-// The nodes workers were migrated to, from "... node A -> node B ..." lines.
-std::multiset<int> MigratedTo(const std::string& out) {
+// The nodes named by the first group of `line` in every match in `out`.
+std::multiset<int> NodesIn(const std::string& out, const std::regex& line) {
   std::multiset<int> to;
-  static const std::regex kLine(
-      R"(migrated worker \d+: node \d+ -> node (\d+))");
-  for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end;
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end;
        ++it) {
     to.insert(std::stoi((*it)[1]));
   }
   return to;
+}
+
+// The nodes workers were migrated to, from "... node A -> node B ..." lines.
+std::multiset<int> MigratedTo(const std::string& out) {
+  static const std::regex kLine(
+      R"(migrated worker \d+: node \d+ -> node (\d+))");
+  return NodesIn(out, kLine);
+}
+
+// The nodes workers were moved to by the kernel's balancer.
+std::multiset<int> BalancedTo(const std::string& out) {
+  static const std::regex kLine(
+      R"(worker \d+: node \d+ -> node (\d+) \(the kernel's balancer\))");
+  return NodesIn(out, kLine);
 }
 
 void ExpectPlainText(const Ran& r) {
@@ -73,18 +85,6 @@ TEST(ShowTest, MigrationOnLinuxSpreadsWorkersOverDistinctNodes) {
             std::string::npos)
       << r.out;
   ExpectPlainText(r);
-}
-
-// The nodes workers were moved to by the kernel's balancer.
-std::multiset<int> BalancedTo(const std::string& out) {
-  std::multiset<int> to;
-  static const std::regex kLine(
-      R"(worker \d+: node \d+ -> node (\d+) \(the kernel's balancer\))");
-  for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end;
-       ++it) {
-    to.insert(std::stoi((*it)[1]));
-  }
-  return to;
 }
 
 TEST(ShowTest, BalanceOnLinuxLiftsTheConfinementAndTheKernelSpreads) {
@@ -141,7 +141,7 @@ TEST(ShowTest, UnknownScenarioSuggestsTheClosestName) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "krgdemo: error: unknown scenario 'migratoin'; did you mean "
-            "'migration'? (scenarios: migration, distant-fork, "
+            "'migration'? (scenarios: migration, balance, distant-fork, "
             "remote-memory, checkpoint)\n");
   Ran none = Linux({"show"});
   EXPECT_EQ(none.code, 2);

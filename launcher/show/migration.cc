@@ -101,12 +101,13 @@ std::string NodeList(const std::vector<int>& ids) {
   return s;
 }
 
-// Moves the workers of a running procs pass, one by one, from the first
-// node to nodes[1..]; driven by the run's progress hook.
-class Spreader {
+// The workers of a running procs pass, all started on nodes[0], and the
+// node each one is on; driven by the run's hooks (RunWatched).
+class Tracker {
  public:
-  Spreader(ShowContext& ctx, const std::vector<Node>& nodes)
+  Tracker(ShowContext& ctx, const std::vector<Node>& nodes)
       : ctx_(ctx), nodes_(nodes) {}
+  virtual ~Tracker() = default;
 
   void OnStart(pid_t pid) {
     if (workers_.size() < nodes_.size()) {
@@ -116,33 +117,29 @@ class Spreader {
                       " started to replace one that died");
     }
   }
-  void Step();
-  // The pass is over: a move still in flight did not land in time.
-  void RunEnded();
-  int moved() const { return moved_; }
+  // Called by the run's progress hook.
+  virtual void Step() = 0;
+  // The pass is over.
+  virtual void RunEnded() {}
   const std::vector<std::string>& failures() const { return failures_; }
+  // How many workers each node has, for the load view.
   std::vector<std::string> Notes() const;
 
- private:
-  enum class Phase { kStarting, kHold, kMove, kLanding, kSpread };
+ protected:
   struct Worker {
     pid_t pid;
     int node;
   };
-  void Move(double now);
-  void Land(double now);
+  // Once every worker runs: says so (true), else false.
+  bool SayStarted();
 
   ShowContext& ctx_;
   const std::vector<Node>& nodes_;
   std::vector<Worker> workers_;
-  Phase phase_ = Phase::kStarting;
-  double until_ = 0, asked_ = 0;
-  std::size_t next_ = 1;
-  int moved_ = 0;
   std::vector<std::string> failures_;
 };
 
-std::vector<std::string> Spreader::Notes() const {
+std::vector<std::string> Tracker::Notes() const {
   std::vector<std::string> notes;
   for (const Node& n : nodes_) {
     int count = 0;
@@ -152,20 +149,45 @@ std::vector<std::string> Spreader::Notes() const {
   return notes;
 }
 
+bool Tracker::SayStarted() {
+  if (workers_.size() < nodes_.size()) return false;
+  std::string pids;
+  for (const Worker& w : workers_) {
+    if (!pids.empty()) pids += ' ';
+    pids += std::to_string(w.pid);
+  }
+  ctx_.view.Event(Count(int(workers_.size()), "worker") + " started on node " +
+                  std::to_string(nodes_[0].id) + " (pids " + pids + ")");
+  return true;
+}
+
+// Moves the workers of a running procs pass, one by one, from the first
+// node to nodes[1..].
+class Spreader final : public Tracker {
+ public:
+  using Tracker::Tracker;
+  void Step() override;
+  // A move still in flight did not land in time.
+  void RunEnded() override;
+  int moved() const { return moved_; }
+
+ private:
+  enum class Phase { kStarting, kHold, kMove, kLanding, kSpread };
+  void Move(double now);
+  void Land(double now);
+
+  Phase phase_ = Phase::kStarting;
+  double until_ = 0, asked_ = 0;
+  std::size_t next_ = 1;
+  int moved_ = 0;
+};
+
 void Spreader::Step() {
   const double now = ctx_.view.Elapsed();
   const bool kernel_migration = ctx_.platform.traits().kernel_migration;
   switch (phase_) {
     case Phase::kStarting: {
-      if (workers_.size() < nodes_.size()) return;
-      std::string pids;
-      for (const Worker& w : workers_) {
-        if (!pids.empty()) pids += ' ';
-        pids += std::to_string(w.pid);
-      }
-      ctx_.view.Event(Count(int(workers_.size()), "worker") +
-                      " started on node " + std::to_string(nodes_[0].id) +
-                      " (pids " + pids + ")");
+      if (!SayStarted()) return;
       ctx_.view.Say("One node does all the work; the others are idle.");
       phase_ = Phase::kHold;
       until_ = now + ctx_.opts.pace.hold_s;
@@ -271,9 +293,11 @@ struct BackgroundProcess {
   }
 };
 
-// Core-seconds of work that outlast the narrated steps: the hold and the
-// moves at the home node's rate, then SpreadSeconds at the spread rate.
-double SpreadWork(ShowContext& ctx, const std::vector<Node>& nodes) {
+// Core-seconds of work that outlast the narrated steps: `home_s` seconds
+// of them at the home node's rate (one worker per node, all at home), then
+// SpreadSeconds at the spread rate.
+double WorkFor(ShowContext& ctx, const std::vector<Node>& nodes,
+               double home_s) {
   const int n = static_cast<int>(nodes.size());
   std::set<int> all_cpus;
   for (const Node& node : nodes) {
@@ -282,15 +306,14 @@ double SpreadWork(ShowContext& ctx, const std::vector<Node>& nodes) {
   const double home_rate =
       std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
   const double spread_rate = std::min<double>(n, all_cpus.size());
-  const Pace& pace = ctx.opts.pace;
   return 1.2 *
-         (home_rate * (pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)) +
-          spread_rate * SpreadSeconds(ctx.opts.size));
+         (home_rate * home_s + spread_rate * SpreadSeconds(ctx.opts.size));
 }
 
-// The mandelbrot pass of the first part, sized by SpreadWork and logged.
-Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
-  const double core_seconds = SpreadWork(ctx, nodes);
+// The mandelbrot pass of `nodes.size()` workers for `core_seconds`, logged.
+Result<DemoPass> PlanMandelbrot(ShowContext& ctx,
+                                const std::vector<Node>& nodes,
+                                double core_seconds) {
   std::string what;
   KRG_ASSIGN_OR_RETURN(demos::DemoConfig config,
                        SizedMandelbrot(core_seconds, &what));
@@ -300,11 +323,20 @@ Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
   return PlanPass("mandelbrot", config, int(nodes.size()));
 }
 
+// The first part's pass: the hold and the moves at the home node's rate.
+Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
+  const Pace& pace = ctx.opts.pace;
+  const double n = static_cast<double>(nodes.size());
+  return PlanMandelbrot(
+      ctx, nodes,
+      WorkFor(ctx, nodes, pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)));
+}
+
 // Runs the pass with every worker started on the first node, `spreader`
-// moving them while they compute; logs how it ended.
+// moving or watching them while they compute; logs how it ended.
 Result<Verification> RunSpreading(ShowContext& ctx, DemoPass& pass,
                                   const std::vector<Node>& nodes,
-                                  Spreader& spreader) {
+                                  Tracker& spreader) {
   LoadTicker ticker(ctx, nodes, [&spreader] { return spreader.Notes(); });
   RunHooks hooks;
   hooks.on_worker_start = [&spreader](pid_t pid) { spreader.OnStart(pid); };
@@ -510,68 +542,32 @@ void SayMigration(ShowContext& ctx, const platform::Layout& layout) {
 // processes with CAN_MIGRATE (at most one per node every 2 s); on linux
 // the workers start confined to one virtual node's CPUs, the confinement
 // is lifted, and the kernel's scheduler spreads them over the CPUs.
-class BalanceWatcher {
+class BalanceWatcher final : public Tracker {
  public:
-  BalanceWatcher(ShowContext& ctx, const std::vector<Node>& nodes)
-      : ctx_(ctx), nodes_(nodes) {}
-
-  void OnStart(pid_t pid) {
-    if (workers_.size() < nodes_.size()) {
-      workers_.push_back({pid, nodes_[0].id});
-    } else {
-      ctx_.view.Event("worker " + std::to_string(pid) +
-                      " started to replace one that died");
-    }
-  }
-  void Step();
-  // The most distinct nodes the workers were seen on at one time.
+  using Tracker::Tracker;
+  void Step() override;
+  // The most distinct nodes the workers were seen on at one time, and
+  // which.
   int most_nodes() const { return most_; }
   const std::set<int>& spread_over() const { return spread_over_; }
-  const std::vector<std::string>& failures() const { return failures_; }
-  std::vector<std::string> Notes() const;
 
  private:
   enum class Phase { kStarting, kHold, kWatch };
-  struct Worker {
-    pid_t pid;
-    int node;
-  };
   void Lift();
   void Watch(double now);
 
-  ShowContext& ctx_;
-  const std::vector<Node>& nodes_;
-  std::vector<Worker> workers_;
   Phase phase_ = Phase::kStarting;
   double until_ = 0, next_poll_ = 0;
   int most_ = 1, moves_ = 0;
   std::set<int> spread_over_;
-  std::vector<std::string> failures_;
 };
-
-std::vector<std::string> BalanceWatcher::Notes() const {
-  std::vector<std::string> notes;
-  for (const Node& n : nodes_) {
-    int count = 0;
-    for (const Worker& w : workers_) count += w.node == n.id;
-    notes.push_back(Count(count, "worker"));
-  }
-  return notes;
-}
 
 void BalanceWatcher::Step() {
   const double now = ctx_.view.Elapsed();
   const bool kerrighed = ctx_.platform.traits().kernel_migration;
   switch (phase_) {
     case Phase::kStarting: {
-      if (workers_.size() < nodes_.size()) return;
-      std::string pids;
-      for (const Worker& w : workers_) {
-        pids += (pids.empty() ? "" : " ") + std::to_string(w.pid);
-      }
-      ctx_.view.Event(Count(int(workers_.size()), "worker") +
-                      " started on node " + std::to_string(nodes_[0].id) +
-                      " (pids " + pids + ")");
+      if (!SayStarted()) return;
       if (kerrighed) {
         // The balancer does not wait for us: watch from the start.
         ctx_.view.Say(
@@ -645,21 +641,6 @@ void BalanceWatcher::Watch(double now) {
       ctx_.view.Say("Every node runs a worker: the balancer spread them.");
     }
   }
-}
-
-// Core-seconds that outlast the hold, the balancer's moves (2 s apart on
-// Kerrighed) at the home node's rate, then SpreadSeconds spread out.
-double BalanceWork(ShowContext& ctx, const std::vector<Node>& nodes) {
-  const int n = static_cast<int>(nodes.size());
-  std::set<int> all_cpus;
-  for (const Node& node : nodes) {
-    all_cpus.insert(node.cpus.begin(), node.cpus.end());
-  }
-  const double home_rate =
-      std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
-  const double spread_rate = std::min<double>(n, all_cpus.size());
-  return 1.2 * (home_rate * (ctx.opts.pace.hold_s + 2.0 * (n - 1)) +
-                spread_rate * SpreadSeconds(ctx.opts.size));
 }
 
 // Kerrighed: a scheduler whose policy migrates on its own (INTERFACE.md
@@ -748,36 +729,17 @@ Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
   }
   ctx.view.SetNodes(Ids(layout.nodes));
   const std::vector<Node>& nodes = layout.nodes;
-  std::string what;
-  KRG_ASSIGN_OR_RETURN(demos::DemoConfig config,
-                       SizedMandelbrot(BalanceWork(ctx, nodes), &what));
-  char amount[64];
-  std::snprintf(amount, sizeof amount, "about %.0f core-seconds",
-                BalanceWork(ctx, nodes));
-  ctx.view.Event("workload: " + what + ", " + amount);
-  KRG_ASSIGN_OR_RETURN(DemoPass pass,
-                       PlanPass("mandelbrot", config, int(nodes.size())));
+  // The hold, then the balancer's moves (2 s apart on Kerrighed) at the
+  // home node's rate.
+  const double n = static_cast<double>(nodes.size());
+  KRG_ASSIGN_OR_RETURN(
+      DemoPass pass,
+      PlanMandelbrot(
+          ctx, nodes,
+          WorkFor(ctx, nodes, ctx.opts.pace.hold_s + 2.0 * (n - 1))));
   KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
   BalanceWatcher watcher(ctx, nodes);
-  LoadTicker ticker(ctx, nodes, [&watcher] { return watcher.Notes(); });
-  RunHooks hooks;
-  hooks.on_worker_start = [&watcher](pid_t pid) { watcher.OnStart(pid); };
-  hooks.progress = [&](const Progress&) {
-    ticker.Tick();
-    watcher.Step();
-  };
-  hooks.cancel = ctx.interrupted;
-  OneNodePlatform at_home(ctx.platform, nodes[0]);
-  const double t0 = ctx.view.Elapsed();
-  KRG_ASSIGN_OR_RETURN(krg::Outcome o, pass.Run(at_home, hooks));
-  ctx.view.Snapshot();
-  const Verification& v = o.measurement.verification;
-  char took[32];
-  std::snprintf(took, sizeof took, "%.1f", ctx.view.Elapsed() - t0);
-  ctx.view.Event(
-      std::string("run finished in ") + took + " s: " +
-      (v.ok ? "verified, " + v.detail + " (checksum " + v.checksum + ")"
-            : "did NOT verify: " + v.detail));
+  KRG_ASSIGN_OR_RETURN(Verification v, RunSpreading(ctx, pass, nodes, watcher));
   std::vector<std::string> failures = watcher.failures();
   if (!v.ok) failures.push_back("the image did not verify: " + v.detail);
   if (watcher.most_nodes() < 2) {

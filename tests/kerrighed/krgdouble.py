@@ -1225,6 +1225,14 @@ def main_krgcapset_244(argv):
         return 0
     long_opts = [o for o in KRGCAPSET_LONG if o[0] != "version"]
     events, _ = getopt_long(argv, "hsfk:p:e:i:d:", long_opts)
+    return krgcapset_options(events, caps, prog, v24=True)
+
+
+def krgcapset_options(events, caps, prog, v24):
+    """krgcapset's option loop (in 3.0 its second pass: -h and -v have
+    been handled), then the set."""
+    skip = (CAP_CHECKPOINTABLE,) if v24 else ()
+    usage = krgcapset_usage_244 if v24 else krgcapset_usage
     pid, force, changed = -1, False, False
     keys = {"e": "effective", "p": "permitted", "i": "inheritable_permitted",
             "d": "inheritable_effective"}
@@ -1234,9 +1242,9 @@ def main_krgcapset_244(argv):
         if c == "f":
             force = True
         elif c == "s":
-            print_capabilities(caps, (CAP_CHECKPOINTABLE,))
+            print_capabilities(caps, skip)
         elif c in keys:
-            caps[keys[c]] = parse_cap_value(arg, caps[keys[c]], v24=True)
+            caps[keys[c]] = parse_cap_value(arg, caps[keys[c]], v24)
             changed = True
         elif c == "k":
             pid = atoi(arg)
@@ -1252,10 +1260,10 @@ def main_krgcapset_244(argv):
                         % (pid, e.errno))
                 return 255
         elif c == "h":
-            krgcapset_usage_244(prog)
+            usage(prog)
             return 0
         else:
-            krgcapset_usage_244(prog)
+            usage(prog)
             return 1
     return apply_krgcapset(caps, pid, force, changed)
 
@@ -1312,37 +1320,7 @@ def main_krgcapset(argv):
     except KrgError as e:
         Out.out("Unable to get my father's capabilities res: -1, errno: %d\n" % e.errno)
         return 255
-    caps = dict(caps)
-    pid, force, changed = -1, False, False
-    keys = {"e": "effective", "p": "permitted", "i": "inheritable_permitted",
-            "d": "inheritable_effective"}
-    for c, arg, msg in events:        # second pass
-        if msg:
-            Out.err(msg + "\n")
-        if c == "f":
-            force = True
-        elif c == "s":
-            print_capabilities(caps)
-        elif c in keys:
-            caps[keys[c]] = parse_cap_value(arg, caps[keys[c]])
-            changed = True
-        elif c == "k":
-            pid = atoi(arg)
-            if changed:
-                Out.out("Conflict in implementation: -k must be the first option used\n")
-                return 1
-            try:
-                if not permissions_ok(pid):
-                    raise KrgError(errno.EPERM)
-                caps = dict(get_caps(pid))
-            except KrgError as e:
-                Out.out("Unable to get capabilities of process %d (res: -1, errno: %d))\n"
-                        % (pid, e.errno))
-                return 255
-        else:
-            krgcapset_usage(prog)
-            return 1
-    return apply_krgcapset(caps, pid, force, changed)
+    return krgcapset_options(events, dict(caps), prog, v24=False)
 
 
 # -------------------------------------------------------------- applications
