@@ -682,47 +682,47 @@ void SayBalance(ShowContext& ctx, const platform::Layout& layout) {
       "the kernel's own scheduler spreads them over the CPUs.");
 }
 
-}  // namespace
-
-Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
+// The layout of --nodes, which must name at least 2 distinct nodes.
+Result<platform::Layout> DistinctNodes(ShowContext& ctx,
+                                       const std::string& scenario) {
   KRG_ASSIGN_OR_RETURN(platform::Layout layout,
                        ctx.platform.Partition(ctx.opts.nodes));
   std::set<int> ids;
   for (const Node& n : layout.nodes) ids.insert(n.id);
   if (ids.size() < 2 || ids.size() != layout.nodes.size()) {
     return Status::InvalidArgument(
-        "show migration needs at least 2 distinct nodes (asked for " +
+        "show " + scenario + " needs at least 2 distinct nodes (asked for " +
         std::to_string(ctx.opts.nodes) + ", " + std::to_string(ids.size()) +
         " available)");
   }
+  return layout;
+}
+
+// The verdict: the failures if any (not shown), else the claims.
+ScenarioResult Verdict(const std::vector<std::string>& claims,
+                       const std::vector<std::string>& failures) {
+  std::string text;
+  for (const std::string& s : failures.empty() ? claims : failures) {
+    text += (text.empty() ? "" : "; ") + s;
+  }
+  return {failures.empty() ? Outcome::kShown : Outcome::kNotShown, text};
+}
+
+}  // namespace
+
+Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout,
+                       DistinctNodes(ctx, "migration"));
   SayMigration(ctx, layout);
   ctx.view.SetNodes(Ids(layout.nodes));
   std::vector<std::string> claims, failures;
   KRG_RETURN_IF_ERROR(SpreadWorkers(ctx, layout, &claims, &failures));
   KRG_RETURN_IF_ERROR(ThreadsStayHome(ctx, layout, &claims, &failures));
-  std::string text;
-  for (const std::string& s : failures.empty() ? claims : failures) {
-    text += (text.empty() ? "" : "; ") + s;
-  }
-  if (!failures.empty()) return ScenarioResult{Outcome::kNotShown, text};
-  return ScenarioResult{Outcome::kShown, text};
+  return Verdict(claims, failures);
 }
 
-}  // namespace krg::cli::show
-
-namespace krg::cli::show {
-
 Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
-  KRG_ASSIGN_OR_RETURN(platform::Layout layout,
-                       ctx.platform.Partition(ctx.opts.nodes));
-  std::set<int> ids;
-  for (const Node& n : layout.nodes) ids.insert(n.id);
-  if (ids.size() < 2 || ids.size() != layout.nodes.size()) {
-    return Status::InvalidArgument(
-        "show balance needs at least 2 distinct nodes (asked for " +
-        std::to_string(ctx.opts.nodes) + ", " + std::to_string(ids.size()) +
-        " available)");
-  }
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, DistinctNodes(ctx, "balance"));
   SayBalance(ctx, layout);
   if (std::string why = NoBalancer(ctx); !why.empty()) {
     return ScenarioResult{Outcome::kNotShown, why};
@@ -748,20 +748,14 @@ Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
                        ": the balancer moved none before the run ended; give "
                        "it more work with a larger --size");
   }
-  if (!failures.empty()) {
-    std::string text;
-    for (const std::string& f : failures)
-      text += (text.empty() ? "" : "; ") + f;
-    return ScenarioResult{Outcome::kNotShown, text};
-  }
   const std::set<int>& over = watcher.spread_over();
-  return ScenarioResult{
-      Outcome::kShown,
-      "the kernel's balancer spread " + std::to_string(nodes.size()) +
-          " workers started on node " + std::to_string(nodes[0].id) + " over " +
-          std::to_string(over.size()) + " of " + std::to_string(nodes.size()) +
-          " nodes (" + NodeList(std::vector<int>(over.begin(), over.end())) +
-          ") while they computed; the image verified"};
+  return Verdict(
+      {"the kernel's balancer spread " + std::to_string(nodes.size()) +
+       " workers started on node " + std::to_string(nodes[0].id) + " over " +
+       std::to_string(over.size()) + " of " + std::to_string(nodes.size()) +
+       " nodes (" + NodeList(std::vector<int>(over.begin(), over.end())) +
+       ") while they computed; the image verified"},
+      failures);
 }
 
 }  // namespace krg::cli::show
