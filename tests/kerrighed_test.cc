@@ -79,6 +79,7 @@ TEST_F(KerrighedTest, InfoListsTheClusterNodesWithTheirIds) {
   for (const auto& n : j["nodes"]) ids.push_back(n["id"]);
   EXPECT_EQ(ids, (std::vector<int>{2, 5, 11}));  // not contiguous
   EXPECT_EQ(j["kerrighed"]["self_node"], 2);
+  EXPECT_EQ(j["kerrighed"]["version"], "3.0.0");  // krgcapset --version
   EXPECT_EQ(j["kerrighed"]["nrnodes"]["online"], 3);
   EXPECT_EQ(j["kerrighed"]["nrnodes"]["present"], 4);
   EXPECT_FALSE(j["kerrighed"]["schedulers"].empty());
