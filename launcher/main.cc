@@ -23,7 +23,7 @@ const std::vector<Command>& Commands() {
        ScaleCommand},
       {"migrate", "move a process to a node (Kerrighed migrate, or CPU sets)",
        MigrateCommand},
-      {"show", "narrated live demos: migration, distant-fork, ...",
+      {"show", "narrated live demos: migration, balance, distant-fork, ...",
        ShowCommand},
       {"resume", "restart a checkpointed run from its last checkpoint",
        ResumeCommand},

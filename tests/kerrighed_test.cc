@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -76,6 +79,7 @@ TEST_F(KerrighedTest, InfoListsTheClusterNodesWithTheirIds) {
   for (const auto& n : j["nodes"]) ids.push_back(n["id"]);
   EXPECT_EQ(ids, (std::vector<int>{2, 5, 11}));  // not contiguous
   EXPECT_EQ(j["kerrighed"]["self_node"], 2);
+  EXPECT_EQ(j["kerrighed"]["version"], "3.0.0");  // krgcapset --version
   EXPECT_EQ(j["kerrighed"]["nrnodes"]["online"], 3);
   EXPECT_EQ(j["kerrighed"]["nrnodes"]["present"], 4);
   EXPECT_FALSE(j["kerrighed"]["schedulers"].empty());
@@ -187,12 +191,152 @@ TEST_F(KerrighedTest, MigrateRefusesAMultiThreadedProcess) {
 }
 
 TEST_F(KerrighedTest, KerrighedThatIsNotRunningIsAClearError) {
-  fs::remove(root_ / "proc/nodes/self");  // /sys/kerrighed still says yes
+  // A node's host outside the 3.0 container: /sys/kerrighed, no
+  // /proc/nodes/self, krgcapset exits 255 (INTERFACE.md 0, 1.2).
+  fs::remove(root_ / "proc/nodes/self");
   Ran r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
                    "--out", (root_ / "out").string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("exit code 255"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("Is Kerrighed running?"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("outside the Kerrighed 3.0 container"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("log into the cluster with `ssh -p 2222 root@<node>`"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  Ran info = Krgdemo({"info"});
+  EXPECT_NE(info.code, 0);
+  EXPECT_NE(info.err.find("ssh -p 2222"), std::string::npos) << info.err;
+}
+
+TEST_F(KerrighedTest, Kerrighed244IsNamedAndRefusedInOneLine) {
+  // 2.4.4's krgcapset has no --version (it prints its usage), Linux
+  // 2.6.20 has no kernel_max (INTERFACE.md 1.2, 5.1).
+  auto made = platform::RunCommand(
+      {KRG_DOUBLE_DIR "/make-sysroot", root_.string(), "--version", "2.4.4"});
+  ASSERT_TRUE(made.ok() && made->exit.code == 0);
+  Ran info = Krgdemo({"info"});
+  ASSERT_EQ(info.code, 0) << info.err;
+  EXPECT_NE(info.out.find("version 2.x (krgcapset has no --version"),
+            std::string::npos)
+      << info.out;
+  // Never a word of the usage text (it ends with capability names).
+  EXPECT_EQ(info.out.find("version SEE_LOCAL_PROC_STAT"), std::string::npos);
+  EXPECT_EQ(info.out.find("version krgcapset"), std::string::npos);
+  Ran r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
+                   "--out", (root_ / "out").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("this is Kerrighed 2.x (krgcapset has no --version and "
+                       "/sys/devices/system/cpu/kernel_max is missing, as on "
+                       "2.4.4 with Linux 2.6.20): krgdemo needs Kerrighed 3.0"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(root_ / "out" / "run.json"));
+}
+
+TEST_F(KerrighedTest, SchedulerPlacementWithoutAPlacingSchedulerSaysSo) {
+  // Only the mosix balancer left: it migrates, it places nothing at fork.
+  fs::remove_all(root_ / "config/krg_scheduler/schedulers/rr");
+  Ran r =
+      Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
+               "--placement", "scheduler", "--out", (root_ / "out").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--placement scheduler: no Kerrighed scheduler places "
+                       "new processes"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("every worker would start on node 2"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  // rr back, but handling no process: the same.
+  fs::create_directories(root_ /
+                         "config/krg_scheduler/schedulers/rr/"
+                         "round_robin_balancer");
+  fs::create_directories(root_ /
+                         "config/krg_scheduler/schedulers/rr/process_set");
+  std::ofstream(root_ /
+                "config/krg_scheduler/schedulers/rr/process_set/"
+                "handle_all")
+      << "0\n";
+  r = Krgdemo({"run", "mandelbrot", "--nodes", "2", "--size", "test",
+               "--placement", "scheduler", "--out", (root_ / "out").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no Kerrighed scheduler places new processes"),
+            std::string::npos)
+      << r.err;
+}
+
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST_F(KerrighedTest, AWorkerTheBalancerMovedOnIsReportedNotWarnedAbout) {
+  // The double's mosix balancer, every 100 ms, over nodes 5 and 11 only.
+  std::ofstream(root_ / ".double/balancer") << "100";
+  std::ofstream(root_ / "config/krg_scheduler/schedulers/mosix/node_set")
+      << "5,11\n";
+  ScopedEnv sysroot("KRGDEMO_SYSROOT", root_.string());
+  ScopedEnv path("PATH",
+                 std::string(KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH"));
+  auto p = platform::MakeKerrighedPlatform();
+  ASSERT_TRUE(p->ApplyCapabilities({"CAN_MIGRATE"}, {}).ok());
+  auto layout = p->Partition(3);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  ASSERT_EQ(layout->nodes[1].id, 5);
+  // Three CPU-bound workers, all sent to node 5: the balancer moves one on
+  // to node 11 (3 loads against 0 + 1.3), then stops (2 against 1 + 1.3).
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 3; ++i) {
+    auto child = p->SpawnWorker(layout->nodes[1], [](int) {
+      const auto end =
+          std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (std::chrono::steady_clock::now() < end) {
+      }
+      return 0;
+    });
+    ASSERT_TRUE(child.ok()) << child.status().ToString();
+    ::close(child->fd);
+    workers.push_back(child->pid);
+    started_.push_back(child->pid);
+  }
+  std::multiset<int> nodes;
+  for (int i = 0; i < 100; ++i) {  // until the balancer has moved one
+    nodes.clear();
+    for (pid_t w : workers) {
+      auto at = p->NodeOf(w);
+      nodes.insert(at.ok() ? *at : -1);
+    }
+    if (nodes == std::multiset<int>{5, 5, 11}) break;
+    ::usleep(100000);
+  }
+  ASSERT_EQ(nodes, (std::multiset<int>{5, 5, 11}));
+  const std::vector<std::string> lines = p->ConfirmPlacement(3000);
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_NE(lines[0].find(" was sent to node 5; Kerrighed's load balancer "
+                          "moved it on to node 11"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_EQ(lines[0].find("did not move"), std::string::npos);
+  fs::remove(root_ / ".double/balancer");  // the daemon stops
 }
 
 TEST_F(KerrighedTest, MigrateExplainsWhyAProcessMayNotMove) {

@@ -30,16 +30,28 @@ Ran Linux(const std::vector<std::string>& args) {
   return test_support::RunKrgdemo(args, {"-u", "KRGDEMO_SYSROOT"});
 }
 
-// The nodes workers were migrated to, from "... node A -> node B ..." lines.
-std::multiset<int> MigratedTo(const std::string& out) {
+// The nodes named by the first group of `line` in every match in `out`.
+std::multiset<int> NodesIn(const std::string& out, const std::regex& line) {
   std::multiset<int> to;
-  static const std::regex kLine(
-      R"(migrated worker \d+: node \d+ -> node (\d+))");
-  for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end;
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end;
        ++it) {
     to.insert(std::stoi((*it)[1]));
   }
   return to;
+}
+
+// The nodes workers were migrated to, from "... node A -> node B ..." lines.
+std::multiset<int> MigratedTo(const std::string& out) {
+  static const std::regex kLine(
+      R"(migrated worker \d+: node \d+ -> node (\d+))");
+  return NodesIn(out, kLine);
+}
+
+// The nodes workers were moved to by the kernel's balancer.
+std::multiset<int> BalancedTo(const std::string& out) {
+  static const std::regex kLine(
+      R"(worker \d+: node \d+ -> node (\d+) \(the kernel's balancer\))");
+  return NodesIn(out, kLine);
 }
 
 void ExpectPlainText(const Ran& r) {
@@ -70,6 +82,24 @@ TEST(ShowTest, MigrationOnLinuxSpreadsWorkersOverDistinctNodes) {
   EXPECT_NE(r.out.find("Kerrighed would refuse"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nverdict: shown: 1 of 1 workers moved from node 0 "
                        "to node 1 while computing; the image verified"),
+            std::string::npos)
+      << r.out;
+  ExpectPlainText(r);
+}
+
+TEST(ShowTest, BalanceOnLinuxLiftsTheConfinementAndTheKernelSpreads) {
+  Ran r = Linux(
+      {"show", "balance", "--nodes", "2", "--pace", "fast", "--size", "small"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 workers started on node 0"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Now we lift the confinement"), std::string::npos)
+      << r.out;
+  EXPECT_NE(BalancedTo(r.out).count(1), 0u) << r.out;
+  EXPECT_NE(r.out.find("load  node 0 ["), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nverdict: shown: the kernel's balancer spread 2 "
+                       "workers started on node 0 over 2 of 2 nodes (nodes 0 "
+                       "and 1) while they computed; the image verified"),
             std::string::npos)
       << r.out;
   ExpectPlainText(r);
@@ -111,7 +141,7 @@ TEST(ShowTest, UnknownScenarioSuggestsTheClosestName) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "krgdemo: error: unknown scenario 'migratoin'; did you mean "
-            "'migration'? (scenarios: migration, distant-fork, "
+            "'migration'? (scenarios: migration, balance, distant-fork, "
             "remote-memory, checkpoint)\n");
   Ran none = Linux({"show"});
   EXPECT_EQ(none.code, 2);
@@ -196,6 +226,34 @@ TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
             std::string::npos)
       << r.out;
   ExpectPlainText(r);
+}
+
+TEST_F(ShowKerrighedTest, BalanceIsTheMosixBalancersWork) {
+  // The double's balancer, a round every 100 ms (its knob).
+  std::ofstream(root_ / ".double" / "balancer") << "100";
+  Ran r = Krgdemo({"show", "balance", "--pace", "fast", "--size", "test"});
+  fs::remove(root_ / ".double" / "balancer");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
+      << r.out;
+  // 3 loads on node 2: one to node 5, then one to node 11.
+  EXPECT_EQ(BalancedTo(r.out), (std::multiset<int>{5, 11})) << r.out;
+  EXPECT_NE(r.out.find("verdict: shown: the kernel's balancer spread 3 "
+                       "workers started on node 2 over 3 of 3 nodes (nodes 2, "
+                       "5 and 11) while they computed; the image verified"),
+            std::string::npos)
+      << r.out;
+  ExpectPlainText(r);
+}
+
+TEST_F(ShowKerrighedTest, BalanceWithoutAMigratingSchedulerIsNotShown) {
+  fs::remove_all(root_ / "config/krg_scheduler/schedulers/mosix");
+  Ran r = Krgdemo({"show", "balance", "--pace", "fast", "--size", "test"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: NOT shown: no Kerrighed scheduler migrates "
+                       "processes on its own"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ShowKerrighedTest, MigrationSaysNotShownWhenMovesNeverLand) {

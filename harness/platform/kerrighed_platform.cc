@@ -9,10 +9,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -126,6 +129,28 @@ Status MigrateError(pid_t pid, int node, const CommandOutput& out) {
                           std::to_string(node) + " failed: " + err);
 }
 
+// The policies that place a new process (a `new_task_node` operation in
+// kernel/kerrighed/scheduler/policies/): rr's round_robin_balancer, and the
+// rbt policy of later kernels. The mosix balancer only migrates.
+bool PlacesNewProcesses(const SchedulerInfo& s) {
+  if (!s.handle_all) return false;
+  for (const std::string& p : s.policies) {
+    if (p == "round_robin_balancer" || p == "rbt_policy") return true;
+  }
+  return false;
+}
+
+// A balancer that migrates processes on its own (mosix, rbt).
+bool MovesProcesses(const SchedulerInfo& s) {
+  if (!s.handle_all) return false;
+  for (const std::string& p : s.policies) {
+    if (p == "mosix_load_balancer" || p == "rbt_policy") return true;
+  }
+  return false;
+}
+
+std::vector<SchedulerInfo> ReadSchedulers();
+
 class KerrighedPlatform final : public Platform {
  public:
   std::string name() const override { return "kerrighed"; }
@@ -157,7 +182,13 @@ class KerrighedPlatform final : public Platform {
   Result<std::vector<Node>> OnlineNodes();
   int SelfNode();
   Result<CapSets> ShowCaps();
+  // Why krgdemo cannot use this Kerrighed, in one line: the host outside
+  // the 3.0 container, or Kerrighed 2.x. Checked once.
+  Status Usable();
+  std::string Version();
 
+  std::optional<Status> usable_;
+  std::optional<std::string> version_;
   Placement placement_ = Placement::kExplicit;
   std::map<pid_t, int> sent_;       // worker -> node it was sent to
   std::vector<std::string> notes_;  // moves that failed outright
@@ -244,8 +275,74 @@ std::vector<SchedulerInfo> ReadSchedulers() {
   return out;
 }
 
+// "krgcapset 3.0.0" (INTERFACE.md 1.2): the release, or "" when the first
+// line is not the tool's name and a version (2.4.4's krgcapset has no
+// --version: it prints its usage, whose last word is a capability name).
+std::string ParseToolVersion(const CommandOutput& v) {
+  if (!v.exit.exited || v.exit.code != 0) return "";
+  const std::string first = v.out.substr(0, v.out.find('\n'));
+  const auto space = first.find(' ');
+  if (space == std::string::npos) return "";
+  const std::string tool = first.substr(0, space);  // argv[0]: maybe a path
+  if (fs::path(tool).filename() != "krgcapset") return "";
+  const std::string version = first.substr(space + 1);
+  const bool ok =
+      !version.empty() &&
+      std::isdigit(static_cast<unsigned char>(version[0])) &&
+      version.find_first_not_of("0123456789.-_abcdefghijklmnopqrstuvwxyz") ==
+          std::string::npos;
+  return ok ? version : "";
+}
+
+constexpr char kTwoFourSigns[] =
+    "krgcapset has no --version and /sys/devices/system/cpu/kernel_max is "
+    "missing";
+
+std::string KerrighedPlatform::Version() {
+  if (version_) return *version_;
+  std::string v;
+  if (auto out = RunCommand({"krgcapset", "--version"}); out.ok()) {
+    v = ParseToolVersion(*out);
+  }
+  const bool kernel_max =
+      fs::exists(SysPath("/sys/devices/system/cpu/kernel_max"));
+  // Kerrighed 2.x (Linux 2.6.20): no --version, no kernel_max (INTERFACE.md
+  // 1.2, 5.1); node numbers computed from the CPU ids would be wrong.
+  if (v.empty()) v = kernel_max ? "unknown" : "2.x";
+  version_ = v;
+  return v;
+}
+
+Status KerrighedPlatform::Usable() {
+  if (usable_) return *usable_;
+  usable_ = Status::Ok();
+  // Kerrighed 3.0 runs inside a container: on a node's host system
+  // /sys/kerrighed exists but /proc/nodes/self does not, and every tool
+  // fails (krgcapset: "Is Kerrighed running?", exit 255; INTERFACE.md 0, 1.2).
+  if (!fs::exists(SysPath("/proc/nodes/self")) &&
+      fs::exists(SysPath("/sys/kerrighed"))) {
+    auto show = RunCommand({"krgcapset", "-s"});
+    if (show.ok() && show->exit.exited && show->exit.code == 255) {
+      usable_ = Status::FailedPrecondition(
+          "this looks like a node's host system outside the Kerrighed 3.0 "
+          "container (/sys/kerrighed exists, /proc/nodes/self does not, "
+          "krgcapset -s fails with exit code 255: Is Kerrighed running?): "
+          "log into the cluster with `ssh -p 2222 root@<node>` and run "
+          "krgdemo there");
+      return *usable_;
+    }
+  }
+  if (Version() == "2.x") {
+    usable_ = Status::FailedPrecondition(
+        std::string("this is Kerrighed 2.x (") + kTwoFourSigns +
+        ", as on 2.4.4 with Linux 2.6.20): krgdemo needs Kerrighed 3.0");
+  }
+  return *usable_;
+}
+
 Result<SystemInfo> KerrighedPlatform::Describe(bool sample_load) {
   (void)sample_load;  // each node's loadavg is already an average
+  if (Status s = Usable(); !s.ok() && Version() != "2.x") return s;
   SystemInfo info;
   info.platform = name();
   struct utsname u;
@@ -260,12 +357,9 @@ Result<SystemInfo> KerrighedPlatform::Describe(bool sample_load) {
     info.mem_mb += n.mem_mb;
     info.cpu_load.push_back(n.load);
   }
-  k.version = "unknown";
-  if (auto v = RunCommand({"krgcapset", "--version"});
-      v.ok() && v->exit.exited) {
-    std::string first = v->out.substr(0, v->out.find('\n'));
-    auto space = first.rfind(' ');
-    if (space != std::string::npos) k.version = first.substr(space + 1);
+  k.version = Version();
+  if (k.version == "2.x") {
+    k.version += std::string(" (") + kTwoFourSigns + "; krgdemo needs 3.0)";
   }
   if (auto caps = ShowCaps(); caps.ok()) k.caps = *caps;
   k.schedulers = ReadSchedulers();
@@ -275,6 +369,7 @@ Result<SystemInfo> KerrighedPlatform::Describe(bool sample_load) {
 
 Result<Layout> KerrighedPlatform::Partition(int count) {
   KRG_CHECK(count >= 1) << "Partition(" << count << ")";
+  KRG_RETURN_IF_ERROR(Usable());
   KRG_ASSIGN_OR_RETURN(std::vector<Node> online, OnlineNodes());
   // The node krgdemo runs on first: a run of 1 node stays home.
   const int self = SelfNode();
@@ -318,6 +413,24 @@ Result<CapsReport> KerrighedPlatform::ApplyCapabilities(
     return Status::Unavailable(
         "krgcapset not found on PATH: install the Kerrighed tools");
   }
+  KRG_RETURN_IF_ERROR(Usable());
+  // Scheduler placement spreads only if a scheduler places new processes
+  // (INTERFACE.md 2.2): without one every fork is local.
+  const int distant_fork = 1 << 2;
+  if (placement_ == Placement::kScheduler && (want & distant_fork) != 0) {
+    const auto schedulers = ReadSchedulers();
+    if (std::none_of(schedulers.begin(), schedulers.end(),
+                     PlacesNewProcesses)) {
+      return Status::FailedPrecondition(
+          "--placement scheduler: no Kerrighed scheduler places new "
+          "processes (" +
+          SysPath("/config/krg_scheduler/schedulers") +
+          " has no round_robin_balancer or rbt_policy with "
+          "process_set/handle_all = 1), so every worker would start on node " +
+          std::to_string(SelfNode()) +
+          "; run krg_legacy_scheduler, or use --placement explicit");
+    }
+  }
   std::string said;
   // -d: the inheritable effective set of krgcapset's parent (this process),
   // which is what the workers forked from now on get (INTERFACE.md 1.4).
@@ -337,7 +450,6 @@ Result<CapsReport> KerrighedPlatform::ApplyCapabilities(
   }
   // Scheduler placement: a fork is distant only when the *forking* process
   // (the master, this one) has DISTANT_FORK effective (INTERFACE.md 2.2).
-  const int distant_fork = 1 << 2;
   const bool master_forks_remotely =
       placement_ == Placement::kScheduler && (want & distant_fork) != 0;
   if (master_forks_remotely) {
@@ -399,8 +511,15 @@ std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   const int self = SelfNode();
+  // A balancer (the mosix one krg_legacy_scheduler sets up) migrates any
+  // process with CAN_MIGRATE on its own: a worker found on a third node
+  // was moved on by it, after or instead of our own move.
+  const auto schedulers = ReadSchedulers();
+  const bool balancer =
+      std::any_of(schedulers.begin(), schedulers.end(), MovesProcesses);
   // Migration is asynchronous: poll where each worker runs.
   std::map<pid_t, int> where;
+  std::set<pid_t> arrived;  // seen on the node it was sent to
   for (;;) {
     bool settled = true;
     for (const auto& [pid, node] : sent_) {
@@ -408,20 +527,28 @@ std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {
       // The double (and a process not yet looked at) may have no stat
       // entry: such a process runs where it was forked, this node.
       where[pid] = at.ok() ? *at : self;
-      if (node >= 0 && where[pid] != node) settled = false;
+      if (node >= 0 && where[pid] == node) arrived.insert(pid);
+      const bool moved_on =
+          balancer && (arrived.count(pid) > 0 || where[pid] != self);
+      if (node >= 0 && where[pid] != node && !moved_on) settled = false;
     }
     if (settled || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (const auto& [pid, node] : sent_) {
-    if (node >= 0 && where[pid] != node) {
+    const std::string at = std::to_string(where[pid]);
+    if (node >= 0 && where[pid] != node && balancer &&
+        (arrived.count(pid) > 0 || where[pid] != self)) {
+      lines.push_back("worker " + std::to_string(pid) + " was sent to node " +
+                      std::to_string(node) +
+                      "; Kerrighed's load balancer moved it on to node " + at);
+    } else if (node >= 0 && where[pid] != node) {
       lines.push_back("worker " + std::to_string(pid) +
                       " did not move to node " + std::to_string(node) +
-                      " (still on node " + std::to_string(where[pid]) + ")");
+                      " (still on node " + at + ")");
     } else if (node < 0) {
       lines.push_back("worker " + std::to_string(pid) +
-                      " placed by the scheduler on node " +
-                      std::to_string(where[pid]));
+                      " placed by the scheduler on node " + at);
     }
   }
   sent_.clear();

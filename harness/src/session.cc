@@ -113,16 +113,21 @@ Result<Engine> CheckPlan(const RunPlan& plan, Shape shape,
   return engine;
 }
 
-std::string SpreadNote(int asked, const std::vector<int>& used, Engine engine) {
+std::string SpreadNote(int asked, const std::vector<int>& used, Engine engine,
+                       bool balanced) {
   std::string s = "the work ran on " + std::to_string(used.size()) +
                   " of the " + std::to_string(asked) +
                   " nodes asked for (node" + (used.size() == 1 ? " " : "s ") +
                   NodeList(used) + "): ";
-  return s + (engine == Engine::kThreads
-                  ? "the threads of one process stay on its node; use "
-                    "--engine procs to spread"
-                  : "the workers did not move (see the lines above and "
-                    "krgdemo.log)");
+  if (engine == Engine::kThreads) {
+    return s +
+           "the threads of one process stay on its node; use --engine procs "
+           "to spread";
+  }
+  return s + (balanced ? "Kerrighed's load balancer moved workers on (see "
+                         "krgdemo.log)"
+                       : "the workers did not move (see the lines above and "
+                         "krgdemo.log)");
 }
 
 std::vector<std::string> CapsToRaise(const RunPlan& plan) {
@@ -237,12 +242,14 @@ Result<Outcome> Session::Run(const RunPlan& plan, Workload& workload,
   };
   // An engine's own layout (mpi's ranks on this machine) is known only now.
   if (!m.layout_note.empty() && m.layout_note != said) warn(m.layout_note);
+  bool balanced = false;
   for (const std::string& e : m.events) {
     if (e.find("did not move") != std::string::npos) warn(e);
+    balanced |= e.find("load balancer moved") != std::string::npos;
   }
   if (!m.worker_nodes.empty() &&
       static_cast<int>(m.worker_nodes.size()) < plan.nodes) {
-    warn(SpreadNote(plan.nodes, m.worker_nodes, o.engine));
+    warn(SpreadNote(plan.nodes, m.worker_nodes, o.engine, balanced));
   }
   if (!plan.out.empty() && !m.artifacts_written) {
     if (Status s = workload.WriteArtifacts(plan.out); !s.ok()) {

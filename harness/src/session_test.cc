@@ -135,6 +135,23 @@ TEST(SessionTest, CapabilitiesFollowEnginePlacementAndNodes) {
   EXPECT_EQ(CapsToRaise(plan), std::vector<std::string>{"CHECKPOINTABLE"});
 }
 
+TEST(SessionTest, SpreadNoteSaysWhyTheWorkStayedOnFewerNodes) {
+  EXPECT_EQ(SpreadNote(3, {2}, Engine::kProcs),
+            "the work ran on 1 of the 3 nodes asked for (node 2): the workers "
+            "did not move (see the lines above and krgdemo.log)");
+  // Kerrighed's balancer moved workers on after placement: not "did not
+  // move" (issue 21).
+  const std::string balanced =
+      SpreadNote(3, {2, 11}, Engine::kProcs, /*balanced=*/true);
+  EXPECT_EQ(balanced,
+            "the work ran on 2 of the 3 nodes asked for (nodes 2, 11): "
+            "Kerrighed's load balancer moved workers on (see krgdemo.log)");
+  EXPECT_EQ(balanced.find("did not move"), std::string::npos);
+  EXPECT_NE(SpreadNote(2, {0}, Engine::kThreads, true)
+                .find("the threads of one process stay on its node"),
+            std::string::npos);
+}
+
 TEST(SessionTest, RunMeasuresVerifiesAndRecordsThePoint) {
   auto linux_platform = platform::MakeLinuxPlatform();
   CapsPlatform caps(*linux_platform);

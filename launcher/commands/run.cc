@@ -105,7 +105,11 @@ std::string Summary(const RunRequest& req, const std::string& platform,
     s += line;
   }
   for (const std::string& e : m.events) {
-    if (e.rfind("resumed", 0) == 0) s += "  " + e + "\n";
+    // Where Kerrighed's balancer took a worker: the run's real placement.
+    if (e.rfind("resumed", 0) == 0 ||
+        e.find("load balancer moved") != std::string::npos) {
+      s += "  " + e + "\n";
+    }
   }
   if (o.caps.applicable) {
     std::string list;

@@ -101,12 +101,13 @@ std::string NodeList(const std::vector<int>& ids) {
   return s;
 }
 
-// Moves the workers of a running procs pass, one by one, from the first
-// node to nodes[1..]; driven by the run's progress hook.
-class Spreader {
+// The workers of a running procs pass, all started on nodes[0], and the
+// node each one is on; driven by the run's hooks (RunWatched).
+class Tracker {
  public:
-  Spreader(ShowContext& ctx, const std::vector<Node>& nodes)
+  Tracker(ShowContext& ctx, const std::vector<Node>& nodes)
       : ctx_(ctx), nodes_(nodes) {}
+  virtual ~Tracker() = default;
 
   void OnStart(pid_t pid) {
     if (workers_.size() < nodes_.size()) {
@@ -116,33 +117,29 @@ class Spreader {
                       " started to replace one that died");
     }
   }
-  void Step();
-  // The pass is over: a move still in flight did not land in time.
-  void RunEnded();
-  int moved() const { return moved_; }
+  // Called by the run's progress hook.
+  virtual void Step() = 0;
+  // The pass is over.
+  virtual void RunEnded() {}
   const std::vector<std::string>& failures() const { return failures_; }
+  // How many workers each node has, for the load view.
   std::vector<std::string> Notes() const;
 
- private:
-  enum class Phase { kStarting, kHold, kMove, kLanding, kSpread };
+ protected:
   struct Worker {
     pid_t pid;
     int node;
   };
-  void Move(double now);
-  void Land(double now);
+  // Once every worker runs: says so (true), else false.
+  bool SayStarted();
 
   ShowContext& ctx_;
   const std::vector<Node>& nodes_;
   std::vector<Worker> workers_;
-  Phase phase_ = Phase::kStarting;
-  double until_ = 0, asked_ = 0;
-  std::size_t next_ = 1;
-  int moved_ = 0;
   std::vector<std::string> failures_;
 };
 
-std::vector<std::string> Spreader::Notes() const {
+std::vector<std::string> Tracker::Notes() const {
   std::vector<std::string> notes;
   for (const Node& n : nodes_) {
     int count = 0;
@@ -152,20 +149,45 @@ std::vector<std::string> Spreader::Notes() const {
   return notes;
 }
 
+bool Tracker::SayStarted() {
+  if (workers_.size() < nodes_.size()) return false;
+  std::string pids;
+  for (const Worker& w : workers_) {
+    if (!pids.empty()) pids += ' ';
+    pids += std::to_string(w.pid);
+  }
+  ctx_.view.Event(Count(int(workers_.size()), "worker") + " started on node " +
+                  std::to_string(nodes_[0].id) + " (pids " + pids + ")");
+  return true;
+}
+
+// Moves the workers of a running procs pass, one by one, from the first
+// node to nodes[1..].
+class Spreader final : public Tracker {
+ public:
+  using Tracker::Tracker;
+  void Step() override;
+  // A move still in flight did not land in time.
+  void RunEnded() override;
+  int moved() const { return moved_; }
+
+ private:
+  enum class Phase { kStarting, kHold, kMove, kLanding, kSpread };
+  void Move(double now);
+  void Land(double now);
+
+  Phase phase_ = Phase::kStarting;
+  double until_ = 0, asked_ = 0;
+  std::size_t next_ = 1;
+  int moved_ = 0;
+};
+
 void Spreader::Step() {
   const double now = ctx_.view.Elapsed();
   const bool kernel_migration = ctx_.platform.traits().kernel_migration;
   switch (phase_) {
     case Phase::kStarting: {
-      if (workers_.size() < nodes_.size()) return;
-      std::string pids;
-      for (const Worker& w : workers_) {
-        if (!pids.empty()) pids += ' ';
-        pids += std::to_string(w.pid);
-      }
-      ctx_.view.Event(Count(int(workers_.size()), "worker") +
-                      " started on node " + std::to_string(nodes_[0].id) +
-                      " (pids " + pids + ")");
+      if (!SayStarted()) return;
       ctx_.view.Say("One node does all the work; the others are idle.");
       phase_ = Phase::kHold;
       until_ = now + ctx_.opts.pace.hold_s;
@@ -271,9 +293,11 @@ struct BackgroundProcess {
   }
 };
 
-// Core-seconds of work that outlast the narrated steps: the hold and the
-// moves at the home node's rate, then SpreadSeconds at the spread rate.
-double SpreadWork(ShowContext& ctx, const std::vector<Node>& nodes) {
+// Core-seconds of work that outlast the narrated steps: `home_s` seconds
+// of them at the home node's rate (one worker per node, all at home), then
+// SpreadSeconds at the spread rate.
+double WorkFor(ShowContext& ctx, const std::vector<Node>& nodes,
+               double home_s) {
   const int n = static_cast<int>(nodes.size());
   std::set<int> all_cpus;
   for (const Node& node : nodes) {
@@ -282,15 +306,14 @@ double SpreadWork(ShowContext& ctx, const std::vector<Node>& nodes) {
   const double home_rate =
       std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
   const double spread_rate = std::min<double>(n, all_cpus.size());
-  const Pace& pace = ctx.opts.pace;
   return 1.2 *
-         (home_rate * (pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)) +
-          spread_rate * SpreadSeconds(ctx.opts.size));
+         (home_rate * home_s + spread_rate * SpreadSeconds(ctx.opts.size));
 }
 
-// The mandelbrot pass of the first part, sized by SpreadWork and logged.
-Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
-  const double core_seconds = SpreadWork(ctx, nodes);
+// The mandelbrot pass of `nodes.size()` workers for `core_seconds`, logged.
+Result<DemoPass> PlanMandelbrot(ShowContext& ctx,
+                                const std::vector<Node>& nodes,
+                                double core_seconds) {
   std::string what;
   KRG_ASSIGN_OR_RETURN(demos::DemoConfig config,
                        SizedMandelbrot(core_seconds, &what));
@@ -300,11 +323,20 @@ Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
   return PlanPass("mandelbrot", config, int(nodes.size()));
 }
 
+// The first part's pass: the hold and the moves at the home node's rate.
+Result<DemoPass> PlanSpread(ShowContext& ctx, const std::vector<Node>& nodes) {
+  const Pace& pace = ctx.opts.pace;
+  const double n = static_cast<double>(nodes.size());
+  return PlanMandelbrot(
+      ctx, nodes,
+      WorkFor(ctx, nodes, pace.hold_s + (n - 1) * (pace.gap_s + kMoveCostS)));
+}
+
 // Runs the pass with every worker started on the first node, `spreader`
-// moving them while they compute; logs how it ended.
+// moving or watching them while they compute; logs how it ended.
 Result<Verification> RunSpreading(ShowContext& ctx, DemoPass& pass,
                                   const std::vector<Node>& nodes,
-                                  Spreader& spreader) {
+                                  Tracker& spreader) {
   LoadTicker ticker(ctx, nodes, [&spreader] { return spreader.Notes(); });
   RunHooks hooks;
   hooks.on_worker_start = [&spreader](pid_t pid) { spreader.OnStart(pid); };
@@ -505,30 +537,225 @@ void SayMigration(ShowContext& ctx, const platform::Layout& layout) {
       "moves a process to another node's CPUs (sched_setaffinity).");
 }
 
-}  // namespace
+// `krgdemo show balance`: workers started on one node are spread by the
+// kernel's own balancer, not by us: Kerrighed's mosix balancer migrates
+// processes with CAN_MIGRATE (at most one per node every 2 s); on linux
+// the workers start confined to one virtual node's CPUs, the confinement
+// is lifted, and the kernel's scheduler spreads them over the CPUs.
+class BalanceWatcher final : public Tracker {
+ public:
+  using Tracker::Tracker;
+  void Step() override;
+  // The most distinct nodes the workers were seen on at one time, and
+  // which.
+  int most_nodes() const { return most_; }
+  const std::set<int>& spread_over() const { return spread_over_; }
 
-Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
+ private:
+  enum class Phase { kStarting, kHold, kWatch };
+  void Lift();
+  void Watch(double now);
+
+  Phase phase_ = Phase::kStarting;
+  double until_ = 0, next_poll_ = 0;
+  int most_ = 1, moves_ = 0;
+  std::set<int> spread_over_;
+};
+
+void BalanceWatcher::Step() {
+  const double now = ctx_.view.Elapsed();
+  const bool kerrighed = ctx_.platform.traits().kernel_migration;
+  switch (phase_) {
+    case Phase::kStarting: {
+      if (!SayStarted()) return;
+      if (kerrighed) {
+        // The balancer does not wait for us: watch from the start.
+        ctx_.view.Say(
+            "Kerrighed's load balancer sees one busy node and idle ones:\n"
+            "watch it migrate workers, at most one per node every 2 s.");
+        phase_ = Phase::kWatch;
+        return;
+      }
+      ctx_.view.Say("One node does all the work; the others are idle.");
+      phase_ = Phase::kHold;
+      until_ = now + ctx_.opts.pace.hold_s;
+      return;
+    }
+    case Phase::kHold:
+      if (now < until_) return;
+      Lift();
+      phase_ = Phase::kWatch;
+      return;
+    case Phase::kWatch:
+      Watch(now);
+      return;
+  }
+}
+
+// linux: every worker may now run on any node's CPUs.
+void BalanceWatcher::Lift() {
+  Node all;
+  all.id = -1;
+  for (const Node& n : nodes_) {
+    for (int cpu : n.cpus) {
+      if (std::find(all.cpus.begin(), all.cpus.end(), cpu) == all.cpus.end()) {
+        all.cpus.push_back(cpu);
+      }
+    }
+  }
+  std::sort(all.cpus.begin(), all.cpus.end());
+  for (const Worker& w : workers_) {
+    if (Status s = ctx_.platform.MoveProcess(w.pid, all); !s.ok()) {
+      failures_.push_back("could not lift the confinement of worker " +
+                          std::to_string(w.pid) + ": " + s.message());
+    }
+  }
+  ctx_.view.Say(
+      "Now we lift the confinement: every worker may run on every node's "
+      "CPUs.\nThe kernel's own scheduler decides where each one runs.");
+}
+
+void BalanceWatcher::Watch(double now) {
+  if (now < next_poll_) return;
+  next_poll_ = now + 0.1;
+  std::set<int> on;
+  for (Worker& w : workers_) {
+    auto at = ctx_.platform.NodeOf(w.pid);
+    if (!at.ok()) continue;  // it has just ended
+    if (*at != w.node) {
+      // Linux's scheduler moves busy processes between CPUs often: the
+      // first moves tell the story, the load view shows the rest.
+      if (++moves_ <= 3 * int(workers_.size())) {
+        ctx_.view.Event("worker " + std::to_string(w.pid) + ": node " +
+                        std::to_string(w.node) + " -> node " +
+                        std::to_string(*at) + " (the kernel's balancer)");
+      }
+      w.node = *at;
+    }
+    on.insert(w.node);
+  }
+  if (int(on.size()) > most_) {
+    most_ = int(on.size());
+    spread_over_ = on;
+    if (most_ == int(nodes_.size())) {
+      ctx_.view.Say("Every node runs a worker: the balancer spread them.");
+    }
+  }
+}
+
+// Kerrighed: a scheduler whose policy migrates on its own (INTERFACE.md
+// 2.2); "" when there is one, else why the scenario cannot be shown.
+std::string NoBalancer(ShowContext& ctx) {
+  if (!ctx.platform.traits().kernel_migration) return "";
+  auto info = ctx.platform.Describe(false);
+  if (!info.ok() || !info->kerrighed) return "";
+  for (const platform::SchedulerInfo& s : info->kerrighed->schedulers) {
+    const bool moves = std::find(s.policies.begin(), s.policies.end(),
+                                 "mosix_load_balancer") != s.policies.end() ||
+                       std::find(s.policies.begin(), s.policies.end(),
+                                 "rbt_policy") != s.policies.end();
+    if (moves && s.handle_all) return "";
+  }
+  return "no Kerrighed scheduler migrates processes on its own (no "
+         "mosix_load_balancer with process_set/handle_all = 1 under "
+         "/config/krg_scheduler): run krg_legacy_scheduler";
+}
+
+void SayBalance(ShowContext& ctx, const platform::Layout& layout) {
+  SayOpening(
+      ctx,
+      "Scenario: balance.\n"
+      "The system spreads the work by itself: nobody moves a process.\n"
+      "We start " +
+          std::to_string(layout.nodes.size()) +
+          " mandelbrot workers, CPU-bound single-threaded processes, all on "
+          "node " +
+          std::to_string(layout.nodes[0].id) +
+          ".\nThe kernel's balancer moves them to idle nodes while they "
+          "compute,\nand the image must still come out right.",
+      layout,
+      "On Kerrighed the mosix load balancer (set up by krg_legacy_scheduler)\n"
+      "migrates any process with CAN_MIGRATE, which the workers get from\n"
+      "`krgcapset -d +CAN_MIGRATE`, off a node busier than its peers.",
+      "On linux a node is a group of CPUs (a virtual node): the workers start\n"
+      "confined to one node's CPUs (sched_setaffinity); we lift that, and\n"
+      "the kernel's own scheduler spreads them over the CPUs.");
+}
+
+// The layout of --nodes, which must name at least 2 distinct nodes.
+Result<platform::Layout> DistinctNodes(ShowContext& ctx,
+                                       const std::string& scenario) {
   KRG_ASSIGN_OR_RETURN(platform::Layout layout,
                        ctx.platform.Partition(ctx.opts.nodes));
   std::set<int> ids;
   for (const Node& n : layout.nodes) ids.insert(n.id);
   if (ids.size() < 2 || ids.size() != layout.nodes.size()) {
     return Status::InvalidArgument(
-        "show migration needs at least 2 distinct nodes (asked for " +
+        "show " + scenario + " needs at least 2 distinct nodes (asked for " +
         std::to_string(ctx.opts.nodes) + ", " + std::to_string(ids.size()) +
         " available)");
   }
+  return layout;
+}
+
+// The verdict: the failures if any (not shown), else the claims.
+ScenarioResult Verdict(const std::vector<std::string>& claims,
+                       const std::vector<std::string>& failures) {
+  std::string text;
+  for (const std::string& s : failures.empty() ? claims : failures) {
+    text += (text.empty() ? "" : "; ") + s;
+  }
+  return {failures.empty() ? Outcome::kShown : Outcome::kNotShown, text};
+}
+
+}  // namespace
+
+Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout,
+                       DistinctNodes(ctx, "migration"));
   SayMigration(ctx, layout);
   ctx.view.SetNodes(Ids(layout.nodes));
   std::vector<std::string> claims, failures;
   KRG_RETURN_IF_ERROR(SpreadWorkers(ctx, layout, &claims, &failures));
   KRG_RETURN_IF_ERROR(ThreadsStayHome(ctx, layout, &claims, &failures));
-  std::string text;
-  for (const std::string& s : failures.empty() ? claims : failures) {
-    text += (text.empty() ? "" : "; ") + s;
+  return Verdict(claims, failures);
+}
+
+Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, DistinctNodes(ctx, "balance"));
+  SayBalance(ctx, layout);
+  if (std::string why = NoBalancer(ctx); !why.empty()) {
+    return ScenarioResult{Outcome::kNotShown, why};
   }
-  if (!failures.empty()) return ScenarioResult{Outcome::kNotShown, text};
-  return ScenarioResult{Outcome::kShown, text};
+  ctx.view.SetNodes(Ids(layout.nodes));
+  const std::vector<Node>& nodes = layout.nodes;
+  // The hold, then the balancer's moves (2 s apart on Kerrighed) at the
+  // home node's rate.
+  const double n = static_cast<double>(nodes.size());
+  KRG_ASSIGN_OR_RETURN(
+      DemoPass pass,
+      PlanMandelbrot(
+          ctx, nodes,
+          WorkFor(ctx, nodes, ctx.opts.pace.hold_s + 2.0 * (n - 1))));
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
+  BalanceWatcher watcher(ctx, nodes);
+  KRG_ASSIGN_OR_RETURN(Verification v, RunSpreading(ctx, pass, nodes, watcher));
+  std::vector<std::string> failures = watcher.failures();
+  if (!v.ok) failures.push_back("the image did not verify: " + v.detail);
+  if (watcher.most_nodes() < 2) {
+    failures.push_back("the workers stayed on node " +
+                       std::to_string(nodes[0].id) +
+                       ": the balancer moved none before the run ended; give "
+                       "it more work with a larger --size");
+  }
+  const std::set<int>& over = watcher.spread_over();
+  return Verdict(
+      {"the kernel's balancer spread " + std::to_string(nodes.size()) +
+       " workers started on node " + std::to_string(nodes[0].id) + " over " +
+       std::to_string(over.size()) + " of " + std::to_string(nodes.size()) +
+       " nodes (" + NodeList(std::vector<int>(over.begin(), over.end())) +
+       ") while they computed; the image verified"},
+      failures);
 }
 
 }  // namespace krg::cli::show

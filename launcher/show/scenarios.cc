@@ -30,6 +30,11 @@ const std::vector<Scenario>& Scenarios() {
        "while they compute; then a multi-threaded process that Kerrighed "
        "refuses to move (threads stay home)",
        ShowMigration},
+      {"balance",
+       "workers start on one node and the kernel's own balancer spreads them "
+       "while they compute (Kerrighed's mosix balancer; on linux the kernel "
+       "scheduler, once their confinement to one node's CPUs is lifted)",
+       ShowBalance},
       {"distant-fork",
        "a photo batch with a fresh process per image, each placed on a node "
        "as it is forked; shows how many processes each node started",

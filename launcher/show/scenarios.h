@@ -70,6 +70,7 @@ Result<ScenarioResult> ShowMigration(ShowContext& ctx);
 Result<ScenarioResult> ShowDistantFork(ShowContext& ctx);
 Result<ScenarioResult> ShowRemoteMemory(ShowContext& ctx);
 Result<ScenarioResult> ShowCheckpoint(ShowContext& ctx);
+Result<ScenarioResult> ShowBalance(ShowContext& ctx);
 
 // Runs `s`: a scenario stopped by Ctrl-C (kCancelled, from a wait or a run)
 // ends as Outcome::kInterrupted.

@@ -23,6 +23,7 @@ import sys
 import time
 
 VERSION = "3.0.0"
+VERSION_24 = "2.4.4"   # make-sysroot --version 2.4.4: Kerrighed 2.4.4 mode
 CAP_NAMES = [
     "CHANGE_KERRIGHED_CAP", "CAN_MIGRATE", "DISTANT_FORK", "FORK_DELAY",
     "CHECKPOINTABLE", "USE_REMOTE_MEMORY", "USE_INTRA_CLUSTER_KERSTREAMS",
@@ -647,12 +648,13 @@ def render_nodes(rec):
         os.symlink("node%d" % rec["self"], self_link)
 
 
-def make_sysroot(root, nodes, self_node, cpus, mem_mb, present, session=1):
+def make_sysroot(root, nodes, self_node, cpus, mem_mb, present, session=1,
+                 version=VERSION):
     """Creates a sysroot describing a running cluster (see make-sysroot)."""
     saved = os.environ.get("KRGDEMO_SYSROOT")
     os.environ["KRGDEMO_SYSROOT"] = root
     try:
-        _make_sysroot(nodes, self_node, cpus, mem_mb, present, session)
+        _make_sysroot(nodes, self_node, cpus, mem_mb, present, session, version)
     finally:
         if saved is None:
             del os.environ["KRGDEMO_SYSROOT"]
@@ -660,12 +662,12 @@ def make_sysroot(root, nodes, self_node, cpus, mem_mb, present, session=1):
             os.environ["KRGDEMO_SYSROOT"] = saved
 
 
-def _make_sysroot(nodes, self_node, cpus, mem_mb, present, session):
+def _make_sysroot(nodes, self_node, cpus, mem_mb, present, session, version):
     root = sysroot()
     os.makedirs(root, exist_ok=True)
     for sub in ("caps", "apps", "migrating"):
         os.makedirs(state_path(sub), exist_ok=True)
-    rec = {"self": self_node, "session": session, "nodes": {}}
+    rec = {"self": self_node, "session": session, "nodes": {}, "version": version}
     for node in nodes:
         rec["nodes"][node] = {"status": "online", "cpus": cpus, "mem_mb": mem_mb}
     for node in present:
@@ -679,8 +681,13 @@ def _make_sysroot(nodes, self_node, cpus, mem_mb, present, session):
             "max_subclusters": "%d\n" % MAX_SUBCLUSTERS, "abi": "1\n"}
     for name, text in sysk.items():
         write_atomic(rpath("sys", "kerrighed", name), text, 0o444)
-    write_atomic(rpath("sys", "devices", "system", "cpu", "kernel_max"),
-                 "%d\n" % (NR_CPUS - 1), 0o444)
+    kernel_max = rpath("sys", "devices", "system", "cpu", "kernel_max")
+    if version == VERSION_24:
+        # Linux 2.6.20 has no kernel_max (it came with 2.6.28).
+        if os.path.exists(kernel_max):
+            os.unlink(kernel_max)
+    else:
+        write_atomic(kernel_max, "%d\n" % (NR_CPUS - 1), 0o444)
     os.makedirs(rpath("var", "chkpt"), exist_ok=True)
     os.chmod(rpath("var", "chkpt"), 0o1777)
     make_scheduler_config(nodes)
@@ -723,6 +730,7 @@ def make_scheduler_config(nodes):
     put(pol + "/local_load/freq_limit_filter/min_interval", "2000000000\n")
     put(pol + "/local_load/freq_limit_filter/threshold_filter/threshold", "1500\n")
     put(pol + "/remote_load/remote_cache_filter/polling_period", "1000\n")
+    put(pol + "/stab_factor", "130\n")   # mosix_load_balancer.c's attribute
     os.makedirs(os.path.join(base, pol, "single_process_load/remote_cache_filter"),
                 exist_ok=True)
     link("probes/migration_probe/last_migration",
@@ -833,6 +841,17 @@ def spawn_detached(work):
     return int(data or b"0")
 
 
+def land_migration(pid, node, cpu):
+    """The process now runs on `node`: <root>/proc/<pid>/stat, a copy of the
+    real one with field 39 = node * NR_CPUS + cpu."""
+    with open("/proc/%d/stat" % pid) as f:
+        info = ProcInfo(pid, f.read())
+    fields = list(info.rest)
+    fields[36] = str(node * NR_CPUS + cpu)
+    write_atomic(override_stat_path(pid),
+                 info.head + " " + " ".join(fields) + "\n", 0o444)
+
+
 def _complete_migration(pid, starttime, node, cpu, delay):
     time.sleep(delay)
     if not os.path.isdir(state_path()):
@@ -840,12 +859,7 @@ def _complete_migration(pid, starttime, node, cpu, delay):
     with StateLock():
         try:
             if alive(pid, starttime) and not knob_applies("migrate_aborts", pid):
-                with open("/proc/%d/stat" % pid) as f:
-                    info = ProcInfo(pid, f.read())
-                fields = list(info.rest)
-                fields[36] = str(node * NR_CPUS + cpu)
-                write_atomic(override_stat_path(pid),
-                             info.head + " " + " ".join(fields) + "\n", 0o444)
+                land_migration(pid, node, cpu)
         finally:
             try:
                 os.unlink(state_path("migrating", pid))
@@ -880,12 +894,191 @@ def main_migrate(argv):
     return 0
 
 
+# ------------------------------------------------------------------ balancer
+#
+# The mosix load balancer (kerrighed/scheduler/policies/mosix_load_balancer.c)
+# as krg_legacy_scheduler configures it, off unless the `balancer` knob
+# exists. A detached daemon, started by the first tool run while the knob
+# exists, does one round per interval: each node of a scheduler that has a
+# mosix_load_balancer policy and process_set/handle_all = 1 whose load is
+# above the threshold moves one process that may migrate (CAN_MIGRATE
+# effective, one thread) to the least loaded node, if that node's load plus
+# stab_factor % of one process is below its own (find_target_task picks the
+# second busiest candidate, as the kernel does). See README.md.
+
+def _sched_path(*parts):
+    return rpath("config", "krg_scheduler", *parts)
+
+
+def _int_file(path, default):
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+def mosix_schedulers():
+    """(policy dir, node set) of every scheduler the balancer works for."""
+    out = []
+    base = _sched_path("schedulers")
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return out
+    for name in names:
+        policy = os.path.join(base, name, "mosix_load_balancer")
+        if not os.path.isdir(policy) or _int_file(
+                os.path.join(base, name, "process_set", "handle_all"), 0) != 1:
+            continue
+        nodes = set()
+        try:
+            with open(os.path.join(base, name, "node_set")) as f:
+                text = f.read().strip()
+            if text:
+                for item in text.split(","):
+                    lo, _, hi = item.partition("-")
+                    nodes.update(range(int(lo), int(hi or lo) + 1))
+        except (OSError, ValueError):
+            continue
+        out.append((policy, nodes))
+    return out
+
+
+def balancer_interval():
+    """Seconds between rounds: the knob's first number (ms), else the
+    policy's freq_limit_filter/min_interval (ns; 2 s as configured)."""
+    try:
+        with open(state_path("balancer")) as f:
+            words = f.read().split()
+        if words:
+            return max(0.01, float(words[0]) / 1000.0)
+    except (OSError, ValueError):
+        pass
+    for policy, _ in mosix_schedulers():
+        ns = _int_file(os.path.join(policy, "local_load", "freq_limit_filter",
+                                    "min_interval"), 2000000000)
+        return max(0.01, ns / 1e9)
+    return 2.0
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_loads(prev, rec):
+    """{node: [(load, pid, starttime, may_move)]} of the processes with
+    CAN_MIGRATE effective; load 1.0 = one CPU-bound process: one running or
+    runnable now, or that used at least a tenth of a CPU since the last round
+    (the test machine is shared: the share a process got is not what it
+    asks for)."""
+    now, seen, cache, by_node = time.monotonic(), {}, {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        info = proc_info(int(name))
+        if info is None or info.state in "ZX" or info.flags & PF_KTHREAD:
+            continue
+        try:
+            caps = get_caps(info.pid, cache)
+        except KrgError:
+            continue
+        if not cap_raised(caps["effective"], CAP_CAN_MIGRATE):
+            continue
+        ticks = int(info.rest[11]) + int(info.rest[12])   # utime + stime
+        seen[info.pid] = (info.starttime, ticks, now)
+        old = prev.get(info.pid)
+        share = 0.0
+        if old and old[0] == info.starttime and now > old[2]:
+            share = (ticks - old[1]) / float(CLK_TCK) / (now - old[2])
+        load = 1.0 if info.state == "R" or share >= 0.1 else max(0.0, share)
+        may_move = (nr_threads(info.pid) == 1 and permissions_ok(info.pid) and
+                    not migration_pending(info.pid, info.starttime) and
+                    not knob_applies("migrate_eperm", info.pid))
+        by_node.setdefault(current_node(info.pid, rec), []).append(
+            (load, info.pid, info.starttime, may_move))
+    prev.clear()
+    prev.update(seen)
+    return by_node
+
+
+def balance_round(prev, last_move, interval):
+    with StateLock():
+        rec = load_nodes()
+        online = set(online_nodes(rec))
+        by_node = _process_loads(prev, rec)
+        now = time.monotonic()
+        single = _int_file(_sched_path("probes", "mosix_probe",
+                                       "norm_single_process_load", "value"), 1000)
+        for policy, node_set in mosix_schedulers():
+            nodes = sorted(node_set & online)
+            threshold = _int_file(os.path.join(
+                policy, "local_load", "freq_limit_filter", "threshold_filter",
+                "threshold"), single * 3 // 2)
+            stab = _int_file(os.path.join(policy, "stab_factor"), 130)
+            for node in nodes:
+                if now - last_move.get(node, -1e9) < interval * 0.9:
+                    continue
+                procs = by_node.get(node, [])
+                local = sum(p[0] for p in procs) * single
+                movable = sorted((p for p in procs if p[3] and p[0] > 0),
+                                 key=lambda p: -p[0])
+                if local <= threshold or not movable:
+                    continue
+                task = movable[1] if len(movable) > 1 else movable[0]
+                target, lowest = None, local
+                for other in nodes:
+                    if other == node:
+                        continue
+                    remote = sum(p[0] for p in by_node.get(other, [])) * single \
+                        + single * stab // 100
+                    if remote < lowest:
+                        target, lowest = other, remote
+                if target is None:
+                    continue
+                last_move[node] = now
+                if knob_applies("migrate_aborts", task[1]) or \
+                        not alive(task[1], task[2]):
+                    continue
+                land_migration(task[1], target,
+                               random.randrange(rec["nodes"][target]["cpus"]))
+                procs.remove(task)
+                by_node.setdefault(target, []).append(task[:3] + (False,))
+
+
+def balancer_loop():
+    prev, last_move = {}, {}
+    while os.path.isdir(state_path()) and knob("balancer") is not None:
+        interval = balancer_interval()
+        time.sleep(interval)
+        try:
+            balance_round(prev, last_move, interval)
+        except (OSError, ValueError, KrgError):
+            pass   # the sysroot is being removed, or a process just exited
+
+
+def ensure_balancer():
+    """Starts the balancer daemon when the knob exists and none runs."""
+    if knob("balancer") is None or not kerrighed_running():
+        return
+    with StateLock():
+        rec = read_json(state_path("balancer.json")) or {}
+        if alive(rec.get("pid", 0), rec.get("starttime")):
+            return
+        pid = spawn_detached(balancer_loop)
+        info = proc_info(pid)
+        write_json(state_path("balancer.json"),
+                   {"pid": pid, "starttime": info.starttime if info else None})
+
+
 # ----------------------------------------------------------------- krgcapset
 
-def print_capability(vector):
-    """print_capability() of krgcapset.c, byte for byte."""
+def print_capability(vector, skip=()):
+    """print_capability() of krgcapset.c, byte for byte (2.4.4's skips
+    CHECKPOINTABLE: skip=(CAP_CHECKPOINTABLE,))."""
     out, col = [], 8
     for i in range(CAP_SIZE):
+        if i in skip:
+            continue
         if cap_raised(vector, i):
             width = len(CAP_NAMES[i]) + 2
             if col + width < 80:
@@ -903,39 +1096,46 @@ def print_capability(vector):
     Out.out("".join(out))
 
 
-def print_capabilities(caps):
+def print_capabilities(caps, skip=()):
     for title, key in (("Permitted", "permitted"), ("Effective", "effective"),
                        ("Inheritable Permitted", "inheritable_permitted"),
                        ("Inheritable Effective", "inheritable_effective")):
         Out.out("%s Capabilities: 0%o\n" % (title, caps[key] & 0xffffffff))
-        print_capability(caps[key])
+        print_capability(caps[key], skip)
 
 
-def construct_capability(description):
+def construct_capability(description, v24=False):
+    """3.0: unknown names on stderr; 2.4.4 does not know CHECKPOINTABLE and
+    says so on stdout."""
     res = 0
+    skip = (CAP_CHECKPOINTABLE,) if v24 else ()
     for token in description.split(","):
         for i, name in enumerate(CAP_NAMES):
-            if token.startswith(name):
+            if i not in skip and token.startswith(name):
                 res |= 1 << i
                 break
         else:
-            Out.err("Unrecognized capability: %s\nAuthorized capability names are:\n" % token)
-            print_capability(CAP_SUPPORTED)
+            text = "Unrecognized capability: %s\nAuthorized capability names are:\n" % token
+            if v24:
+                Out.out(text)
+            else:
+                Out.err(text)
+            print_capability(CAP_SUPPORTED, skip)
     return res
 
 
-def update_capability(description, old):
+def update_capability(description, old, v24=False):
     if description.startswith("+"):
-        return construct_capability(description[1:]) | old
+        return construct_capability(description[1:], v24) | old
     if description.startswith("-"):
-        return ~construct_capability(description[1:]) & old
-    return construct_capability(description)
+        return ~construct_capability(description[1:], v24) & old
+    return construct_capability(description, v24)
 
 
-def parse_cap_value(arg, old):
+def parse_cap_value(arg, old, v24=False):
     value, end = strtol(arg, 0)
     if end != len(arg):
-        value = update_capability(arg, old)
+        value = update_capability(arg, old, v24)
     return to_int32(value)
 
 
@@ -979,7 +1179,123 @@ def read_answer():
     return answer in (b"y", b"Y")
 
 
+def cluster_version():
+    """The Kerrighed release the sysroot models (make-sysroot --version)."""
+    rec = read_json(state_path("nodes.json")) or {}
+    return rec.get("version", VERSION)
+
+
+def krgcapset_usage_244(prog):
+    """usage() of kerrighed-2.4.4/tools/krgcapset.c: no -v, no -k line."""
+    Out.out("Usage: %s -h|--help\n"
+            "  or:  %s -s|--show\n"
+            "  or:  %s [-f|--force] [-k|--pid <pid>] {SET {[+|-]CAPABILITY LIST | OCTAL VALUE}...}\n"
+            "\n"
+            " -h, --help                    display this help and exit\n"
+            " -s, --show                    show capabilities of calling process\n"
+            "\n"
+            "Change capabilities of the calling (or designated) process.\n"
+            " SET is one of:\n"
+            "  -e, --effective              set up effective capabilities\n"
+            "  -p, --permitted              set up permitted capabilities\n"
+            "  -d, --inheritable-effective  set up inheritable effective capabilities\n"
+            "  -i, --inheritable-permitted  set up inheritable permitted capabilities\n"
+            "\n"
+            " CAPABILITY LIST is a comma-separated list of capabilities amongst:\n"
+            % (prog, prog, prog))
+    print_capability(CAP_SUPPORTED, (CAP_CHECKPOINTABLE,))
+
+
+def main_krgcapset_244(argv):
+    """Kerrighed 2.4.4's krgcapset: Kerrighed is checked before anything
+    else, one getopt pass ("hsfk:p:e:i:d:", no --version: an unknown option
+    prints usage and exits 1), CHECKPOINTABLE unknown."""
+    prog = prog_name(argv[0])
+    argv = [prog] + argv[1:]
+    if not kerrighed_running():
+        Out.err("Unable to get the list of supported caps.\nIs Kerrighed running?\n")
+        return 255
+    try:
+        caps = dict(get_caps(os.getppid()))
+    except KrgError as e:
+        Out.out("Unable to get my father's capabilities res: -1, errno: %d\n" % e.errno)
+        return 255
+    if len(argv) == 1:
+        krgcapset_usage_244(prog)
+        return 0
+    long_opts = [o for o in KRGCAPSET_LONG if o[0] != "version"]
+    events, _ = getopt_long(argv, "hsfk:p:e:i:d:", long_opts)
+    return krgcapset_options(events, caps, prog, v24=True)
+
+
+def krgcapset_options(events, caps, prog, v24):
+    """krgcapset's option loop (in 3.0 its second pass: -h and -v have
+    been handled), then the set."""
+    skip = (CAP_CHECKPOINTABLE,) if v24 else ()
+    usage = krgcapset_usage_244 if v24 else krgcapset_usage
+    pid, force, changed = -1, False, False
+    keys = {"e": "effective", "p": "permitted", "i": "inheritable_permitted",
+            "d": "inheritable_effective"}
+    for c, arg, msg in events:
+        if msg:
+            Out.err(msg + "\n")
+        if c == "f":
+            force = True
+        elif c == "s":
+            print_capabilities(caps, skip)
+        elif c in keys:
+            caps[keys[c]] = parse_cap_value(arg, caps[keys[c]], v24)
+            changed = True
+        elif c == "k":
+            pid = atoi(arg)
+            if changed:
+                Out.out("Conflict in implementation: -k must be the first option used\n")
+                return 1
+            try:
+                if not permissions_ok(pid):
+                    raise KrgError(errno.EPERM)
+                caps = dict(get_caps(pid))
+            except KrgError as e:
+                Out.out("Unable to get capabilities of process %d (res: -1, errno: %d))\n"
+                        % (pid, e.errno))
+                return 255
+        elif c == "h":
+            usage(prog)
+            return 0
+        else:
+            usage(prog)
+            return 1
+    return apply_krgcapset(caps, pid, force, changed)
+
+
+def apply_krgcapset(caps, pid, force, changed):
+    """The end of krgcapset's main() (2.4.4 and 3.0 alike): the y/N prompt,
+    then the set, whose failure is printed and still exits 0."""
+    if changed and not force and (
+            not cap_raised(caps["permitted"], CAP_CHANGE_KERRIGHED_CAP) or
+            not cap_raised(caps["effective"], CAP_CHANGE_KERRIGHED_CAP)):
+        Out.out("Are you sure you want to loose the capability to change your "
+                "capabilities (y/N)\n")
+        if not read_answer():
+            return 0
+    if changed:
+        target = os.getppid() if pid == -1 else pid
+        try:
+            if target <= 1:
+                raise KrgError(errno.EPERM)   # never change init's caps
+            set_caps(target, caps)
+        except KrgError as e:
+            if pid == -1:
+                Out.out("Unable to set my father's capabilities\n")
+            else:
+                Out.out("Unable to set the capabilities of process %d (res is -1, "
+                        "errno %d)\n" % (pid, e.errno))
+    return 0
+
+
 def main_krgcapset(argv):
+    if cluster_version() == VERSION_24:
+        return main_krgcapset_244(argv)
     prog = prog_name(argv[0])
     argv = [prog] + argv[1:]
     if len(argv) == 1:
@@ -1004,56 +1320,7 @@ def main_krgcapset(argv):
     except KrgError as e:
         Out.out("Unable to get my father's capabilities res: -1, errno: %d\n" % e.errno)
         return 255
-    caps = dict(caps)
-    pid, force, changed = -1, False, False
-    keys = {"e": "effective", "p": "permitted", "i": "inheritable_permitted",
-            "d": "inheritable_effective"}
-    for c, arg, msg in events:        # second pass
-        if msg:
-            Out.err(msg + "\n")
-        if c == "f":
-            force = True
-        elif c == "s":
-            print_capabilities(caps)
-        elif c in keys:
-            caps[keys[c]] = parse_cap_value(arg, caps[keys[c]])
-            changed = True
-        elif c == "k":
-            pid = atoi(arg)
-            if changed:
-                Out.out("Conflict in implementation: -k must be the first option used\n")
-                return 1
-            try:
-                if not permissions_ok(pid):
-                    raise KrgError(errno.EPERM)
-                caps = dict(get_caps(pid))
-            except KrgError as e:
-                Out.out("Unable to get capabilities of process %d (res: -1, errno: %d))\n"
-                        % (pid, e.errno))
-                return 255
-        else:
-            krgcapset_usage(prog)
-            return 1
-    if changed and not force and (
-            not cap_raised(caps["permitted"], CAP_CHANGE_KERRIGHED_CAP) or
-            not cap_raised(caps["effective"], CAP_CHANGE_KERRIGHED_CAP)):
-        Out.out("Are you sure you want to loose the capability to change your "
-                "capabilities (y/N)\n")
-        if not read_answer():
-            return 0
-    if changed:
-        target = os.getppid() if pid == -1 else pid
-        try:
-            if target <= 1:
-                raise KrgError(errno.EPERM)   # never change init's caps
-            set_caps(target, caps)
-        except KrgError as e:
-            if pid == -1:
-                Out.out("Unable to set my father's capabilities\n")
-            else:
-                Out.out("Unable to set the capabilities of process %d (res is -1, "
-                        "errno %d)\n" % (pid, e.errno))
-    return 0
+    return krgcapset_options(events, dict(caps), prog, v24=False)
 
 
 # -------------------------------------------------------------- applications
@@ -2218,6 +2485,7 @@ TOOLS = {"krgcapset": main_krgcapset, "migrate": main_migrate,
 def run_tool(name, argv):
     """Entry point of the bin/ wrappers: runs a tool, flushes, exits."""
     try:
+        ensure_balancer()
         code = TOOLS[name](argv)
     except BrokenPipeError:
         code = 1

@@ -575,3 +575,111 @@ class KrgadmTest(DoubleTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+BUSY = "print('ready', flush=True)\nwhile True: pass\n"
+
+
+class BalancerTest(DoubleTest):
+    """The mosix load balancer (INTERFACE.md 2.2): off unless the knob is
+    there; moves CPU-bound processes with CAN_MIGRATE, one per node and
+    interval, while the scheduler handles all processes."""
+
+    def knob(self, text):
+        with open(os.path.join(self.root, ".double", "balancer"), "w") as f:
+            f.write(text)
+        self.addCleanup(self.stop_balancer)
+
+    def stop_balancer(self):
+        """Removes the knob and reaps the daemon (it comes back to us)."""
+        try:
+            os.unlink(os.path.join(self.root, ".double", "balancer"))
+        except OSError:
+            pass
+        rec = krgdouble.read_json(os.path.join(self.root, ".double", "balancer.json"))
+        if rec:
+            self.wait_until(lambda: not krgdouble.alive(rec["pid"]), 5)
+            try:
+                os.waitpid(rec["pid"], 0)
+            except ChildProcessError:
+                pass
+
+    def busy(self, n, caps="+CAN_MIGRATE"):
+        pids = [self.spawn((PY, "-c", BUSY)) for _ in range(n)]
+        for pid in pids:
+            if caps:
+                self.grant(pid, caps)
+        return pids
+
+    def nodes(self, pids):
+        return sorted(2 if self.psr(p) is None else self.psr(p) // 64 for p in pids)
+
+    def sched(self, rel, text):
+        with open(os.path.join(self.root, "config", "krg_scheduler", rel), "w") as f:
+            f.write(text)
+
+    def test_off_unless_the_knob_exists(self):
+        pids = self.busy(4)
+        time.sleep(1.0)
+        self.assertEqual(self.nodes(pids), [2, 2, 2, 2])
+        self.assertFalse(os.path.exists(os.path.join(self.root, ".double", "balancer.json")))
+
+    def test_spreads_cpu_bound_processes_that_may_migrate(self):
+        pids = self.busy(4)
+        stay = self.busy(1, caps=None)[0]        # no CAN_MIGRATE: never moved
+        self.knob("100")
+        self.assertEqual(self.run_tool("krgcapset", "-s").returncode, 0)  # starts it
+        # 4 loads on node 2: one move to node 5, then one to node 11; then
+        # 2 + 1.3 > 2 on either: balanced (stab_factor 130).
+        self.assertTrue(self.wait_until(lambda: self.nodes(pids) == [2, 2, 5, 11], 8),
+                        self.nodes(pids))
+        time.sleep(0.5)
+        self.assertEqual(self.nodes(pids), [2, 2, 5, 11])
+        self.assertIsNone(self.psr(stay))
+
+    def test_interval_comes_from_min_interval_without_a_number(self):
+        pids = self.busy(3)
+        self.sched("schedulers/mosix/mosix_load_balancer/local_load/freq_limit_filter/"
+                   "min_interval", "200000000\n")
+        self.knob("")
+        self.run_tool("krgcapset", "-s")
+        self.assertTrue(self.wait_until(lambda: self.nodes(pids) == [2, 5, 11], 8),
+                        self.nodes(pids))
+
+    def test_nothing_moves_when_the_scheduler_handles_no_process(self):
+        pids = self.busy(4)
+        self.sched("schedulers/mosix/process_set/handle_all", "0\n")
+        self.knob("100")
+        self.run_tool("krgcapset", "-s")
+        time.sleep(1.0)
+        self.assertEqual(self.nodes(pids), [2, 2, 2, 2])
+
+
+class Kerrighed244Test(DoubleTest):
+    """make-sysroot --version 2.4.4: what INTERFACE.md says differs."""
+
+    def setUp(self):
+        super().setUp()
+        subprocess.run([PY, os.path.join(HERE, "make-sysroot"), self.root, "--version",
+                        "2.4.4"], check=True)
+
+    def test_no_version_option_and_no_kernel_max(self):
+        r = self.run_tool("krgcapset", "--version")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "krgcapset: unrecognized option '--version'\n")
+        self.assertTrue(r.stdout.startswith("Usage: krgcapset -h|--help\n"), r.stdout)
+        self.assertTrue(r.stdout.endswith(
+            "\tCHANGE_KERRIGHED_CAP, CAN_MIGRATE, DISTANT_FORK\n"
+            "\tUSE_REMOTE_MEMORY, SEE_LOCAL_PROC_STAT\n"), r.stdout)
+        self.assertFalse(os.path.exists(
+            os.path.join(self.root, "sys", "devices", "system", "cpu", "kernel_max")))
+
+    def test_checkpointable_is_unknown(self):
+        r = self.sh("krgcapset -d +CHECKPOINTABLE,CAN_MIGRATE && krgcapset -s")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stderr, "")
+        self.assertTrue(r.stdout.startswith(
+            "Unrecognized capability: CHECKPOINTABLE\nAuthorized capability names are:\n"))
+        self.assertIn("Inheritable Effective Capabilities: 03\n"
+                      "\tCHANGE_KERRIGHED_CAP, CAN_MIGRATE\n", r.stdout)
+        self.assertNotIn("CHECKPOINTABLE\n\t", self.run_tool("krgcapset", "-s").stdout)

@@ -104,8 +104,10 @@ Result<Engine> CheckPlan(const RunPlan& plan, Shape shape,
 std::vector<std::string> CapsToRaise(const RunPlan& plan);
 
 // The one line saying that a run's work did not spread over the nodes asked
-// for: "the work ran on 1 of the 3 nodes asked for (node 2): ...".
-std::string SpreadNote(int asked, const std::vector<int>& used, Engine engine);
+// for: "the work ran on 1 of the 3 nodes asked for (node 2): ...";
+// `balanced`: Kerrighed's load balancer moved workers on after placement.
+std::string SpreadNote(int asked, const std::vector<int>& used, Engine engine,
+                       bool balanced = false);
 
 // system.kerrighed of a result file: null off Kerrighed.
 nlohmann::json KerrighedRecord(const platform::SystemInfo& info,
