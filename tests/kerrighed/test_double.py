@@ -426,7 +426,9 @@ class CheckpointTest(DoubleTest):
         with open(self.chkpt(pid, "v2", "description.txt")) as f:
             self.assertRegex(f.read(), r"^Identifier: %d\nVersion: 2\nDescription: "
                                        r"No description\nDate: \d+\n$" % pid)
-        self.assertEqual(self.state(pid), "S")        # unfrozen again
+        # Unfrozen again: no longer stopped ("T"). Just after SIGCONT the
+        # process may still be runnable ("R") on a busy machine.
+        self.assertIn(self.state(pid), ("S", "R"))
 
     def test_from_appid_description_and_quiet(self):
         pid = self.app()
