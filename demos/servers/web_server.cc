@@ -61,11 +61,11 @@ class Server {
       auto root = StaticRoot::Open(o.static_dir);
       if (root.ok()) root_ = *root;
     }
-    ok_ = BufferResponse("ok\n", "text/plain; charset=utf-8");
-    page_ = BufferResponse(Page(), "text/html; charset=utf-8");
+    ok_ = Closing(BufferResponse("ok\n", "text/plain; charset=utf-8"));
+    page_ = Closing(BufferResponse(Page(), "text/html; charset=utf-8"));
     for (int code : {400, 403, 404, 405, 413, 415, 500, 503}) {
-      errors_[code] =
-          BufferResponse(ErrorText(code) + "\n", "text/plain; charset=utf-8");
+      errors_[code] = Closing(
+          BufferResponse(ErrorText(code) + "\n", "text/plain; charset=utf-8"));
     }
     MHD_add_response_header(errors_[503], "Retry-After", "1");
   }
@@ -103,8 +103,18 @@ class Server {
     }
   }
   std::string Page() const;
+  // `r` with "Connection: close" when the farm queues clients in the
+  // kernel (ServerLimits::close_each). Shared responses get it once, when
+  // made; a response made for one request, in Send().
+  MHD_Response* Closing(MHD_Response* r) const {
+    if (r != nullptr && options_.limits.close_each) {
+      MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    return r;
+  }
   MHD_Result Send(MHD_Connection* c, RequestState* st, int code,
                   MHD_Response* r, bool owned) {
+    if (owned) Closing(r);
     st->status = code;
     const MHD_Result q = MHD_queue_response(c, code, r);
     if (owned) MHD_destroy_response(r);
@@ -267,7 +277,7 @@ MHD_Result Server::Static(MHD_Connection* c, RequestState* st,
   const ssize_t n = ::pread(fd, bytes.data(), bytes.size(), 0);
   ::close(fd);
   if (n != file->size) return Error(c, st, 500);
-  MHD_Response* r = BufferResponse(bytes, file->content_type.c_str());
+  MHD_Response* r = Closing(BufferResponse(bytes, file->content_type.c_str()));
   std::lock_guard<std::mutex> lock(cache_mu_);
   if (cache_.size() >= kCacheEntries) {
     for (auto& [key, f] : cache_) MHD_destroy_response(f.response);
@@ -401,8 +411,13 @@ MHD_Daemon* StartDaemon(int listen_fd, const ServerOptions& o, Server* s) {
 
 // Waits for the daemon's epoll set (single-threaded mode: then runs it),
 // the channel and SIGTERM; returns when it is time to stop.
-void Loop(MHD_Daemon* d, int control_fd, bool external, SlotCounters* slot,
-          const sigset_t& wait_mask) {
+// `rearm`: run MHD a second time after each round. A daemon at its
+// connection limit takes its listening socket out of its epoll set and puts
+// it back only at the start of its next run: with few connections, each
+// closed after its response (ServerLimits::close_each), the loop would
+// otherwise sleep with nothing to wake it while clients wait in the queue.
+void Loop(MHD_Daemon* d, int control_fd, bool external, bool rearm,
+          SlotCounters* slot, const sigset_t& wait_mask) {
   int epfd = -1;
   if (external) {
     epfd = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
@@ -423,6 +438,7 @@ void Loop(MHD_Daemon* d, int control_fd, bool external, SlotCounters* slot,
       if (::read(control_fd, &b, 1) <= 0) break;  // supervisor gone
     }
     if (external) MHD_run(d);
+    if (external && rearm) MHD_run(d);
     if (Clock::now() >= next_rss) {
       auto rss = platform::ResidentBytes(0);
       if (rss.ok()) slot->resident_bytes.store(*rss);
@@ -464,7 +480,8 @@ int RunServer(int listen_fd, int control_fd, const ServerOptions& options,
     MHD_stop_daemon(d);
     return kServerStopped;
   }
-  Loop(d, control_fd, options.threads == 0, &slot, wait_mask);
+  Loop(d, control_fd, options.threads == 0, options.limits.close_each, &slot,
+       wait_mask);
   MHD_stop_daemon(d);
   return kServerStopped;
 }

@@ -26,6 +26,10 @@ struct ServerLimits {
   std::size_t header_bytes = 32 << 10;  // request line + headers
   int renders = 0;                      // concurrent tiles; 0: max(1, threads)
   std::uint64_t image_pixels = 40'000'000;  // declared size of a /thumb image
+  // "Connection: close" on every response: clients come back through the
+  // accept queue, which the supervisor holds and which outlives a server
+  // (webfarm's queue=kernel).
+  bool close_each = false;
 };
 
 struct ServerOptions {

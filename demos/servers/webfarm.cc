@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -406,7 +407,25 @@ Result<std::unique_ptr<Workload>> MakeWebfarm(const DemoConfig& config) {
   KRG_ASSIGN_OR_RETURN(w->max_error_rate,
                        p.Double("max_error_rate", 0.01, 0, 1));
   KRG_ASSIGN_OR_RETURN(long long wrk_threads, p.Int("wrk_threads", 2, 1, 64));
+  // Where waiting clients queue: in each server (it accepts up to
+  // max_connections and keeps them alive), or in the kernel's accept queue,
+  // which the supervisor holds and which outlives a killed server: each
+  // server then holds a few connections and closes each after its response,
+  // so a kill loses those few requests, not every one queued on the server
+  // (docs/servers.md). The default is the kernel when servers are killed and
+  // requests are slow (tiles); static files are fast enough that a kill
+  // loses few of them, and a new connection per request would cost them
+  // 3.6x their throughput.
+  const bool kills_slow = w->kill_every_s > 0 && w->load != "static";
+  KRG_ASSIGN_OR_RETURN(std::string queue,
+                       p.Choice("queue", kills_slow ? "kernel" : "server",
+                                {"server", "kernel"}));
   KRG_RETURN_IF_ERROR(p.CheckAllUsed("webfarm"));
+  servers::ServerLimits& limits = w->farm.server.limits;
+  limits.close_each = queue == "kernel";
+  if (limits.close_each && config.params.count("max_connections") == 0) {
+    limits.connections = std::max(4, 2 * w->farm.server.threads);
+  }
   w->serve_only = serve_only == 1;
   w->sweep = sweep == 1;
   w->tile_zoom = static_cast<int>(zoom);

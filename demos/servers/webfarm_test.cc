@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -406,6 +407,116 @@ TEST_F(WebfarmTest, AKilledServerIsRestartedUnderLoadWithFewErrors) {
   EXPECT_LE(load.failed.load(), 8) << "of " << load.ok.load();
   EXPECT_NE(Get("/metrics").body.find("webfarm_restarts_total 1"),
             std::string::npos);
+}
+
+// Keep-alive clients, as wrk's: each requests `path` over one connection
+// again and again, reconnecting when the server says "Connection: close" or
+// the connection breaks; an answer cut short counts as a failure.
+struct KeepAliveLoad {
+  std::atomic<bool> stop{false};
+  std::atomic<long long> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+
+  static int Connect(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<std::uint16_t>(port));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  // One request and its answer; false when the connection must be dropped.
+  bool Exchange(int fd, const std::string& request, bool* good) {
+    *good = false;
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+        ssize_t(request.size())) {
+      return false;
+    }
+    std::string in;
+    std::size_t need = std::string::npos;
+    char buf[16384];
+    while (need == std::string::npos || in.size() < need) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) != 1) return false;
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;  // EOF or reset before the whole answer
+      in.append(buf, std::size_t(n));
+      const std::size_t end = in.find("\r\n\r\n");
+      if (need == std::string::npos && end != std::string::npos) {
+        const std::size_t cl = in.find("Content-Length: ");
+        if (cl == std::string::npos || cl > end) return false;
+        need = end + 4 + std::stoul(in.substr(cl + 16));
+      }
+    }
+    *good = in.compare(0, 12, "HTTP/1.1 200") == 0;
+    return in.find("Connection: close") == std::string::npos;
+  }
+  void Start(int port, int conns, const std::string& path) {
+    const std::string request =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for (int i = 0; i < conns; ++i) {
+      threads.emplace_back([this, port, request] {
+        int fd = -1;
+        while (!stop.load()) {
+          if (fd < 0) fd = Connect(port);
+          bool good = false;
+          const bool keep = fd >= 0 && Exchange(fd, request, &good);
+          (good ? ok : failed)++;
+          if (!keep && fd >= 0) {
+            ::close(fd);
+            fd = -1;
+          }
+        }
+        if (fd >= 0) ::close(fd);
+      });
+    }
+  }
+  void Stop() {
+    stop = true;
+    for (std::thread& t : threads) t.join();
+  }
+};
+
+// Issue 19: where clients wait decides what a kill loses. Under 48
+// keep-alive clients, a server that accepts them all (queue=server) holds
+// about half of them, each with a request in flight, when it is killed; one
+// that holds at most 2 connections and closes each after its answer
+// (queue=kernel) loses at most those 2, while the others wait in the accept
+// queue the supervisor owns. Returns the failures of one kill.
+long long FailuresOfOneKill(Supervisor& farm) {
+  KeepAliveLoad load;
+  load.Start(farm.port(), 48, "/tile/1/0/0.png");
+  auto t0 = Clock::now();
+  bool killed = false;
+  while (Clock::now() - t0 < std::chrono::milliseconds(3000)) {
+    if (!killed && Clock::now() - t0 > std::chrono::milliseconds(1000)) {
+      EXPECT_TRUE(farm.Signal(0, SIGKILL).ok());
+      killed = true;
+    }
+    EXPECT_TRUE(farm.Poll(20).ok());
+  }
+  load.Stop();
+  EXPECT_EQ(farm.restarts(), 1);
+  EXPECT_GT(load.ok.load(), 48) << "failed " << load.failed.load();
+  return load.failed.load();
+}
+
+TEST_F(WebfarmTest, KernelQueueLosesOnlyTheRequestsAServerHolds) {
+  options_.server.tile_max_iter = 3000;  // slow tiles: requests pile up
+  options_.server.limits.connections = 2;
+  options_.server.limits.close_each = true;
+  StartFarm(2);
+  EXPECT_LE(FailuresOfOneKill(*farm_), 2);
+}
+
+TEST_F(WebfarmTest, ServerQueueLosesEveryClientTheKilledServerHeld) {
+  options_.server.tile_max_iter = 3000;
+  StartFarm(2);
+  EXPECT_GE(FailuresOfOneKill(*farm_), 8);
 }
 
 TEST_F(WebfarmTest, SharedSocketModeServesAndRestarts) {
