@@ -20,7 +20,6 @@ namespace {
 // Each machine's answer is bounded by ssh's ConnectTimeout and
 // ServerAlive settings (SshCommand); this many probes run at once.
 constexpr std::size_t kProbesAtOnce = 32;
-constexpr const char* kStatSeparator = "@@krgdemo@@";
 
 std::string& ClusterFileOption() {
   static std::string file;
@@ -37,10 +36,7 @@ Probe ProbeMachine(const std::vector<std::string>& ssh, const Machine& m,
                    bool sample_load) {
   std::vector<std::string> argv = ssh;
   // A fixed command: nothing from the cluster file reaches the remote shell.
-  const std::string command =
-      sample_load ? std::string("cat /proc/stat; echo ") + kStatSeparator +
-                        "; sleep 0.25; cat /proc/stat"
-                  : "true";
+  const std::string command = sample_load ? MachineSampleCommand() : "true";
   argv.insert(argv.end(), {"--", m.address, command});
   Probe p;
   Result<CommandOutput> r = RunCommand(argv);
@@ -75,20 +71,6 @@ std::vector<Probe> ProbeAll(const std::vector<Machine>& machines,
     }
   }
   return probes;
-}
-
-// Busy fraction of a machine's CPUs from the two /proc/stat texts a load
-// probe printed.
-double LoadOf(const std::string& out, int cpus) {
-  const std::size_t sep = out.find(kStatSeparator);
-  if (sep == std::string::npos) return 0;
-  std::vector<int> ids(static_cast<std::size_t>(cpus));
-  std::iota(ids.begin(), ids.end(), 0);
-  const std::vector<double> load =
-      CpuLoadBetween(out.substr(0, sep), out.substr(sep), ids);
-  return load.empty() ? 0
-                      : std::accumulate(load.begin(), load.end(), 0.0) /
-                            static_cast<double>(load.size());
 }
 
 Node NodeOfMachine(int id, const Machine& m) {
@@ -131,7 +113,11 @@ class ClusterPlatform final : public Platform {
       Node n = NodeOfMachine(static_cast<int>(i), m);
       n.unreachable = probes[i].unreachable;
       if (sample_load && n.unreachable.empty()) {
-        n.load = LoadOf(probes[i].out, m.cpus);
+        const MachineSample sample = ParseMachineSample(probes[i].out);
+        n.load = sample.load;
+        n.loadavg_1m = sample.loadavg_1m;
+        n.machine_cpus = sample.cpus;
+        n.mem_used = sample.mem_used;
       }
       info.nodes.push_back(std::move(n));
       info.usable_cpus += m.cpus;

@@ -141,7 +141,10 @@ Result<std::filesystem::path> PrepareOutDir(
 inline constexpr double kBusyLoadPerCpu = 0.5;
 // The machine's load before a run, {"loadavg_1m", "cpus", "per_cpu",
 // "busy"}, for run.json's "load"; warns when it is over kBusyLoadPerCpu.
-// Null when the load cannot be read.
+// On the cluster platform, each machine's own (read over ssh):
+// {"machines": [{"address", "loadavg_1m", "cpus", "per_cpu", "busy"}],
+// "busy_over", "busy"}, and the warning names the busy machines. Null when
+// the load cannot be read.
 nlohmann::json MachineLoad(platform::Platform& platform);
 
 // A run's progress on stderr (krg::ProgressBar): a bar with the share of

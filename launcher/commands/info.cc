@@ -153,7 +153,10 @@ int InfoCommand(const std::vector<std::string>& args) {
       "ssh, and whether it is reachable), and the versions of krgdemo and "
       "its tools.",
       "On linux, 'run --nodes N' splits these CPUs into N virtual nodes; on "
-      "a cluster it runs MPI ranks on the first N machines."};
+      "a cluster it runs MPI ranks on the first N machines.\n"
+      "Exit codes: 0 ok; 1 a machine of the cluster is unreachable (it is "
+      "listed as UNREACHABLE with the reason, the others as usual); 2 usage "
+      "error."};
   if (auto r = ParseArgs("info", help, desc, {}, {}, args, &vm)) return *r;
   if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
     return UsageError("info", c.message());
@@ -166,6 +169,11 @@ int InfoCommand(const std::vector<std::string>& args) {
     std::cout << InfoJson(*info, tools).dump(2) << "\n";
   } else {
     PrintInfo(*info, tools);
+  }
+  // A cluster with a machine that does not answer cannot run across all
+  // of its machines: say so in the exit code too, for scripts.
+  for (const platform::Node& n : info->nodes) {
+    if (!n.unreachable.empty()) return kExitFailed;
   }
   return kExitOk;
 }
