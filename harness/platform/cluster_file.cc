@@ -195,10 +195,15 @@ Result<std::vector<std::string>> SshCommand() {
     argv.insert(argv.end(), {"-F", path});
   }
   // Never a password prompt (mpirun would hang on it), and an unreachable
-  // machine costs seconds, not minutes.
-  argv.insert(argv.end(),
-              {"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o",
-               "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"});
+  // machine costs seconds, not minutes. A machine that vanishes mid-run
+  // (its network gone: no RST, TCP would wait for minutes) misses three
+  // keepalives 2 s apart: its ssh ends, mpirun's launcher sees its daemon
+  // lost and ends the job. LogLevel INFO, whatever the user's ssh_config
+  // says: that is the level of ssh's "Timeout, server H not responding",
+  // which names the machine in mpirun's output.
+  argv.insert(argv.end(), {"-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+                           "-o", "ServerAliveInterval=2", "-o",
+                           "ServerAliveCountMax=3", "-o", "LogLevel=INFO"});
   return argv;
 }
 

@@ -8,7 +8,10 @@
 // RunMachines() for its hostfile.
 #include <sys/utsname.h>
 
+#include <chrono>
 #include <future>
+#include <map>
+#include <mutex>
 #include <numeric>
 
 #include "cluster_file.h"
@@ -20,6 +23,11 @@ namespace {
 // Each machine's answer is bounded by ssh's ConnectTimeout and
 // ServerAlive settings (SshCommand); this many probes run at once.
 constexpr std::size_t kProbesAtOnce = 32;
+// A machine that answered a load probe this recently is not asked again
+// before a run starts on it: `run` samples every machine's load (the busy
+// check) just before its start check, and one ssh login per machine is
+// what a run's start costs.
+constexpr std::chrono::seconds kAnswerFresh{10};
 
 std::string& ClusterFileOption() {
   static std::string file;
@@ -113,6 +121,7 @@ class ClusterPlatform final : public Platform {
       Node n = NodeOfMachine(static_cast<int>(i), m);
       n.unreachable = probes[i].unreachable;
       if (sample_load && n.unreachable.empty()) {
+        Answered(m.address);
         const MachineSample sample = ParseMachineSample(probes[i].out);
         n.load = sample.load;
         n.loadavg_1m = sample.loadavg_1m;
@@ -162,8 +171,12 @@ class ClusterPlatform final : public Platform {
 
   Result<std::vector<Machine>> RunMachines(int count) override {
     KRG_ASSIGN_OR_RETURN(std::vector<Machine> machines, Take(count));
+    std::vector<Machine> ask;
+    for (const Machine& m : machines) {
+      if (!AnsweredRecently(m.address)) ask.push_back(m);
+    }
     std::string missing;
-    const std::vector<Probe> probes = ProbeAll(machines, false);
+    const std::vector<Probe> probes = ProbeAll(ask, false);
     for (const Probe& p : probes) {
       if (p.unreachable.empty()) continue;
       missing += (missing.empty() ? "" : "; ") + p.unreachable;
@@ -188,8 +201,21 @@ class ClusterPlatform final : public Platform {
     return std::vector<Machine>(machines_->begin(), machines_->begin() + count);
   }
 
+  void Answered(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    answered_[address] = std::chrono::steady_clock::now();
+  }
+  bool AnsweredRecently(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = answered_.find(address);
+    return it != answered_.end() &&
+           std::chrono::steady_clock::now() - it->second < kAnswerFresh;
+  }
+
   std::string file_;
   Result<std::vector<Machine>> machines_;
+  std::mutex mu_;  // answered_: the dashboard samples from its own thread
+  std::map<std::string, std::chrono::steady_clock::time_point> answered_;
 };
 
 }  // namespace

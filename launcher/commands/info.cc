@@ -71,6 +71,11 @@ nlohmann::json InfoJson(const platform::SystemInfo& info, const Tools& t) {
       nodes.back()["address"] = n.address;
       nodes.back()["reachable"] = n.unreachable.empty();
       if (!n.unreachable.empty()) nodes.back()["problem"] = n.unreachable;
+      if (n.loadavg_1m >= 0) {  // its own kernel's view
+        nodes.back()["loadavg_1m"] = n.loadavg_1m;
+        nodes.back()["machine_cpus"] = n.machine_cpus;
+        nodes.back()["mem_used"] = n.mem_used;
+      }
     }
   }
   return {{"platform", info.platform},
@@ -118,8 +123,12 @@ void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
     if (!n.unreachable.empty()) {
       std::printf("UNREACHABLE: %s\n", n.unreachable.c_str());
     } else {
-      std::printf("load %.0f%%%s\n", 100 * n.load,
-                  n.address.empty() ? "" : ", reachable");
+      std::printf("load %.0f%%", 100 * n.load);
+      if (n.loadavg_1m >= 0) {
+        std::printf(" (load average %.2f on its %d CPUs)", n.loadavg_1m,
+                    n.machine_cpus);
+      }
+      std::printf("%s\n", n.address.empty() ? "" : ", reachable");
     }
   }
   if (info.kerrighed) PrintKerrighed(*info.kerrighed);

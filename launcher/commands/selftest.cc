@@ -96,9 +96,12 @@ Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   // On a cluster the servers would run here, not on its machines: skipped
   // like any demo without an mpi row.
   const bool cluster = platform.traits().separate_machines;
-  const Status skipped = demo.shape == Shape::kService && !cluster
-                             ? Status::Ok()
-                             : CheckPlan(plan, demo.shape).status();
+  const Status skipped =
+      demo.shape != Shape::kService ? CheckPlan(plan, demo.shape).status()
+      : cluster ? Status::FailedPrecondition(
+                      "a server farm runs on this machine, not on the "
+                      "cluster's machines (docs/cluster.md)")
+                : Status::Ok();
   if (skipped.ok()) {
     auto w = demo.make(config);
     verified = !w.ok() ? Result<std::string>(w.status())

@@ -49,6 +49,9 @@ on_head "$krgdemo" info --json >"$out/info.json"
 [ "$(json "$out/info.json" "all(n['reachable'] for n in j['nodes'])")" = True ] ||
     fail "every machine reachable: $(cat "$out/info.json")"
 on_head "$krgdemo" info | grep -c "reachable" | grep -qx 3 || fail "info text"
+# Each machine's own sample: the CPUs its kernel counts, its load average.
+[ "$(json "$out/info.json" "all(n['machine_cpus'] >= 1 and n['loadavg_1m'] >= 0 for n in j['nodes'])")" = True ] ||
+    fail "per-machine sample: $(cat "$out/info.json")"
 
 echo "== mandelbrot, imgpipe, poisson on 3 hosts = threads on this machine"
 for demo in mandelbrot imgpipe poisson; do
@@ -71,6 +74,11 @@ done
 it() {
     json "$1/run.json" "j['metrics']['iterations']['value']"
 }
+# The busy-machine check read each machine's own load and CPUs.
+[ "$(json "$out/mandelbrot-cluster/run.json" \
+    "sorted(m['address'] for m in j['load']['machines'] if m['cpus'] >= 1)")" = \
+    "['$TB_SUBNET.11', '$TB_SUBNET.12', '$TB_SUBNET.13']" ] ||
+    fail "run.json load per machine: $(json "$out/mandelbrot-cluster/run.json" "j.get('load')")"
 [ "$(it "$out/poisson-threads")" = "$(it "$out/poisson-cluster")" ] ||
     fail "poisson iterations differ"
 
@@ -82,9 +90,75 @@ hosts=$(json "$out/hostfile/run.json" \
     "[(m['host'], m['ranks']) for m in j['runs'][0]['machines'] if m['ranks']]")
 [ "$hosts" = "[('h2', 2)]" ] || fail "hostfile ranks: $hosts"
 
+echo "== selftest, bench and scale on the cluster use mpi across the machines"
+# Two demos of the selftest (each demo is an mpi job of a few seconds):
+# one on mpi, and the server farm, which stays on this machine: skipped.
+for demo in poisson webfarm; do
+    on_head "$krgdemo" selftest --demo "$demo" >"$out/selftest.txt" 2>&1 ||
+        fail "selftest: $(cat "$out/selftest.txt")"
+    grep -q "selftest on cluster: mpi engine, 3 nodes" "$out/selftest.txt" ||
+        fail "selftest header: $(cat "$out/selftest.txt")"
+    [ "$demo" = webfarm ] || grep -q "ok    $demo" "$out/selftest.txt" ||
+        fail "selftest $demo: $(cat "$out/selftest.txt")"
+done
+grep -q "skip  webfarm" "$out/selftest.txt" || fail "selftest webfarm skipped"
+grep -q "krgdemo selftest: 0 passed, 0 failed, 1 skipped" "$out/selftest.txt" ||
+    fail "selftest summary: $(cat "$out/selftest.txt")"
+cat >"$TB_DIR/suite.json" <<'SUITE'
+{"schema": "krgdemo.suite/1", "description": "cluster test", "rounds": 1,
+ "repeat": {"warmups": 0, "min_samples": 1, "max_samples": 1},
+ "runs": [
+  {"demo": "mandelbrot", "size": "test", "engine": "threads", "nodes": [1]},
+  {"demo": "mandelbrot", "size": "test", "engine": "procs", "nodes": [1, 2, 4]}]}
+SUITE
+ip netns exec "$TB_HEAD" env KRGDEMO_SSH_CONFIG="$TB_SSH_CONFIG" \
+    "$krgdemo" bench --cluster "$TB_CLUSTER" --suite "$TB_DIR/suite.json" \
+    --label c --out "$out/bench.json" >"$out/bench.txt" 2>"$out/bench.err" ||
+    fail "bench: $(cat "$out/bench.txt" "$out/bench.err")"
+runs=$(json "$out/bench.json" \
+    "sorted((r['engine'], r['nodes'], r['verified']) for r in j['runs'])")
+[ "$runs" = "[('mpi', 1, True), ('mpi', 2, True)]" ] ||
+    fail "bench runs on the cluster: $runs"
+grep -q "x4: dropped (the cluster has 3 machines)" "$out/bench.err" ||
+    fail "bench says what it dropped: $(cat "$out/bench.err")"
+on_head "$krgdemo" scale mandelbrot --size test --nodes 1,3 --repeat 1 \
+    --out "$out/scale" >/dev/null 2>"$out/scale.err" ||
+    fail "scale: $(cat "$out/scale.err")"
+[ "$(json "$out/scale/run.json" "sorted((r['engine'], r['nodes']) for r in j['runs'])")" = \
+    "[('mpi', 1), ('mpi', 3)]" ] || fail "scale on the cluster: $(cat "$out/scale/run.json")"
+
+echo "== the dashboard shows one bar per machine, by address"
+on_head "$krgdemo" dashboard --port 0 --exit-after 60 >"$out/dash.txt" 2>&1 &
+dash=$!
+url=
+for _ in $(seq 1 100); do
+    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$out/dash.txt" || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "$url" ] || fail "the dashboard did not start: $(cat "$out/dash.txt")"
+ip netns exec "$TB_HEAD" /usr/bin/python3 -c \
+    "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())" \
+    "$url/api/state" >"$out/state.json"
+kill "$dash"
+wait "$dash" || true
+[ "$(json "$out/state.json" "[(n['address'], n['reachable']) for n in j['nodes']]")" = \
+    "[('$TB_SUBNET.11', True), ('$TB_SUBNET.12', True), ('$TB_SUBNET.13', True)]" ] ||
+    fail "dashboard machines: $(cat "$out/state.json")"
+
 echo "== an unreachable machine is named before anything runs"
 cp "$TB_CLUSTER" "$TB_DIR/cluster4"
 echo "$TB_SUBNET.99 1 512M" >>"$TB_DIR/cluster4"
+set +e
+ip netns exec "$TB_HEAD" env KRGDEMO_SSH_CONFIG="$TB_SSH_CONFIG" \
+    "$krgdemo" info --cluster "$TB_DIR/cluster4" >"$out/info4.txt" 2>&1
+code=$?
+set -e
+[ "$code" = 1 ] || fail "info with an unreachable machine: exit $code"
+grep -q "$TB_SUBNET.99 .*UNREACHABLE" "$out/info4.txt" ||
+    fail "info names the unreachable machine: $(cat "$out/info4.txt")"
+[ "$(grep -c ", reachable" "$out/info4.txt")" = 3 ] ||
+    fail "info lists the others: $(cat "$out/info4.txt")"
 set +e
 ip netns exec "$TB_HEAD" env KRGDEMO_SSH_CONFIG="$TB_SSH_CONFIG" \
     "$krgdemo" run mandelbrot --size test --nodes 4 --cluster "$TB_DIR/cluster4" \
@@ -94,7 +168,7 @@ set -e
 [ "$code" = 1 ] || fail "unreachable: exit $code"
 # One line, besides a busy-machine warning (that one depends on what else
 # this machine runs, not on the cluster).
-[ "$(grep -vc 'krgdemo: warning: this machine is busy' "$out/missing.err")" = 1 ] ||
+[ "$(grep -vc 'krgdemo: warning: .*busy' "$out/missing.err")" = 1 ] ||
     fail "one line: $(cat "$out/missing.err")"
 grep -q "$TB_SUBNET.99 is unreachable" "$out/missing.err" ||
     fail "names the machine: $(cat "$out/missing.err")"
@@ -148,4 +222,38 @@ for i in 1 2 3; do
     ! testbed_ps "$i" | grep -E "krgdemo|orted" ||
         fail "left running on h$i"
 done
-echo "PASS (killed host: run ended ${took}s after the kill)"
+
+echo "== a machine that vanishes mid-run (its network gone): named, bounded"
+on_head "$krgdemo" run mandelbrot --size medium --repeat 50 --nodes 3 \
+    --out "$out/vanished" >/dev/null 2>"$out/vanished.err" &
+run=$!
+for _ in $(seq 1 600); do
+    testbed_ps 2 | grep -q krgdemo && break
+    sleep 0.1
+done
+testbed_ps 2 | grep -q krgdemo || fail "the run never reached h2"
+gone_at=$(date +%s.%N)
+# h2's only link down: no RST, no ICMP, its packets just stop.
+tb_in "${TB_PREFIX}-h2" ip link set eth0 down
+set +e
+timeout 60 tail --pid="$run" -f /dev/null
+wait "$run"
+code=$?
+set -e
+vanish_took=$(/usr/bin/python3 -c "import sys,time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$gone_at")
+[ "$code" = 1 ] || fail "vanished host: exit $code"
+/usr/bin/python3 -c "import sys; sys.exit(float(sys.argv[1]) > 30)" "$vanish_took" ||
+    fail "the run took ${vanish_took}s to end"
+grep -q "error: .*machine $TB_SUBNET.12 stopped answering" "$out/vanished.err" ||
+    fail "names the machine: $(cat "$out/vanished.err")"
+[ "$(grep -c "error" "$out/vanished.err")" = 1 ] ||
+    fail "one line: $(cat "$out/vanished.err")"
+for i in 1 3; do
+    for _ in $(seq 1 100); do
+        testbed_ps "$i" | grep -qE "krgdemo|orted" || break
+        sleep 0.1
+    done
+    ! testbed_ps "$i" | grep -E "krgdemo|orted" ||
+        fail "left running on h$i"
+done
+echo "PASS (killed host: run ended ${took}s after the kill; vanished host: ${vanish_took}s after its link went down)"
