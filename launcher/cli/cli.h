@@ -115,7 +115,7 @@ std::string EngineHelp(const std::string& tail);
 // Adds --engine --threads --size --param --repeat --out --json --hostfile;
 // --threads only with `threads` (scale's node count sets the thread count).
 void AddRunOptions(po::options_description* desc, bool threads = true);
-// Adds --cluster FILE (run, scale, info, bench, selftest).
+// Adds --cluster FILE (run, scale, info, bench, selftest, dashboard).
 void AddClusterFileOption(po::options_description* desc);
 // Makes DetectPlatform() use --cluster's file, when given; a file that does
 // not parse is kInvalidArgument naming its line.
