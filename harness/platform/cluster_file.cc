@@ -294,8 +294,8 @@ std::vector<MachineLoad> JudgeMachineLoads(const std::vector<Node>& nodes,
     m.address = n.address;
     m.loadavg_1m = n.loadavg_1m;
     // Its own kernel's CPUs; the cluster file's slots when unread.
-    m.cpus = n.machine_cpus > 0 ? n.machine_cpus
-                                : static_cast<int>(n.cpus.size());
+    m.cpus =
+        n.machine_cpus > 0 ? n.machine_cpus : static_cast<int>(n.cpus.size());
     m.per_cpu = m.loadavg_1m / std::max(1, m.cpus);
     m.busy = m.per_cpu > busy_over;
     out.push_back(m);

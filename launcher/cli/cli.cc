@@ -327,9 +327,8 @@ nlohmann::json ClusterLoad(platform::Platform& platform) {
          " per CPU; times will be slower and noisier than the cluster can "
          "do (recorded in run.json)");
   }
-  return {{"machines", machines},
-          {"busy_over", kBusyLoadPerCpu},
-          {"busy", busy}};
+  return {
+      {"machines", machines}, {"busy_over", kBusyLoadPerCpu}, {"busy", busy}};
 }
 
 }  // namespace

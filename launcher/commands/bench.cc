@@ -89,8 +89,8 @@ Result<BenchState> Start(const std::string& suite_name,
     // Recorded mapped, so --resume runs the same mpi runs.
     KRG_ASSIGN_OR_RETURN(const platform::SystemInfo info,
                          platform->Describe(/*sample_load=*/false));
-    for (const std::string& note : MapSuiteToCluster(
-             &s.suite, static_cast<int>(info.nodes.size()))) {
+    for (const std::string& note :
+         MapSuiteToCluster(&s.suite, static_cast<int>(info.nodes.size()))) {
       Warn("cluster: " + note);
     }
     if (s.suite.entries.empty()) {

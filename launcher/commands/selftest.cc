@@ -40,8 +40,8 @@ struct SelftestOptions {
   Engine engine = Engine::kThreads;
   int nodes = 1;
   std::string cluster;  // --cluster FILE, passed on to wrapped children
-  std::string only;    // empty: every demo
-  bool child = false;  // --child: one demo, in this process, no header
+  std::string only;     // empty: every demo
+  bool child = false;   // --child: one demo, in this process, no header
 };
 
 // A service demo: one short verified load point (its `test` size) on a
@@ -98,9 +98,9 @@ Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   const bool cluster = platform.traits().separate_machines;
   const Status skipped =
       demo.shape != Shape::kService ? CheckPlan(plan, demo.shape).status()
-      : cluster ? Status::FailedPrecondition(
-                      "a server farm runs on this machine, not on the "
-                      "cluster's machines (docs/cluster.md)")
+      : cluster                     ? Status::FailedPrecondition(
+                                          "a server farm runs on this machine, not on the "
+                                                              "cluster's machines (docs/cluster.md)")
                 : Status::Ok();
   if (skipped.ok()) {
     auto w = demo.make(config);
@@ -170,7 +170,8 @@ std::optional<Verdict> SelftestDemoInChild(platform::Platform& platform,
     argv.insert(argv.end(), {self, "selftest", "--demo", demo.name, "--engine",
                              EngineName(opt.engine), "--nodes",
                              std::to_string(opt.nodes), "--child"});
-    if (!opt.cluster.empty()) argv.insert(argv.end(), {"--cluster", opt.cluster});
+    if (!opt.cluster.empty())
+      argv.insert(argv.end(), {"--cluster", opt.cluster});
     auto ran = platform::RunCommandPassingStdout(argv);
     if (InterruptFlag()->load()) return std::nullopt;
     if (!ran.ok()) {
@@ -267,9 +268,10 @@ int SelftestCommand(const std::vector<std::string>& args) {
       "engine", po::value<std::string>()->value_name(EngineNames()),
       EngineHelp("(demos the engine does not run are skipped; default: "
                  "threads)")
-          .c_str())("nodes", po::value<std::string>()->value_name("N"),
-                    "use this to spread each demo over N nodes (default: 1; on a "
-                    "cluster: all its machines)")(
+          .c_str())(
+      "nodes", po::value<std::string>()->value_name("N"),
+      "use this to spread each demo over N nodes (default: 1; on a "
+      "cluster: all its machines)")(
       "demo", po::value<std::string>()->value_name("NAME"),
       "use this to test one demo only (default: every demo)");
   AddClusterFileOption(&desc);
