@@ -4,9 +4,9 @@
 // /proc/loadavg and /proc/meminfo: the busy check, the dashboard's memory
 // bar) over ssh, the channel mpirun uses too, so a machine `info` shows as
 // reachable is one a run can start on (no agent to install; a probe costs
-// one ssh login per machine, in parallel, bounded by ssh's ConnectTimeout). Workers are never
-// forked here: runs across machines go through the mpi engine, which asks
-// RunMachines() for its hostfile.
+// one ssh login per machine, in parallel, bounded by ssh's ConnectTimeout).
+// Workers are never forked here: runs across machines go through the mpi
+// engine, which asks RunMachines() for its hostfile.
 #include <sys/utsname.h>
 
 #include <chrono>
