@@ -52,6 +52,10 @@ struct DashboardRequest {
 std::optional<int> ReadDashboardOptions(const po::variables_map& vm,
                                         DashboardRequest* req) {
   req->bind = vm["bind"].as<std::string>();
+  if (vm.count("cluster")) {
+    req->options.cluster_file =
+        std::filesystem::absolute(vm["cluster"].as<std::string>()).string();
+  }
   const std::string port_text = vm["port"].as<std::string>();
   auto port = port_text == "0" ? Result<int>(0)
                                : ParsePositive("--port", port_text, 65535);

@@ -415,7 +415,13 @@ nlohmann::json Dashboard::Catalog() const {
   nlohmann::json ids = nlohmann::json::array();
   for (const platform::Node& n : layout_.nodes) ids.push_back(n.id);
   nlohmann::json engines = nlohmann::json::array();
-  for (const EngineInfo& e : Engines()) engines.push_back(e.name);
+  for (const EngineInfo& e : Engines()) {
+    // A cluster of separate machines runs the mpi engine only.
+    if (platform_->traits().separate_machines && e.engine != Engine::kMpi) {
+      continue;
+    }
+    engines.push_back(e.name);
+  }
   return {{"demos", demos},
           {"sizes", demos::kSizes},
           {"engines", engines},
@@ -548,7 +554,8 @@ Result<RunPlan> PlanFromRequest(const nlohmann::json& request) {
 
 // `krgdemo run` of `plan` into `out`, one pass, with its event log.
 std::vector<std::string> RunArgv(const std::string& exe, const RunPlan& plan,
-                                 const fs::path& out) {
+                                 const fs::path& out,
+                                 const std::string& cluster_file) {
   std::vector<std::string> argv = {
       exe,
       "run",
@@ -567,6 +574,8 @@ std::vector<std::string> RunArgv(const std::string& exe, const RunPlan& plan,
   for (const auto& [key, value] : plan.id.params) {
     argv.insert(argv.end(), {"--param", key + "=" + value});
   }
+  if (!cluster_file.empty())
+    argv.insert(argv.end(), {"--cluster", cluster_file});
   return argv;
 }
 
@@ -591,7 +600,8 @@ Reply Dashboard::StartRun(const nlohmann::json& request) {
   }
   auto out = PrepareOutDir(dir, demo);
   if (!out.ok()) return Error(500, out.status().message());
-  const std::vector<std::string> argv = RunArgv(*exe, *plan, *out);
+  const std::vector<std::string> argv =
+      RunArgv(*exe, *plan, *out, options_.cluster_file);
   auto pid = platform::StartCommand(argv, (*out / "output.txt").string());
   if (!pid.ok()) return Error(500, pid.status().message());
   child_ = *pid;

@@ -142,14 +142,19 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 [ -n "$url" ] || fail "the dashboard did not start: $(cat "$out/dash.txt")"
-ip netns exec "$TB_HEAD" /usr/bin/python3 -c \
-    "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())" \
-    "$url/api/state" >"$out/state.json"
+for api in state catalog; do
+    ip netns exec "$TB_HEAD" /usr/bin/python3 -c \
+        "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())" \
+        "$url/api/$api" >"$out/$api.json"
+done
 kill "$dash"
 wait "$dash" || true
 [ "$(json "$out/state.json" "[(n['address'], n['reachable']) for n in j['nodes']]")" = \
     "[('$TB_SUBNET.11', True), ('$TB_SUBNET.12', True), ('$TB_SUBNET.13', True)]" ] ||
     fail "dashboard machines: $(cat "$out/state.json")"
+# The page's run form offers the one engine a cluster runs.
+[ "$(json "$out/catalog.json" "j['engines']")" = "['mpi']" ] ||
+    fail "dashboard engines: $(cat "$out/catalog.json")"
 
 echo "== an unreachable machine is named before anything runs"
 cp "$TB_CLUSTER" "$TB_DIR/cluster4"

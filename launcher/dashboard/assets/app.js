@@ -447,7 +447,7 @@ function fillSelect(el, names, chosen) {
     o.textContent = name;
     el.appendChild(o);
   }
-  el.value = chosen;
+  el.value = names.includes(chosen) ? chosen : names[0];
 }
 
 async function loadCatalog() {
