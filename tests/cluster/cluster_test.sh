@@ -263,7 +263,10 @@ tb_in "${TB_PREFIX}-h2" ip link set eth0 down
 wait_run
 vanish_took=$(/usr/bin/python3 -c "import sys,time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$gone_at")
 [ "$code" = 1 ] || fail "vanished host: exit $code"
-/usr/bin/python3 -c "import sys; sys.exit(float(sys.argv[1]) > 30)" "$vanish_took" ||
+# ssh's keepalives (2 s x 3) end it in about 9 s on an idle machine, and
+# in 15 to 29 s with this machine's load at 8 to 14 on 2 CPUs; without
+# them TCP would retransmit for many minutes.
+/usr/bin/python3 -c "import sys; sys.exit(float(sys.argv[1]) > 45)" "$vanish_took" ||
     fail "the run took ${vanish_took}s to end"
 one_line_naming vanished "machine $TB_SUBNET.12 stopped answering"
 # h2 itself is cut off: what ran there stays until testbed_down.
