@@ -415,8 +415,9 @@ std::string SuitesEpilog() {
          "On a cluster (--cluster FILE, $KRGDEMO_CLUSTER or "
          "/etc/krgdemo/cluster) every run of the suite becomes an mpi run at "
          "the same node count, in machines: threads x1 and procs x1 become "
-         "one mpi x1, counts over the cluster's machines and the server farm "
-         "are dropped (each said on stderr); the result file records the "
+         "one mpi x1, counts over the cluster's machines and demos mpi does "
+         "not run are dropped (each said on stderr); the result file records "
+         "the "
          "mapped suite, so --resume runs the same.\n"
          "Exit codes: 0 every run verified, 1 a run failed or did not "
          "verify, 2 usage error, 130 interrupted (finished runs are kept).";

@@ -74,6 +74,22 @@ Result<std::string> SelftestRun(Session& session, const RunPlan& plan,
   return "checksum " + o.record.checksum;
 }
 
+// Why `demo` is skipped with `plan` on `platform`; ok when it runs.
+Status SkipReason(const platform::Platform& platform, const demos::Demo& demo,
+                  const RunPlan& plan) {
+  if (demo.shape != Shape::kService) {
+    return CheckPlan(plan, demo.shape).status();
+  }
+  // Servers run on this machine whatever the engine: on a cluster that
+  // would not test its machines.
+  if (platform.traits().separate_machines) {
+    return Status::FailedPrecondition(
+        "a server farm runs on this machine, not on the cluster's machines "
+        "(docs/cluster.md)");
+  }
+  return Status::Ok();
+}
+
 // Builds and runs one demo at the smallest size; prints one line.
 Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
                      const SelftestOptions& opt) {
@@ -93,15 +109,7 @@ Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   Session session(platform);
   Result<std::string> verified = Status::Internal("not run");
   // A demo the engine does not run is skipped, not failed.
-  // On a cluster the servers would run here, not on its machines: skipped
-  // like any demo without an mpi row.
-  const bool cluster = platform.traits().separate_machines;
-  const Status skipped =
-      demo.shape != Shape::kService ? CheckPlan(plan, demo.shape).status()
-      : cluster                     ? Status::FailedPrecondition(
-                                          "a server farm runs on this machine, not on the "
-                                                              "cluster's machines (docs/cluster.md)")
-                : Status::Ok();
+  const Status skipped = SkipReason(platform, demo, plan);
   if (skipped.ok()) {
     auto w = demo.make(config);
     verified = !w.ok() ? Result<std::string>(w.status())
