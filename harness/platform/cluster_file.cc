@@ -3,17 +3,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "linux_platform.h"
 
 namespace krg::platform {
 namespace {
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 constexpr std::int64_t kMaxMemMb = std::int64_t(1) << 30;  // 1 PiB
+constexpr const char* kSampleSeparator = "@@krgdemo@@";
 
 bool IsIpv4(const std::string& s) {
   int parts = 0;
@@ -190,10 +195,15 @@ Result<std::vector<std::string>> SshCommand() {
     argv.insert(argv.end(), {"-F", path});
   }
   // Never a password prompt (mpirun would hang on it), and an unreachable
-  // machine costs seconds, not minutes.
-  argv.insert(argv.end(),
-              {"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o",
-               "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"});
+  // machine costs seconds, not minutes. A machine that vanishes mid-run
+  // (its network gone: no RST, TCP would wait for minutes) misses three
+  // keepalives 2 s apart: its ssh ends, mpirun's launcher sees its daemon
+  // lost and ends the job. LogLevel INFO, whatever the user's ssh_config
+  // says: that is the level of ssh's "Timeout, server H not responding",
+  // which names the machine in mpirun's output.
+  argv.insert(argv.end(), {"-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+                           "-o", "ServerAliveInterval=2", "-o",
+                           "ServerAliveCountMax=3", "-o", "LogLevel=INFO"});
   return argv;
 }
 
@@ -234,6 +244,74 @@ std::string MpiHostfile(const std::vector<Machine>& machines) {
   std::string text = "localhost slots=1\n";
   for (const Machine& m : machines) {
     text += m.address + " slots=" + std::to_string(m.cpus) + "\n";
+  }
+  return text;
+}
+
+std::string MachineSampleCommand(const std::string& interval) {
+  const std::string sep = std::string("; echo ") + kSampleSeparator + "; ";
+  return "cat /proc/stat" + sep + "cat /proc/loadavg" + sep +
+         "cat /proc/meminfo" + sep + "sleep " + interval + "; cat /proc/stat";
+}
+
+MachineSample ParseMachineSample(const std::string& out) {
+  std::vector<std::string> parts;
+  for (std::size_t at = 0;;) {
+    const std::size_t sep = out.find(kSampleSeparator, at);
+    parts.push_back(out.substr(at, sep == std::string::npos ? sep : sep - at));
+    if (sep == std::string::npos) break;
+    at = sep + std::string(kSampleSeparator).size();
+  }
+  MachineSample s;
+  if (parts.size() != 4) return s;
+  std::vector<int> ids;
+  std::istringstream stat(parts[0]);
+  for (std::string line; std::getline(stat, line);) {
+    if (line.size() > 3 && line.rfind("cpu", 0) == 0 &&
+        std::isdigit(static_cast<unsigned char>(line[3]))) {
+      ids.push_back(std::atoi(line.c_str() + 3));
+    }
+  }
+  s.cpus = static_cast<int>(ids.size());
+  const std::vector<double> load = CpuLoadBetween(parts[0], parts[3], ids);
+  double sum = 0;
+  for (double l : load) sum += l;
+  s.load = load.empty() ? 0 : sum / static_cast<double>(load.size());
+  std::istringstream loadavg(parts[1]);
+  if (double v = 0; loadavg >> v && v >= 0) s.loadavg_1m = v;
+  if (parts[2].find("MemTotal:") != std::string::npos) {
+    s.mem_used = MemUsedFraction(parts[2]);
+  }
+  return s;
+}
+
+std::vector<MachineLoad> JudgeMachineLoads(const std::vector<Node>& nodes,
+                                           double busy_over) {
+  std::vector<MachineLoad> out;
+  for (const Node& n : nodes) {
+    if (n.loadavg_1m < 0) continue;  // unreachable, or not sampled
+    MachineLoad m;
+    m.address = n.address;
+    m.loadavg_1m = n.loadavg_1m;
+    // Its own kernel's CPUs; the cluster file's slots when unread.
+    m.cpus =
+        n.machine_cpus > 0 ? n.machine_cpus : static_cast<int>(n.cpus.size());
+    m.per_cpu = m.loadavg_1m / std::max(1, m.cpus);
+    m.busy = m.per_cpu > busy_over;
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::string BusyMachinesText(const std::vector<MachineLoad>& loads) {
+  std::string text;
+  for (const MachineLoad& m : loads) {
+    if (!m.busy) continue;
+    char line[160];
+    std::snprintf(line, sizeof line, "%s (load %.1f on %d CPU%s, %.2f per CPU)",
+                  m.address.c_str(), m.loadavg_1m, m.cpus,
+                  m.cpus == 1 ? "" : "s", m.per_cpu);
+    text += (text.empty() ? "" : ", ") + std::string(line);
   }
   return text;
 }

@@ -52,6 +52,20 @@ Result<std::vector<std::string>> SshCommand();
 std::string DescribeSshFailure(const std::string& address, const ExitInfo& exit,
                                const std::string& err);
 
+// The fixed command a load probe runs on a machine (nothing from the
+// cluster file reaches it): /proc/stat, /proc/loadavg and /proc/meminfo,
+// then /proc/stat again `interval` later, separated by marker lines.
+std::string MachineSampleCommand(const std::string& interval = "0.25");
+
+// What one machine's probe printed, read.
+struct MachineSample {
+  double load = 0;         // busy fraction of all its CPUs between the stats
+  double loadavg_1m = -1;  // its 1-minute load average; -1 when unread
+  int cpus = 0;            // the CPUs its kernel counts (cpuN lines)
+  double mem_used = -1;    // 1 - MemAvailable / MemTotal; -1 when unread
+};
+MachineSample ParseMachineSample(const std::string& out);
+
 // An Open MPI hostfile: the master's slot on this machine (localhost), then
 // each machine with its CPUs as slots.
 std::string MpiHostfile(const std::vector<Machine>& machines);

@@ -74,5 +74,52 @@ TEST(ClusterFileTest, SshFailuresSayWhatToFix) {
             std::string::npos);
 }
 
+// What MachineSampleCommand prints on a 2-CPU machine: cpu0 busy all 100
+// jiffies between the stats, cpu1 idle; load average 3.0; a quarter of
+// the memory available.
+TEST(ClusterFileTest, ReadsAMachinesSampleOnItsOwnCpus) {
+  const std::string sep = "@@krgdemo@@\n";
+  const std::string out =
+      "cpu  100 0 100 200 0 0 0 0\ncpu0 50 0 50 100 0 0 0 0\n"
+      "cpu1 50 0 50 100 0 0 0 0\nintr 1\n" +
+      sep + "3.00 2.50 2.00 4/120 999\n" + sep +
+      "MemTotal: 4000 kB\nMemFree: 500 kB\nMemAvailable: 1000 kB\n" + sep +
+      "cpu  200 0 100 300 0 0 0 0\ncpu0 150 0 50 100 0 0 0 0\n"
+      "cpu1 50 0 50 200 0 0 0 0\n";
+  const MachineSample s = ParseMachineSample(out);
+  EXPECT_EQ(s.cpus, 2);
+  EXPECT_DOUBLE_EQ(s.load, 0.5);
+  EXPECT_DOUBLE_EQ(s.loadavg_1m, 3.0);
+  EXPECT_DOUBLE_EQ(s.mem_used, 0.75);
+  // A probe cut short says nothing rather than zeros that look measured.
+  const MachineSample cut = ParseMachineSample("cpu0 1 2 3 4\n" + sep);
+  EXPECT_EQ(cut.loadavg_1m, -1);
+  EXPECT_EQ(cut.mem_used, -1);
+}
+
+// Issue 16: the busy warning judges each machine on its own CPUs and names
+// it, not this machine's load over the cluster's CPU total.
+TEST(ClusterFileTest, BusyMachinesAreJudgedOnTheirOwnCpusAndNamed) {
+  std::vector<Node> nodes(3);
+  nodes[0].address = "h1";  // 1.5 on 4 CPUs: 0.375 per CPU, not busy
+  nodes[0].loadavg_1m = 1.5;
+  nodes[0].machine_cpus = 4;
+  nodes[1].address = "h2";  // 1.2 on 2 CPUs: 0.6 per CPU, busy
+  nodes[1].loadavg_1m = 1.2;
+  nodes[1].machine_cpus = 2;
+  nodes[2].address = "h3";  // unreachable: not read, not judged
+  nodes[2].unreachable = "h3 is unreachable";
+  const std::vector<MachineLoad> loads = JudgeMachineLoads(nodes, 0.5);
+  ASSERT_EQ(loads.size(), 2u);
+  EXPECT_FALSE(loads[0].busy);
+  EXPECT_DOUBLE_EQ(loads[0].per_cpu, 0.375);
+  EXPECT_TRUE(loads[1].busy);
+  EXPECT_EQ(loads[1].cpus, 2);
+  EXPECT_EQ(BusyMachinesText(loads), "h2 (load 1.2 on 2 CPUs, 0.60 per CPU)");
+  // h2 at 0.8 on its 2 CPUs (0.40 per CPU): nothing busy.
+  nodes[1].loadavg_1m = 0.8;
+  EXPECT_EQ(BusyMachinesText(JudgeMachineLoads(nodes, 0.5)), "");
+}
+
 }  // namespace
 }  // namespace krg::platform

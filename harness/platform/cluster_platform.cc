@@ -1,14 +1,18 @@
 // The `cluster` platform: separate machines on one LAN with stock kernels,
 // listed in a cluster file (cluster_file.h, docs/cluster.md). Nodes are the
-// machines; their load is read from each machine's /proc/stat over ssh, the
-// channel mpirun uses too, so a machine `info` shows as reachable is one a
-// run can start on (no agent to install; a probe costs one ssh login per
-// machine, in parallel, bounded by ssh's ConnectTimeout). Workers are never
-// forked here: runs across machines go through the mpi engine, which asks
-// RunMachines() for its hostfile.
+// machines; their load is read from each machine's /proc/stat (with its
+// /proc/loadavg and /proc/meminfo: the busy check, the dashboard's memory
+// bar) over ssh, the channel mpirun uses too, so a machine `info` shows as
+// reachable is one a run can start on (no agent to install; a probe costs
+// one ssh login per machine, in parallel, bounded by ssh's ConnectTimeout).
+// Workers are never forked here: runs across machines go through the mpi
+// engine, which asks RunMachines() for its hostfile.
 #include <sys/utsname.h>
 
+#include <chrono>
 #include <future>
+#include <map>
+#include <mutex>
 #include <numeric>
 
 #include "cluster_file.h"
@@ -20,7 +24,11 @@ namespace {
 // Each machine's answer is bounded by ssh's ConnectTimeout and
 // ServerAlive settings (SshCommand); this many probes run at once.
 constexpr std::size_t kProbesAtOnce = 32;
-constexpr const char* kStatSeparator = "@@krgdemo@@";
+// A machine that answered a load probe this recently is not asked again
+// before a run starts on it: `run` samples every machine's load (the busy
+// check) just before its start check, and one ssh login per machine is
+// what a run's start costs.
+constexpr std::chrono::seconds kAnswerFresh{10};
 
 std::string& ClusterFileOption() {
   static std::string file;
@@ -37,10 +45,7 @@ Probe ProbeMachine(const std::vector<std::string>& ssh, const Machine& m,
                    bool sample_load) {
   std::vector<std::string> argv = ssh;
   // A fixed command: nothing from the cluster file reaches the remote shell.
-  const std::string command =
-      sample_load ? std::string("cat /proc/stat; echo ") + kStatSeparator +
-                        "; sleep 0.25; cat /proc/stat"
-                  : "true";
+  const std::string command = sample_load ? MachineSampleCommand() : "true";
   argv.insert(argv.end(), {"--", m.address, command});
   Probe p;
   Result<CommandOutput> r = RunCommand(argv);
@@ -75,20 +80,6 @@ std::vector<Probe> ProbeAll(const std::vector<Machine>& machines,
     }
   }
   return probes;
-}
-
-// Busy fraction of a machine's CPUs from the two /proc/stat texts a load
-// probe printed.
-double LoadOf(const std::string& out, int cpus) {
-  const std::size_t sep = out.find(kStatSeparator);
-  if (sep == std::string::npos) return 0;
-  std::vector<int> ids(static_cast<std::size_t>(cpus));
-  std::iota(ids.begin(), ids.end(), 0);
-  const std::vector<double> load =
-      CpuLoadBetween(out.substr(0, sep), out.substr(sep), ids);
-  return load.empty() ? 0
-                      : std::accumulate(load.begin(), load.end(), 0.0) /
-                            static_cast<double>(load.size());
 }
 
 Node NodeOfMachine(int id, const Machine& m) {
@@ -131,7 +122,12 @@ class ClusterPlatform final : public Platform {
       Node n = NodeOfMachine(static_cast<int>(i), m);
       n.unreachable = probes[i].unreachable;
       if (sample_load && n.unreachable.empty()) {
-        n.load = LoadOf(probes[i].out, m.cpus);
+        Answered(m.address);
+        const MachineSample sample = ParseMachineSample(probes[i].out);
+        n.load = sample.load;
+        n.loadavg_1m = sample.loadavg_1m;
+        n.machine_cpus = sample.cpus;
+        n.mem_used = sample.mem_used;
       }
       info.nodes.push_back(std::move(n));
       info.usable_cpus += m.cpus;
@@ -176,8 +172,12 @@ class ClusterPlatform final : public Platform {
 
   Result<std::vector<Machine>> RunMachines(int count) override {
     KRG_ASSIGN_OR_RETURN(std::vector<Machine> machines, Take(count));
+    std::vector<Machine> ask;
+    for (const Machine& m : machines) {
+      if (!AnsweredRecently(m.address)) ask.push_back(m);
+    }
     std::string missing;
-    const std::vector<Probe> probes = ProbeAll(machines, false);
+    const std::vector<Probe> probes = ProbeAll(ask, false);
     for (const Probe& p : probes) {
       if (p.unreachable.empty()) continue;
       missing += (missing.empty() ? "" : "; ") + p.unreachable;
@@ -202,8 +202,21 @@ class ClusterPlatform final : public Platform {
     return std::vector<Machine>(machines_->begin(), machines_->begin() + count);
   }
 
+  void Answered(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    answered_[address] = std::chrono::steady_clock::now();
+  }
+  bool AnsweredRecently(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = answered_.find(address);
+    return it != answered_.end() &&
+           std::chrono::steady_clock::now() - it->second < kAnswerFresh;
+  }
+
   std::string file_;
   Result<std::vector<Machine>> machines_;
+  std::mutex mu_;  // answered_: the dashboard samples from its own thread
+  std::map<std::string, std::chrono::steady_clock::time_point> answered_;
 };
 
 }  // namespace

@@ -26,6 +26,11 @@ std::vector<double> CpuLoadBetween(const std::string& before,
                                    const std::string& after,
                                    const std::vector<int>& cpus);
 
+// Used fraction 0..1 of a /proc/meminfo text (MemTotal less MemAvailable,
+// or less MemFree + Buffers + Cached where MemAvailable is missing); 0 when
+// it cannot be read.
+double MemUsedFraction(const std::string& meminfo);
+
 // The CPUs this process may run on.
 std::vector<int> UsableCpus();
 

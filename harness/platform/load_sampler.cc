@@ -39,7 +39,8 @@ std::string NodeDir(const Node& n) {
   return "/proc/nodes/node" + std::to_string(n.id) + "/";
 }
 
-// Used fraction of a meminfo text, 0 when it cannot be read.
+}  // namespace
+
 double MemUsedFraction(const std::string& meminfo) {
   std::istringstream in(meminfo);
   std::string key;
@@ -55,8 +56,6 @@ double MemUsedFraction(const std::string& meminfo) {
   if (total <= 0) return 0;
   return Clamp01(1.0 - (available >= 0 ? available : free_etc) / total);
 }
-
-}  // namespace
 
 LoadSampler::LoadSampler(const Platform& platform, std::vector<Node> nodes)
     : LoadSampler(platform.traits().virtual_nodes ? Source::kProcStat

@@ -356,4 +356,39 @@ std::vector<std::size_t> RoundOrder(std::size_t count, std::uint64_t seed,
   return order;
 }
 
+std::vector<std::string> MapSuiteToCluster(Suite* s, int machines) {
+  std::vector<std::string> notes;
+  std::vector<SuiteEntry> mapped;
+  // demo, size and params -> the node counts an earlier entry has.
+  std::map<std::string, std::set<int>> taken;
+  for (SuiteEntry e : s->entries) {
+    const demos::Demo* demo = demos::FindDemo(e.demo);
+    if (demo == nullptr) continue;  // suites are checked when read
+    if (Status runs = EngineRuns(Engine::kMpi, demo->shape, e.demo);
+        !runs.ok()) {
+      notes.push_back(e.demo + " " + e.size + ": dropped (" + runs.message() +
+                      ")");
+      continue;
+    }
+    e.engine = Engine::kMpi;
+    std::set<int>& have =
+        taken[e.demo + " " + e.size + " " + nlohmann::json(e.params).dump()];
+    std::vector<int> nodes;
+    for (int n : e.nodes) {
+      if (n > machines) {
+        notes.push_back(e.demo + " " + e.size + " x" + std::to_string(n) +
+                        ": dropped (the cluster has " +
+                        std::to_string(machines) + " machine" +
+                        (machines == 1 ? "" : "s") + ")");
+      } else if (have.insert(n).second) {
+        nodes.push_back(n);
+      }
+    }
+    e.nodes = std::move(nodes);
+    if (!e.nodes.empty()) mapped.push_back(std::move(e));
+  }
+  s->entries = std::move(mapped);
+  return notes;
+}
+
 }  // namespace krg::cli

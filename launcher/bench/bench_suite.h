@@ -70,6 +70,14 @@ nlohmann::json ToJson(const Suite& s);
 // Every run of `s`, in order.
 std::vector<PlannedRun> Plan(const Suite& s);
 
+// The cluster platform runs only the mpi engine: `s`'s runs mapped to it
+// with the same node counts (machines there). A count more than
+// `machines`, or one another entry of the same demo, size and params
+// already has (threads x1 and procs x1 both become mpi x1), is dropped,
+// and so are demos the mpi engine does not run (the server farm). Returns
+// one sentence per thing dropped.
+std::vector<std::string> MapSuiteToCluster(Suite* s, int machines);
+
 inline constexpr int kMaxRounds = 100;
 // The order round `round` (0-based) runs `count` planned runs in: a
 // shuffle drawn from `seed` and the round, so a resumed bench repeats it.

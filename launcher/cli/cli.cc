@@ -299,7 +299,42 @@ Result<std::filesystem::path> PrepareOutDir(
   return dir;
 }
 
+namespace {
+
+// The cluster platform: each machine's own load average on its own CPUs,
+// read over ssh (the sampling `info` does); the busy ones are named.
+nlohmann::json ClusterLoad(platform::Platform& platform) {
+  const auto info = platform.Describe(/*sample_load=*/true);
+  if (!info.ok()) return nullptr;
+  const std::vector<platform::MachineLoad> loads =
+      platform::JudgeMachineLoads(info->nodes, kBusyLoadPerCpu);
+  if (loads.empty()) return nullptr;
+  nlohmann::json machines = nlohmann::json::array();
+  bool busy = false;
+  for (const platform::MachineLoad& m : loads) {
+    machines.push_back({{"address", m.address},
+                        {"loadavg_1m", m.loadavg_1m},
+                        {"cpus", m.cpus},
+                        {"per_cpu", m.per_cpu},
+                        {"busy", m.busy}});
+    busy = busy || m.busy;
+  }
+  if (busy) {
+    char over[16];
+    std::snprintf(over, sizeof over, "%.2f", kBusyLoadPerCpu);
+    Warn("busy machine(s) of the cluster before the run: " +
+         platform::BusyMachinesText(loads) + ", over " + over +
+         " per CPU; times will be slower and noisier than the cluster can "
+         "do (recorded in run.json)");
+  }
+  return {
+      {"machines", machines}, {"busy_over", kBusyLoadPerCpu}, {"busy", busy}};
+}
+
+}  // namespace
+
 nlohmann::json MachineLoad(platform::Platform& platform) {
+  if (platform.traits().separate_machines) return ClusterLoad(platform);
   const Result<double> load = platform::LoadAverage();
   const auto info = platform.Describe(/*sample_load=*/false);
   if (!load.ok() || !info.ok() || info->usable_cpus < 1) return nullptr;

@@ -115,7 +115,7 @@ std::string EngineHelp(const std::string& tail);
 // Adds --engine --threads --size --param --repeat --out --json --hostfile;
 // --threads only with `threads` (scale's node count sets the thread count).
 void AddRunOptions(po::options_description* desc, bool threads = true);
-// Adds --cluster FILE (run, scale, info, bench, selftest).
+// Adds --cluster FILE (run, scale, info, bench, selftest, dashboard).
 void AddClusterFileOption(po::options_description* desc);
 // Makes DetectPlatform() use --cluster's file, when given; a file that does
 // not parse is kInvalidArgument naming its line.
@@ -141,7 +141,10 @@ Result<std::filesystem::path> PrepareOutDir(
 inline constexpr double kBusyLoadPerCpu = 0.5;
 // The machine's load before a run, {"loadavg_1m", "cpus", "per_cpu",
 // "busy"}, for run.json's "load"; warns when it is over kBusyLoadPerCpu.
-// Null when the load cannot be read.
+// On the cluster platform, each machine's own (read over ssh):
+// {"machines": [{"address", "loadavg_1m", "cpus", "per_cpu", "busy"}],
+// "busy_over", "busy"}, and the warning names the busy machines. Null when
+// the load cannot be read.
 nlohmann::json MachineLoad(platform::Platform& platform);
 
 // A run's progress on stderr (krg::ProgressBar): a bar with the share of

@@ -85,6 +85,19 @@ Result<BenchState> Start(const std::string& suite_name,
   s.micro = micro;
   s.seed = std::random_device{}();
   auto platform = platform::DetectPlatform();
+  if (platform->traits().separate_machines) {
+    // Recorded mapped, so --resume runs the same mpi runs.
+    KRG_ASSIGN_OR_RETURN(const platform::SystemInfo info,
+                         platform->Describe(/*sample_load=*/false));
+    for (const std::string& note :
+         MapSuiteToCluster(&s.suite, static_cast<int>(info.nodes.size()))) {
+      Warn("cluster: " + note);
+    }
+    if (s.suite.entries.empty()) {
+      return Status::InvalidArgument("suite '" + s.suite.name +
+                                     "' has no run the cluster can do");
+    }
+  }
   s.file = Session(*platform).NewResultFile(label);
   s.file.extensions["metadata"] = Metadata(s.file.system.kerrighed);
   SetBenchRecord(s, false);
@@ -401,6 +414,13 @@ std::string SuitesEpilog() {
          "default several minutes per round, 5 rounds), "
          "a file "
          "docs/suites/NAME.json, or a path to a suite file (docs/bench.md).\n"
+         "On a cluster (--cluster FILE, $KRGDEMO_CLUSTER or "
+         "/etc/krgdemo/cluster) every run of the suite becomes an mpi run at "
+         "the same node count, in machines: threads x1 and procs x1 become "
+         "one mpi x1, counts over the cluster's machines and demos mpi does "
+         "not run are dropped (each said on stderr); the result file records "
+         "the "
+         "mapped suite, so --resume runs the same.\n"
          "Exit codes: 0 every run verified, 1 a run failed or did not "
          "verify, 2 usage error, 130 interrupted (finished runs are kept).";
 }
@@ -426,6 +446,7 @@ int BenchCommand(const std::vector<std::string>& args) {
       "micro", po::bool_switch(),
       "also run the Google Benchmark binaries of bench/ and store their "
       "results in the same file");
+  AddClusterFileOption(&desc);
   po::options_description hidden;
   po::positional_options_description pos;
   po::variables_map vm;
@@ -441,6 +462,9 @@ int BenchCommand(const std::vector<std::string>& args) {
       SuitesEpilog()};
   if (auto r = ParseArgs("bench", help, desc, hidden, pos, args, &vm))
     return *r;
+  if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
+    return UsageError("bench", c.message());
+  }
   const bool micro = vm["micro"].as<bool>();
   Result<BenchState> state = Status::Internal("unset");
   if (vm.count("resume")) {

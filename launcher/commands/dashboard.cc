@@ -52,6 +52,10 @@ struct DashboardRequest {
 std::optional<int> ReadDashboardOptions(const po::variables_map& vm,
                                         DashboardRequest* req) {
   req->bind = vm["bind"].as<std::string>();
+  if (vm.count("cluster")) {
+    req->options.cluster_file =
+        std::filesystem::absolute(vm["cluster"].as<std::string>()).string();
+  }
   const std::string port_text = vm["port"].as<std::string>();
   auto port = port_text == "0" ? Result<int>(0)
                                : ParsePositive("--port", port_text, 65535);
@@ -91,6 +95,7 @@ std::optional<int> ReadDashboardOptions(const po::variables_map& vm,
 int DashboardCommand(const std::vector<std::string>& args) {
   po::options_description desc("Options");
   AddDashboardOptions(&desc);
+  AddClusterFileOption(&desc);
   po::variables_map vm;
   const HelpText help{
       "dashboard [options]",
@@ -102,9 +107,16 @@ int DashboardCommand(const std::vector<std::string>& args) {
       "The page needs no network: everything is built into krgdemo. Runs "
       "started elsewhere with 'krgdemo run DEMO --events --out DIR/NAME' "
       "show up too.\nExit codes: 0 stopped, 1 could not start (e.g. the port "
-      "is in use), 2 usage error."};
+      "is in use), 2 usage error.\n"
+      "On a cluster (--cluster FILE, $KRGDEMO_CLUSTER or "
+      "/etc/krgdemo/cluster) there is one lane per machine, named by its "
+      "address, with its own CPU load and memory read over ssh each tick "
+      "(the sampling 'info' does), or 'unreachable'."};
   if (auto r = ParseArgs("dashboard", help, desc, {}, {}, args, &vm)) {
     return *r;
+  }
+  if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
+    return UsageError("dashboard", c.message());
   }
   DashboardRequest req;
   if (auto r = ReadDashboardOptions(vm, &req)) return *r;

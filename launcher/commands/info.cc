@@ -71,6 +71,11 @@ nlohmann::json InfoJson(const platform::SystemInfo& info, const Tools& t) {
       nodes.back()["address"] = n.address;
       nodes.back()["reachable"] = n.unreachable.empty();
       if (!n.unreachable.empty()) nodes.back()["problem"] = n.unreachable;
+      if (n.loadavg_1m >= 0) {  // its own kernel's view
+        nodes.back()["loadavg_1m"] = n.loadavg_1m;
+        nodes.back()["machine_cpus"] = n.machine_cpus;
+        nodes.back()["mem_used"] = n.mem_used;
+      }
     }
   }
   return {{"platform", info.platform},
@@ -118,8 +123,12 @@ void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
     if (!n.unreachable.empty()) {
       std::printf("UNREACHABLE: %s\n", n.unreachable.c_str());
     } else {
-      std::printf("load %.0f%%%s\n", 100 * n.load,
-                  n.address.empty() ? "" : ", reachable");
+      std::printf("load %.0f%%", 100 * n.load);
+      if (n.loadavg_1m >= 0) {
+        std::printf(" (load average %.2f on its %d CPUs)", n.loadavg_1m,
+                    n.machine_cpus);
+      }
+      std::printf("%s\n", n.address.empty() ? "" : ", reachable");
     }
   }
   if (info.kerrighed) PrintKerrighed(*info.kerrighed);
@@ -153,7 +162,10 @@ int InfoCommand(const std::vector<std::string>& args) {
       "ssh, and whether it is reachable), and the versions of krgdemo and "
       "its tools.",
       "On linux, 'run --nodes N' splits these CPUs into N virtual nodes; on "
-      "a cluster it runs MPI ranks on the first N machines."};
+      "a cluster it runs MPI ranks on the first N machines.\n"
+      "Exit codes: 0 ok; 1 a machine of the cluster is unreachable (it is "
+      "listed as UNREACHABLE with the reason, the others as usual); 2 usage "
+      "error."};
   if (auto r = ParseArgs("info", help, desc, {}, {}, args, &vm)) return *r;
   if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
     return UsageError("info", c.message());
@@ -166,6 +178,11 @@ int InfoCommand(const std::vector<std::string>& args) {
     std::cout << InfoJson(*info, tools).dump(2) << "\n";
   } else {
     PrintInfo(*info, tools);
+  }
+  // A cluster with a machine that does not answer cannot run across all
+  // of its machines: say so in the exit code too, for scripts.
+  for (const platform::Node& n : info->nodes) {
+    if (!n.unreachable.empty()) return kExitFailed;
   }
   return kExitOk;
 }

@@ -39,8 +39,9 @@ constexpr int kExitSkipped = 3;
 struct SelftestOptions {
   Engine engine = Engine::kThreads;
   int nodes = 1;
-  std::string only;    // empty: every demo
-  bool child = false;  // --child: one demo, in this process, no header
+  std::string cluster;  // --cluster FILE, passed on to wrapped children
+  std::string only;     // empty: every demo
+  bool child = false;   // --child: one demo, in this process, no header
 };
 
 // A service demo: one short verified load point (its `test` size) on a
@@ -73,6 +74,22 @@ Result<std::string> SelftestRun(Session& session, const RunPlan& plan,
   return "checksum " + o.record.checksum;
 }
 
+// Why `demo` is skipped with `plan` on `platform`; ok when it runs.
+Status SkipReason(const platform::Platform& platform, const demos::Demo& demo,
+                  const RunPlan& plan) {
+  if (demo.shape != Shape::kService) {
+    return CheckPlan(plan, demo.shape).status();
+  }
+  // Servers run on this machine whatever the engine: on a cluster that
+  // would not test its machines.
+  if (platform.traits().separate_machines) {
+    return Status::FailedPrecondition(
+        "a server farm runs on this machine, not on the cluster's machines "
+        "(docs/cluster.md)");
+  }
+  return Status::Ok();
+}
+
 // Builds and runs one demo at the smallest size; prints one line.
 Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
                      const SelftestOptions& opt) {
@@ -92,9 +109,7 @@ Verdict SelftestDemo(platform::Platform& platform, const demos::Demo& demo,
   Session session(platform);
   Result<std::string> verified = Status::Internal("not run");
   // A demo the engine does not run is skipped, not failed.
-  const Status skipped = demo.shape == Shape::kService
-                             ? Status::Ok()
-                             : CheckPlan(plan, demo.shape).status();
+  const Status skipped = SkipReason(platform, demo, plan);
   if (skipped.ok()) {
     auto w = demo.make(config);
     verified = !w.ok() ? Result<std::string>(w.status())
@@ -163,6 +178,8 @@ std::optional<Verdict> SelftestDemoInChild(platform::Platform& platform,
     argv.insert(argv.end(), {self, "selftest", "--demo", demo.name, "--engine",
                              EngineName(opt.engine), "--nodes",
                              std::to_string(opt.nodes), "--child"});
+    if (!opt.cluster.empty())
+      argv.insert(argv.end(), {"--cluster", opt.cluster});
     auto ran = platform::RunCommandPassingStdout(argv);
     if (InterruptFlag()->load()) return std::nullopt;
     if (!ran.ok()) {
@@ -211,6 +228,46 @@ int SelftestAll(platform::Platform& platform, const std::string& self,
   return failed == 0 ? kExitOk : kExitFailed;
 }
 
+// --engine and --nodes. On a cluster: mpi across all its machines unless
+// --nodes says fewer; threads or procs would test this machine only, so
+// they are refused. Returns an exit code on a usage error.
+std::optional<int> ReadEngineAndNodes(const po::variables_map& vm,
+                                      platform::Platform& platform,
+                                      SelftestOptions* opt) {
+  const bool cluster = platform.traits().separate_machines;
+  if (cluster) opt->engine = Engine::kMpi;
+  if (vm.count("engine")) {
+    auto e = ParseEngine(vm["engine"].as<std::string>());
+    if (!e.ok()) return UsageError("selftest", e.status().message());
+    if (cluster && *e != Engine::kMpi) {
+      return UsageError(
+          "selftest",
+          "--engine " + EngineName(*e) +
+              ": the cluster platform runs the mpi engine only (drop the "
+              "cluster file, --cluster or $KRGDEMO_CLUSTER, to test this "
+              "machine)");
+    }
+    opt->engine = *e;
+  }
+  if (opt->engine == Engine::kMpi) {
+    if (Status s = MpiEngineAvailable(); !s.ok()) {
+      return UsageError("selftest", s.message());
+    }
+  }
+  if (cluster) {
+    auto info = platform.Describe(/*sample_load=*/false);
+    if (!info.ok()) return UsageError("selftest", info.status().message());
+    opt->nodes = static_cast<int>(info->nodes.size());
+  }
+  if (vm.count("nodes")) {
+    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(),
+                           cluster ? opt->nodes : kMaxNodes);
+    if (!n.ok()) return UsageError("selftest", n.status().message());
+    opt->nodes = *n;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int SelftestCommand(const std::vector<std::string>& args) {
@@ -219,10 +276,13 @@ int SelftestCommand(const std::vector<std::string>& args) {
       "engine", po::value<std::string>()->value_name(EngineNames()),
       EngineHelp("(demos the engine does not run are skipped; default: "
                  "threads)")
-          .c_str())("nodes", po::value<std::string>()->value_name("N"),
-                    "use this to spread each demo over N nodes (default: 1)")(
+          .c_str())(
+      "nodes", po::value<std::string>()->value_name("N"),
+      "use this to spread each demo over N nodes (default: 1; on a "
+      "cluster: all its machines)")(
       "demo", po::value<std::string>()->value_name("NAME"),
       "use this to test one demo only (default: every demo)");
+  AddClusterFileOption(&desc);
   // Internal: how the selftest runs each demo in a process of its own.
   po::options_description hidden;
   hidden.add_options()("child", po::bool_switch());
@@ -239,6 +299,10 @@ int SelftestCommand(const std::vector<std::string>& args) {
       "reported as 'FAILED NAME: killed by signal N (...)' and the others "
       "still run. KRGDEMO_SELFTEST_WRAPPER='PROGRAM ARGS' runs those "
       "processes under a wrapper (e.g. 'qemu-x86_64 -cpu Nehalem').\n"
+      "On a cluster (--cluster FILE, $KRGDEMO_CLUSTER or "
+      "/etc/krgdemo/cluster) the engine is mpi across the machines (default "
+      "--nodes: all of them, each with a rank per CPU): every demo that "
+      "runs on mpi is tested, the others (the server farm) are skipped.\n"
       "Exit codes: 0 all passed, 1 a demo failed, 2 usage error, 130 "
       "interrupted."};
   if (auto r = ParseArgs("selftest", help, desc, hidden, {}, args, &vm)) {
@@ -246,21 +310,12 @@ int SelftestCommand(const std::vector<std::string>& args) {
   }
   SelftestOptions opt;
   opt.child = vm["child"].as<bool>();
-  if (vm.count("engine")) {
-    auto e = ParseEngine(vm["engine"].as<std::string>());
-    if (!e.ok()) return UsageError("selftest", e.status().message());
-    opt.engine = *e;
-    if (opt.engine == Engine::kMpi) {
-      if (Status s = MpiEngineAvailable(); !s.ok()) {
-        return UsageError("selftest", s.message());
-      }
-    }
+  if (Status c = ApplyClusterFileOption(vm); !c.ok()) {
+    return UsageError("selftest", c.message());
   }
-  if (vm.count("nodes")) {
-    auto n = ParsePositive("--nodes", vm["nodes"].as<std::string>(), kMaxNodes);
-    if (!n.ok()) return UsageError("selftest", n.status().message());
-    opt.nodes = *n;
-  }
+  if (vm.count("cluster")) opt.cluster = vm["cluster"].as<std::string>();
+  auto platform = platform::DetectPlatform();
+  if (auto r = ReadEngineAndNodes(vm, *platform, &opt)) return *r;
   if (vm.count("demo")) {
     opt.only = vm["demo"].as<std::string>();
     if (demos::FindDemo(opt.only) == nullptr) {
@@ -271,7 +326,6 @@ int SelftestCommand(const std::vector<std::string>& args) {
               (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
   }
-  auto platform = platform::DetectPlatform();
   if (opt.child) {
     if (opt.only.empty()) return UsageError("selftest", "--child needs --demo");
     if (InterruptFlag()->load()) return kExitInterrupted;

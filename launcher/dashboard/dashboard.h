@@ -40,6 +40,9 @@ struct DashboardOptions {
   bool allow_control = false;
   int nodes = 0;  // linux: virtual nodes shown (0: one per usable CPU)
   std::chrono::milliseconds tick{250};
+  // --cluster FILE, passed on to the runs the page starts (empty: they find
+  // the cluster as this dashboard did, through $KRGDEMO_CLUSTER or /etc).
+  std::string cluster_file;
 };
 
 // An answer to a control request: an HTTP status and a JSON body

@@ -8,7 +8,8 @@
 #     machine's own network: every address below exists only in there),
 #   - N hosts, each a namespace with one veth on the bridge (10.77.0.11..),
 #     its own hostname (UTS namespace), its own /proc view (PID namespace,
-#     sshd is its init) and its own sshd listening on that address only,
+#     sshd is its init), its own empty home folder (a tmpfs in its mount
+#     namespace) and its own sshd listening on that address only,
 #     key-only, with a host key and a client key generated for this run,
 #   - a 'head' namespace on the same bridge (10.77.0.2) to run krgdemo in.
 # It sets TB_DIR (a private mkdtemp folder), TB_HOSTS (the addresses),
@@ -102,11 +103,17 @@ EOF
     echo "$addr $(cut -d' ' -f1,2 "$TB_DIR/host_key.pub")" \
         >>"$TB_DIR/known_hosts"
     # sshd is the init of a PID namespace of its own: killing it (or the
-    # unshare above it, --kill-child) ends every process of the host.
-    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+    # unshare above it, --kill-child) ends every process of the host. Its
+    # home folder is a tmpfs of its own (the host's mount namespace): a
+    # login never runs this machine's ~/.bashrc, whose tools (pyenv's
+    # rehash takes a lock in ~/.pyenv) a host killed mid-login would leave
+    # locked for every later login.
+    # shellcheck disable=SC2016 # $1..$3 are the inner shell's arguments
     ip netns exec "$ns" unshare --pid --fork --mount-proc --uts --kill-child \
-        sh -c 'hostname "$1" && exec /usr/sbin/sshd -D -e -f "$2"' sh \
-        "$name" "$dir/sshd_config" 2>>"$dir/sshd.log" &
+        sh -c 'hostname "$1" && mount -t tmpfs -o mode=0700 tmpfs "$3" &&
+            exec /usr/sbin/sshd -D -e -f "$2"' sh \
+        "$name" "$dir/sshd_config" "$(getent passwd root | cut -d: -f6)" \
+        2>>"$dir/sshd.log" &
     TB_PIDS+=($!)
     echo $! >"$dir/unshare.pid"
 }

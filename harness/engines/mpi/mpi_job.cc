@@ -252,6 +252,15 @@ MpiMessage ParseMessage(const std::string& line) {
 std::string DescribeMpiFailure(const std::string& log,
                                const platform::ExitInfo& exit) {
   std::smatch match;
+  // ssh's own keepalive (SshCommand) gave up on a machine: it vanished
+  // (powered off, frozen, or its network is gone), whatever else broke.
+  static const std::regex vanished(R"(Timeout, server (\S+) not responding)");
+  if (std::regex_search(log, match, vanished)) {
+    return "machine " + match[1].str() +
+           " stopped answering (no reply to ssh keepalives: it died, froze "
+           "or lost its network); an MPI job cannot replace a rank, so "
+           "mpirun ended the job";
+  }
   static const std::regex signalled(
       R"(process rank (\d+) with PID \d+ on node (\S+) exited on signal )"
       R"((\d+) \(([^)]*)\))");

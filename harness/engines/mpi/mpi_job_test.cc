@@ -188,6 +188,20 @@ TEST(MpiJobTest, SaysWhichRankWasKilled) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
+// Issue 16: a machine that vanishes mid-run (network gone) is named from
+// ssh's keepalive timeout, not from ORTE's banner that follows it.
+TEST(MpiJobTest, NamesAMachineThatStoppedAnsweringSshKeepalives) {
+  const std::string log =
+      "Timeout, server 10.77.0.13 not responding.\n"
+      "-------------------------------------------------------------------\n"
+      "ORTE was unable to reliably start one or more daemons.\n";
+  const std::string line = DescribeMpiFailure(log, {true, 255, 0});
+  EXPECT_NE(line.find("machine 10.77.0.13 stopped answering"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
 TEST(MpiJobTest, SaysWhichRankExitedAndWhy) {
   const std::string exited =
       "mpirun detected that one or more processes exited with non-zero "

@@ -41,6 +41,12 @@ struct Node {
   // when it answered); empty on the other platforms.
   std::string address{};
   std::string unreachable{};
+  // cluster, when sampled (Describe(true)): the machine's own 1-minute load
+  // average, the CPUs its kernel counts and the used fraction of its memory
+  // (MemAvailable); -1, 0 and -1 where not read.
+  double loadavg_1m = -1;
+  int machine_cpus = 0;
+  double mem_used = -1;
 };
 
 // A machine of a cluster of separate hosts (the `cluster` platform), as its
@@ -50,6 +56,23 @@ struct Machine {
   int cpus = 1;         // the MPI slots it offers
   std::int64_t mem_mb = 0;
 };
+
+// One machine's load before a run, judged on its own CPUs: busy when its
+// load average per CPU is over `busy_over`.
+struct MachineLoad {
+  std::string address;
+  double loadavg_1m = 0;
+  int cpus = 0;
+  double per_cpu = 0;
+  bool busy = false;
+};
+// The machines of `nodes` (the cluster platform's Describe(true)) whose
+// load was read (harness/platform/cluster_file.cc).
+std::vector<MachineLoad> JudgeMachineLoads(const std::vector<Node>& nodes,
+                                           double busy_over);
+// "10.0.0.13 (load 2.1 on 1 CPU, 2.10 per CPU)" for each busy machine,
+// joined by ", "; empty when none is busy.
+std::string BusyMachinesText(const std::vector<MachineLoad>& loads);
 
 // How `nodes` were laid out for a run, with anything the user should know.
 struct Layout {

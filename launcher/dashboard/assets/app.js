@@ -83,8 +83,11 @@ function buildNodes(nodes) {
     lane.rect = el('rect', { class: 'lane', x: x + 2, y: y + 2, width: g.laneW - 4,
       height: g.laneH - 4, rx: 6 }, group);
     el('rect', { x: x + 6, y: y + 6, width: 10, height: g.laneH - 12, fill: colourOf(n.id) }, group);
-    text('text', { class: 'node-label', x: x + 24, y: y + g.laneH / 2 + font * 0.35,
-      'font-size': font }, 'node ' + n.id, group);
+    // A machine of a cluster is named by its address (smaller, it is longer).
+    const label = text('text', { class: 'node-label', x: x + 24,
+      y: y + g.laneH / 2 + font * 0.35, 'font-size': n.address ? font * 0.5 : font },
+    n.address || 'node ' + n.id, group);
+    if (n.address) label.setAttribute('data-address', n.address);
     const bx = x + 24 + font * 4.2, bw = g.laneW * 0.36;
     const cpuH = (g.laneH - 16) * 0.58, memH = (g.laneH - 16) * 0.3;
     el('rect', { class: 'bar-bg', x: bx, y: y + 8, width: bw, height: cpuH }, group);
@@ -107,7 +110,7 @@ function buildNodes(nodes) {
 }
 
 function updateNodes(state) {
-  const key = state.nodes.map((n) => n.id).join(',');
+  const key = state.nodes.map((n) => n.id + (n.address || '')).join(',');
   if (key !== view.layoutKey) {
     view.layoutKey = key;
     buildNodes(state.nodes);
@@ -116,7 +119,7 @@ function updateNodes(state) {
     const lane = view.laneOf.get(n.id);
     lane.cpu.setAttribute('width', (lane.barW * n.load).toFixed(1));
     lane.cpu.setAttribute('data-load', n.load.toFixed(3));
-    lane.cpuText.textContent = pct(n.load);
+    lane.cpuText.textContent = n.reachable === false ? 'unreachable' : pct(n.load);
     lane.mem.setAttribute('width', (lane.barW * n.mem).toFixed(1));
     lane.memText.textContent = 'mem ' + pct(n.mem) + (state.memory_shared ? ' (shared)' : '');
   }
@@ -444,7 +447,7 @@ function fillSelect(el, names, chosen) {
     o.textContent = name;
     el.appendChild(o);
   }
-  el.value = chosen;
+  el.value = names.includes(chosen) ? chosen : names[0];
 }
 
 async function loadCatalog() {
