@@ -50,7 +50,8 @@ Status Channel::SendFrame(std::uint32_t type, std::uint64_t tag,
   if (body.size() <= kCoalesceBytes) {
     char wire[sizeof h + kCoalesceBytes];
     std::memcpy(wire, &h, sizeof h);
-    std::memcpy(wire + sizeof h, body.data(), body.size());
+    // An empty body may have a null data(): memcpy must not see it.
+    if (!body.empty()) std::memcpy(wire + sizeof h, body.data(), body.size());
     return Send(std::string_view(wire, sizeof h + body.size()));
   }
   KRG_RETURN_IF_ERROR(Send(head));
