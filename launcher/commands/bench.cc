@@ -410,7 +410,7 @@ std::string SuitesEpilog() {
     names += (names.empty() ? "" : ", ") + n;
   }
   return "Suites: " + names +
-         " (built in; quick takes under two minutes with its 3 rounds, "
+         " (built in; quick takes about a minute with its 10 rounds, "
          "default several minutes per round, 5 rounds), "
          "a file "
          "docs/suites/NAME.json, or a path to a suite file (docs/bench.md).\n"
