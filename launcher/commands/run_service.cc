@@ -124,8 +124,9 @@ int RunServiceDemo(RunRequest& req, const std::string& bind) {
   };
   auto platform = platform::DetectPlatform();
   Session session(*platform);
-  const RunHooks hooks{.cancel = InterruptFlag(),
-                       .warn = [](const std::string& text) { Warn(text); }};
+  RunHooks hooks;
+  hooks.cancel = InterruptFlag();
+  hooks.warn = [](const std::string& text) { Warn(text); };
   auto o = session.Serve(req.plan, *w, hooks, say);
   if (!o.ok()) {
     log << "run failed: " << o.status().ToString() << "\n";

@@ -130,12 +130,12 @@ std::optional<int> RunPoints(Session& session, Workload& w, Sweep& s) {
     if (n != s.nodes.back()) plan.out.clear();  // artifacts: the last point
     if (plan.engine == Engine::kThreads) plan.threads = n;
     ProgressLine progress(s.req.demo->name + " x" + std::to_string(n));
-    RunHooks hooks{.cancel = InterruptFlag(),
-                   .progress = [&](const Progress& p) { progress.Update(p); },
-                   .warn =
-                       [&warned](const std::string& text) {
-                         if (warned.insert(text).second) Warn(text);
-                       }};
+    RunHooks hooks;
+    hooks.cancel = InterruptFlag();
+    hooks.progress = [&](const Progress& p) { progress.Update(p); };
+    hooks.warn = [&warned](const std::string& text) {
+      if (warned.insert(text).second) Warn(text);
+    };
     if (!s.req.json) std::fprintf(stderr, "krgdemo: %d node(s)...\n", n);
     auto o = session.Run(plan, w, hooks);
     progress.Clear();
