@@ -194,8 +194,10 @@ void ExpectRefused(const fs::path& run_dir, const fs::path& damaged) {
 }
 
 TEST(CheckpointCliTest, TruncatedOrFlippedCheckpointsAreRefusedByName) {
+  // n=200: a run long enough (about 0.1 s) to write a checkpoint set every
+  // 0.01 s on a fast, quiet machine; n=100 sometimes ended before the first.
   const std::vector<std::string> poisson = {
-      "run", "poisson", "--size", "test", "--param", "n=100", "--nodes", "2"};
+      "run", "poisson", "--size", "test", "--param", "n=200", "--nodes", "2"};
   for (bool truncate : {true, false}) {
     const fs::path r =
         CheckpointedRun(truncate ? "sp_trunc" : "sp_flip", poisson);
@@ -267,9 +269,13 @@ TEST(CheckpointCliTest, CheckpointsOfAnotherRunAreRefused) {
   // The other run's resume.json with only its run id changed to mine
   // would still differ in params: the journal's records say so.
   const fs::path poisson = CheckpointedRun(
-      "sp_other", {"run", "poisson", "--size", "test", "--param", "n=100"});
+      "sp_other", {"run", "poisson", "--size", "test", "--param", "n=200"});
+  // The premise: the run left a checkpoint set whose records name its params
+  // (without one, resume runs the edited params from the start, honestly).
+  ASSERT_TRUE(fs::exists(poisson / "checkpoint" / "spmd.manifest"))
+      << "no checkpoint set was written";
   Rewrite(poisson / "checkpoint" / "resume.json",
-          [](nlohmann::json& j) { j["params"]["n"] = "90"; });
+          [](nlohmann::json& j) { j["params"]["n"] = "190"; });
   ExpectRefusedBecause(poisson, "another run");
 }
 

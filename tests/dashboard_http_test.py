@@ -615,8 +615,11 @@ class KerrighedTest(unittest.TestCase):
     def migrate_a_worker(self, d):
         """A run over the three nodes; a worker moved with the double's
         `migrate` to another node, seen there and logged; the run stopped."""
+        # A high iteration limit: passes of many seconds, so that a worker
+        # lives through its move (the test stops the run itself).
         status, r = d.json("/api/run", "POST", {
-            "demo": "mandelbrot", "nodes": 3, "size": "large"})
+            "demo": "mandelbrot", "nodes": 3, "size": "large",
+            "params": {"max_iter": "20000"}})
         self.assertEqual(status, 200, r)
         # Placed on a node each (the platform migrates them there). The
         # procs engine forks new workers for every pass: a worker that ends
