@@ -46,13 +46,9 @@ peer="$(dirname "$0")/imgpipe_python.py"
 work="$(mktemp -d /tmp/krgdemo-imgpipe-python-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-wall() {
-  local start end
-  start=$EPOCHREALTIME
-  "$@" > /dev/null 2> "$work/err" || { echo "imgpipe_vs_python.sh: failed: $* ($(tail -1 "$work/err"))" >&2; exit 1; }
-  end=$EPOCHREALTIME
-  echo "$start $end" | awk '{printf "%.4f", $2 - $1}'
-}
+# shellcheck source=/dev/null  # bench/wall.sh is checked on its own
+source "$(dirname "$0")/../wall.sh"
+wall() { bench_wall imgpipe_vs_python.sh "$work/err" "$@"; }
 run_k() {  # DIR OUT
   rm -rf "$2"
   wall "$krgdemo" run imgpipe --param input="$1" --engine procs \

@@ -44,14 +44,9 @@ done
 work="$(mktemp -d /tmp/krgdemo-classic-peer-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-# Wall time of one command in seconds (bash's own clock, no fork of time).
-wall() {
-  local start end
-  start=$EPOCHREALTIME
-  "$@" > /dev/null 2> "$work/err" || { echo "classic_peer.sh: failed: $* ($(tail -1 "$work/err"))" >&2; exit 1; }
-  end=$EPOCHREALTIME
-  echo "$start $end" | awk '{printf "%.4f", $2 - $1}'
-}
+# shellcheck source=/dev/null  # bench/wall.sh is checked on its own
+source "$(dirname "$0")/../wall.sh"
+wall() { bench_wall classic_peer.sh "$work/err" "$@"; }
 
 run_krgdemo() {
   rm -rf "$work/k"

@@ -16,7 +16,10 @@
 namespace krg::cli {
 namespace {
 
-Result<double> ParseThreshold(const std::string& text) {
+// A decimal `option` value from 0 to `max`; `expected` says what it is in
+// the error ("a percentage", "seconds").
+Result<double> ParseUpTo(const char* option, const std::string& text, int max,
+                         const char* expected) {
   std::size_t used = 0;
   double v = -1;
   try {
@@ -24,24 +27,10 @@ Result<double> ParseThreshold(const std::string& text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || !std::isfinite(v) || v < 0 || v > 1000) {
-    return Status::InvalidArgument("--threshold " + text +
-                                   ": expected a percentage from 0 to 1000");
-  }
-  return v;
-}
-
-Result<double> ParseMinTime(const std::string& text) {
-  std::size_t used = 0;
-  double v = -1;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || !std::isfinite(v) || v < 0 || v > 3600) {
-    return Status::InvalidArgument("--min-time " + text +
-                                   ": expected seconds from 0 to 3600");
+  if (used != text.size() || !std::isfinite(v) || v < 0 || v > max) {
+    return Status::InvalidArgument(std::string(option) + " " + text +
+                                   ": expected " + expected + " from 0 to " +
+                                   std::to_string(max));
   }
   return v;
 }
@@ -62,10 +51,13 @@ Status ReadRequest(const po::variables_map& vm, CompareRequest* req) {
     return Status::InvalidArgument(
         "compare needs two result files or more (the first is the baseline)");
   }
-  KRG_ASSIGN_OR_RETURN(req->options.threshold_pct,
-                       ParseThreshold(vm["threshold"].as<std::string>()));
+  KRG_ASSIGN_OR_RETURN(
+      req->options.threshold_pct,
+      ParseUpTo("--threshold", vm["threshold"].as<std::string>(), 1000,
+                "a percentage"));
   KRG_ASSIGN_OR_RETURN(req->options.min_time_s,
-                       ParseMinTime(vm["min-time"].as<std::string>()));
+                       ParseUpTo("--min-time", vm["min-time"].as<std::string>(),
+                                 3600, "seconds"));
   KRG_ASSIGN_OR_RETURN(req->options.test,
                        ParseTestName(vm["test"].as<std::string>()));
   KRG_ASSIGN_OR_RETURN(req->format,
