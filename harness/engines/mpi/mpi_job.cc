@@ -278,6 +278,18 @@ std::string DescribeMpiFailure(const std::string& log,
            "machine died, or its processes were killed); an MPI job cannot "
            "replace a rank, so mpirun ended the job";
   }
+  // A machine whose processes were killed while mpirun was still starting
+  // its daemons: ssh says the machine closed the connection, and mpirun
+  // only that it could not start them (with, first, an unrelated rsh
+  // warning).
+  static const std::regex closed(
+      R"(Connection to (\S+) closed by remote host)");
+  if (std::regex_search(log, match, closed)) {
+    return "machine " + match[1].str() +
+           " closed its connection (its processes or its sshd were killed, "
+           "or it restarted); an MPI job cannot replace a rank, so mpirun "
+           "ended the job";
+  }
   static const std::regex exited(
       R"(Process name: \[\[\d+,\d+\],(\d+)\]\s+Exit code:\s+(\d+))");
   if (std::regex_search(log, match, exited)) {

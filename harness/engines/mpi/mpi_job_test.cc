@@ -202,6 +202,22 @@ TEST(MpiJobTest, NamesAMachineThatStoppedAnsweringSshKeepalives) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
+// The killed-host case of cluster_test, as mpirun logged it once: the host
+// was killed while mpirun still started its daemons.
+TEST(MpiJobTest, NamesAMachineThatClosedItsConnection) {
+  const std::string log =
+      "[vm:26475] plm:rsh: Warning: setpgid(26481,26481) failed in parent "
+      "with errno=Permission denied(13)\n"
+      "Connection to 10.77.0.13 closed by remote host.\n"
+      "-------------------------------------------------------------------\n"
+      "ORTE was unable to reliably start one or more daemons.\n";
+  const std::string line = DescribeMpiFailure(log, {true, 255, 0});
+  EXPECT_NE(line.find("machine 10.77.0.13 closed its connection"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
 TEST(MpiJobTest, SaysWhichRankExitedAndWhy) {
   const std::string exited =
       "mpirun detected that one or more processes exited with non-zero "
