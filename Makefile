@@ -16,7 +16,10 @@
 #   make deb        build/krgdemo_<version>_amd64.deb (CPack)
 #   make image      build/image/krgdemo-$(PROFILE).iso, hybrid BIOS + UEFI
 #   make netboot    build/image/netboot/: kernel, initrd, squashfs, pxelinux
-#   make image-test the full boot test: BIOS CD, UEFI CD, BIOS disk, PXE
+#   make image-test the full boot test: BIOS CD, UEFI CD, BIOS disk, PXE,
+#                   then the cluster test on that ISO
+#   make cluster-test  a head and two PXE-booted machines under qemu run
+#                   krgdemo across the three (docs/image.md)
 # Image variables: PROFILE=console|desktop KERNEL=debian KERRIGHED_DEBS=DIR
 #   EXTRA_DEBS=DIR MIRROR=URL COMPRESSION=release|fast NETBOOT_URL=URL
 
@@ -24,7 +27,7 @@ JOBS ?= 2
 RUN_ARGS ?= mandelbrot
 
 .PHONY: run test deps deps-test build build-run format check-format clean
-.PHONY: deb image netboot image-test
+.PHONY: deb image netboot image-test cluster-test
 
 run: build-run
 	./build/krgdemo run $(RUN_ARGS)
@@ -87,3 +90,6 @@ netboot:
 
 image-test: deb
 	./image/tests/image-test.sh build/krgdemo_*_amd64.deb
+
+cluster-test: build
+	./image/tests/cluster-test.sh build

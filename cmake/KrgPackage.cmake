@@ -77,5 +77,6 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gnuplot-nox | gnuplot, wrk")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bash-completion")
+# openmpi-bin: mpirun, for the mpi engine and the cluster platform.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bash-completion, openmpi-bin, openssh-client")
 include(CPack)

@@ -1,5 +1,8 @@
 #include "cluster_file.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,12 +186,21 @@ std::string FindClusterFile(const std::string& option) {
 Result<std::vector<std::string>> SshCommand() {
   std::vector<std::string> argv = {"ssh"};
   const char* config = std::getenv("KRGDEMO_SSH_CONFIG");
+  // The LiveCD's netboot head writes /etc/krgdemo/ssh_config (its cluster
+  // key and known hosts) beside /etc/krgdemo/cluster: both are found with
+  // no step from the user. Only root can write under /etc.
+  std::string etc_config;
+  if (config == nullptr || *config == '\0') {
+    etc_config = SysPath("/etc/krgdemo/ssh_config");
+    if (::access(etc_config.c_str(), F_OK) == 0) config = etc_config.c_str();
+  }
   if (config != nullptr && *config != '\0') {
     const std::string path = config;
     if (path[0] != '/' || path.find_first_of(" \t\n") != std::string::npos ||
         ::access(path.c_str(), R_OK) != 0) {
       return Status::InvalidArgument(
-          "KRGDEMO_SSH_CONFIG '" + path.substr(0, 80) +
+          std::string(etc_config.empty() ? "KRGDEMO_SSH_CONFIG '" : "'") +
+          path.substr(0, 80) +
           "': expected a readable ssh_config file, an absolute path without "
           "spaces");
     }
@@ -238,14 +250,42 @@ std::string DescribeSshFailure(const std::string& address, const ExitInfo& exit,
          (first.empty() ? "" : ": " + first);
 }
 
-std::string MpiHostfile(const std::vector<Machine>& machines) {
+std::string MpiHostfile(const std::vector<Machine>& machines,
+                        const std::set<std::string>& local) {
   // Rank 0, the master, stays here: it writes the run's artifacts and
-  // never computes.
-  std::string text = "localhost slots=1\n";
-  for (const Machine& m : machines) {
-    text += m.address + " slots=" + std::to_string(m.cpus) + "\n";
+  // never computes. Open MPI maps ranks to the hostfile's slots in order.
+  auto here = std::find_if(
+      machines.begin(), machines.end(),
+      [&](const Machine& m) { return local.count(m.address) != 0; });
+  std::string text =
+      here == machines.end()
+          ? "localhost slots=1\n"
+          : here->address + " slots=" + std::to_string(here->cpus + 1) + "\n";
+  for (auto m = machines.begin(); m != machines.end(); ++m) {
+    if (m == here) continue;
+    text += m->address + " slots=" + std::to_string(m->cpus) + "\n";
   }
   return text;
+}
+
+std::set<std::string> LocalAddresses() {
+  std::set<std::string> out = {"localhost", "127.0.0.1"};
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') {
+    out.insert(host);
+  }
+  struct ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (struct ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr) {
+      out.insert(text);
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
 }
 
 std::string MachineSampleCommand(const std::string& interval) {

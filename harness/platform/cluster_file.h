@@ -13,6 +13,7 @@
 #ifndef KRG_PLATFORM_CLUSTER_FILE_H_
 #define KRG_PLATFORM_CLUSTER_FILE_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ std::string FindClusterFile(const std::string& option);
 
 // The ssh command (argv prefix, the host comes next) that reaches the
 // machines: no password prompt, a bounded connect, and $KRGDEMO_SSH_CONFIG
-// (an ssh_config file) when set. kInvalidArgument when that path is not a
+// (an ssh_config file) when set, else /etc/krgdemo/ssh_config (under
+// $KRGDEMO_SYSROOT) when it exists. kInvalidArgument when that path is not a
 // readable absolute path without spaces (Open MPI splits its agent on
 // spaces).
 Result<std::vector<std::string>> SshCommand();
@@ -67,8 +69,16 @@ struct MachineSample {
 MachineSample ParseMachineSample(const std::string& out);
 
 // An Open MPI hostfile: the master's slot on this machine (localhost), then
-// each machine with its CPUs as slots.
-std::string MpiHostfile(const std::vector<Machine>& machines);
+// each machine with its CPUs as slots. A machine of the list that is this
+// machine (its address is in `local`: the LiveCD's head lists itself) takes
+// the master's slot instead, first: Open MPI refuses a hostfile that names
+// one machine twice.
+std::string MpiHostfile(const std::vector<Machine>& machines,
+                        const std::set<std::string>& local = {});
+
+// This machine's names for itself: its IPv4 addresses (getifaddrs), its
+// host name, localhost.
+std::set<std::string> LocalAddresses();
 
 }  // namespace krg::platform
 

@@ -57,6 +57,14 @@ TEST(ClusterFileTest, HostfileKeepsTheMasterHereAndGivesEachMachineItsCpus) {
             "localhost slots=1\n10.0.0.11 slots=2\nn2 slots=1\n");
 }
 
+TEST(ClusterFileTest, HostfileGivesTheMastersSlotToAMachineThatIsThisOne) {
+  // The LiveCD's head lists itself: named once, first, with one more slot.
+  EXPECT_EQ(MpiHostfile({{"10.0.0.11", 2, 1024}, {"10.0.0.1", 4, 512}},
+                        {"localhost", "10.0.0.1"}),
+            "10.0.0.1 slots=5\n10.0.0.11 slots=2\n");
+  EXPECT_EQ(LocalAddresses().count("127.0.0.1"), 1u);
+}
+
 TEST(ClusterFileTest, SshFailuresSayWhatToFix) {
   ExitInfo e{true, 255, 0};
   EXPECT_NE(DescribeSshFailure("h1", e,

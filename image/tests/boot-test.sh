@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The LiveCD boots (issue 10), the `make test` part: builds the krgdemo .deb
-# of build folder $1, the console ISO with fast compression and the boot
-# parameters "krgdemo.selftest=1 console=ttyS0", and boots it once as a BIOS
-# CD under qemu (TCG), waiting for "krgdemo selftest: N passed, 0 failed" on
-# the serial console. live-build needs root: exits 77 (skipped) otherwise.
-# The live-build package cache stays in $1/image-test/lb-console/cache, so a
-# rerun downloads nothing. `make image-test` is the full version.
+# The LiveCD boots (issue 10), the `make test` part: builds the test ISO of
+# build folder $1 (test-iso.sh: the krgdemo .deb, the console ISO with fast
+# compression and the boot parameters "krgdemo.selftest=1 console=ttyS0")
+# and boots it once as a BIOS CD under qemu (TCG), waiting for "krgdemo
+# selftest: N passed, 0 failed" on the serial console. live-build needs
+# root: exits 77 (skipped) otherwise. The ISO stays for cluster_boot_test.
+# `make image-test` is the full version.
 set -euo pipefail
 
 build="$(realpath "$1")"
@@ -18,12 +18,8 @@ for tool in lb qemu-system-x86_64 xorriso mksquashfs; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing; run 'make deps'" >&2; exit 1; }
 done
 
-out="$build/image-test"
 start=$SECONDS
-deb="$("$here/make-deb.sh" "$build" "$out/deb")"
-PROFILE=console COMPRESSION=fast OUT="$out" \
-    BOOT_APPEND="krgdemo.selftest=1 console=tty0 console=ttyS0,115200n8" \
-    "$here/../build-image.sh" "$deb"
+iso="$("$here/test-iso.sh" "$build")"
 built=$SECONDS
-"$here/qemu-boot.sh" bios-cd "$out/krgdemo-console.iso" 480
+"$here/qemu-boot.sh" bios-cd "$iso" 480
 echo "PASS: image built in $((built - start)) s, booted in $((SECONDS - built)) s"

@@ -3,7 +3,8 @@
 # changes): the console ISO with the release compression, booted under qemu
 # (TCG) as a BIOS CD, a UEFI CD (OVMF), a BIOS disk (the hybrid ISO written to
 # a USB stick), and over PXE from the netboot tree (pxelinux over TFTP, the
-# squashfs over HTTP from 127.0.0.1), each to the selftest's closing line.
+# squashfs over HTTP from 127.0.0.1), each to the selftest's closing line;
+# then the cluster test (cluster-test.sh) on the same ISO.
 # Usage: image-test.sh KRGDEMO_DEB. Needs root (live-build).
 # The ISO and the netboot tree go to build/image/test/, the serial logs of
 # the four boots to build/image/test/logs/; live-build works in
@@ -51,8 +52,11 @@ http_pid=$!
 # One retry: a PXE boot under TCG occasionally misses the first DHCP offer.
 "$here/qemu-boot.sh" pxe "$netboot" 300 || "$here/qemu-boot.sh" pxe "$netboot" 300 || failed+=(pxe)
 
+# The cluster: this ISO as the head, two machines by PXE from it.
+"$here/cluster-test.sh" "$root/build" --iso "$iso" || failed+=(cluster)
+
 if [ "${#failed[@]}" -ne 0 ]; then
     echo "FAIL: ${failed[*]} (total $((SECONDS - start)) s)" >&2
     exit 1
 fi
-echo "PASS: bios-cd uefi-cd bios-disk pxe (total $((SECONDS - start)) s)"
+echo "PASS: bios-cd uefi-cd bios-disk pxe cluster (total $((SECONDS - start)) s)"

@@ -231,8 +231,9 @@ Status PlaceJob(platform::Platform& platform, const fs::path& dir,
     KRG_ASSIGN_OR_RETURN(std::vector<platform::Machine> machines,
                          platform.RunMachines(job->nodes));
     job->hostfile = (dir / "hostfile").string();
-    KRG_RETURN_IF_ERROR(
-        WriteFileAtomic(job->hostfile, platform::MpiHostfile(machines)));
+    KRG_RETURN_IF_ERROR(WriteFileAtomic(
+        job->hostfile,
+        platform::MpiHostfile(machines, platform::LocalAddresses())));
     job->nodes = 0;
     for (const platform::Machine& m : machines) job->nodes += m.cpus;
   }
