@@ -270,6 +270,10 @@ Result<int> LinuxPlatform::NodeOf(pid_t pid) {
 std::unique_ptr<Platform> DetectPlatform() {
   const std::string cluster = ClusterFileInUse();
   if (!cluster.empty()) return MakeClusterPlatform(cluster);
+  return DetectLocalPlatform();
+}
+
+std::unique_ptr<Platform> DetectLocalPlatform() {
   if (std::filesystem::exists(SysPath("/proc/nodes/self")) ||
       std::filesystem::exists(SysPath("/sys/kerrighed"))) {
     return MakeKerrighedPlatform();

@@ -158,6 +158,17 @@ int ShowCommand(const std::vector<std::string>& args) {
     return UsageError("show", s.message());
   }
   auto platform = platform::DetectPlatform();
+  if (platform->traits().separate_machines) {
+    // Nothing migrates between the machines of a plain cluster (no SSI):
+    // the scenarios play on this machine, as they would without the file
+    // (the LiveCD's head, once it serves other PCs, keeps its menu's shows).
+    std::fputs(
+        "krgdemo: note: show runs on this machine alone: processes cannot "
+        "migrate between the machines of a cluster file ($KRGDEMO_CLUSTER or "
+        "/etc/krgdemo/cluster)\n",
+        stderr);
+    platform = platform::DetectLocalPlatform();
+  }
   auto nodes = NodeCount(vm, *platform);
   if (!nodes.ok()) {
     return nodes.status().code() == Status::Code::kInvalidArgument

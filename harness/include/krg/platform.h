@@ -317,6 +317,8 @@ class PlatformWrapper : public Platform {
 // $KRGDEMO_SYSROOT (default /) and the Kerrighed tools are found on PATH, so
 // a test double can stand in for a cluster.
 std::unique_ptr<Platform> DetectPlatform();
+// This machine's own platform, cluster file or not: kerrighed or linux.
+std::unique_ptr<Platform> DetectLocalPlatform();
 std::unique_ptr<Platform> MakeLinuxPlatform();
 std::unique_ptr<Platform> MakeKerrighedPlatform();
 // The cluster platform of the machines listed in `file`; a file that does
