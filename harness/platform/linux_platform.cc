@@ -8,13 +8,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
 #include "fork_worker.h"
 
@@ -95,10 +94,15 @@ class LinuxPlatform final : public Platform {
     info.mem_mb = MemTotalMb();
     Node node{0, cpus, info.mem_mb, 0};
     if (sample_load) {
-      std::string before = ReadFile("/proc/stat");
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      info.cpu_load = CpuLoadBetween(before, ReadFile("/proc/stat"), cpus);
-      for (double l : info.cpu_load) node.load += l / info.cpu_load.size();
+      // The kernel's own average, read at once: `info` answers in
+      // milliseconds (a CPU sample needs a wait between two reads of
+      // /proc/stat; the dashboard samples, every tick).
+      std::istringstream in(ReadFile("/proc/loadavg"));
+      double avg = -1;
+      if (in >> avg && avg >= 0) {
+        info.loadavg_1m = avg;
+        node.load = std::min(1.0, avg / std::max<std::size_t>(1, cpus.size()));
+      }
     }
     info.nodes.push_back(node);
     return info;

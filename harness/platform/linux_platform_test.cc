@@ -58,7 +58,10 @@ TEST(LinuxPlatformTest, DescribeReportsThisMachine) {
   EXPECT_EQ(info->platform, "linux");
   EXPECT_GT(info->usable_cpus, 0);
   EXPECT_GT(info->mem_mb, 0);
-  EXPECT_EQ(info->cpu_load.size(), std::size_t(info->usable_cpus));
+  EXPECT_GE(info->loadavg_1m, 0);  // read from /proc/loadavg, no wait
+  ASSERT_EQ(info->nodes.size(), 1u);
+  EXPECT_GE(info->nodes[0].load, 0);
+  EXPECT_LE(info->nodes[0].load, 1);
 }
 
 TEST(RunCommandTest, CapturesOutputAndExitWithoutAShell) {

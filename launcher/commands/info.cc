@@ -84,6 +84,7 @@ nlohmann::json InfoJson(const platform::SystemInfo& info, const Tools& t) {
           {"usable_cpus", info.usable_cpus},
           {"mem_mb", info.mem_mb},
           {"cpu_load", info.cpu_load},
+          {"loadavg_1m", info.loadavg_1m},
           {"nodes", nodes},
           {"kerrighed", KerrighedRecord(info, {})},
           {"krgdemo",
@@ -107,7 +108,11 @@ void PrintInfo(const platform::SystemInfo& info, const Tools& t) {
               info.cpu_model.c_str());
   std::printf("cpus       %d usable, memory %lld MiB\n", info.usable_cpus,
               static_cast<long long>(info.mem_mb));
-  if (!info.cpu_load.empty()) {  // linux: one node, a load per CPU
+  if (info.loadavg_1m >= 0) {  // linux
+    std::printf("load       %.2f (1-minute average) on %d CPUs\n",
+                info.loadavg_1m, info.usable_cpus);
+  }
+  if (!info.cpu_load.empty()) {  // a load per CPU
     std::printf("load       ");
     for (std::size_t i = 0; i < info.cpu_load.size(); ++i) {
       std::printf("cpu%d %3.0f%%  ", info.nodes[0].cpus[i],

@@ -145,6 +145,7 @@ struct SystemInfo {
   std::int64_t mem_mb = 0;
   std::vector<Node> nodes;       // physical nodes (linux: one, with every CPU)
   std::vector<double> cpu_load;  // per usable CPU, 0..1, sampled briefly
+  double loadavg_1m = -1;        // linux: the kernel's 1-minute load average
   std::optional<KerrighedInfo> kerrighed;  // set on the kerrighed platform
 };
 
