@@ -306,15 +306,16 @@ TEST_F(KerrighedTest, AWorkerTheBalancerMovedOnIsReportedNotWarnedAbout) {
   // to node 11 (3 loads against 0 + 1.3), then stops (2 against 1 + 1.3).
   std::vector<pid_t> workers;
   for (int i = 0; i < 3; ++i) {
-    auto child = p->SpawnWorker(layout->nodes[1], [](int) {
-      const auto end =
-          std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (std::chrono::steady_clock::now() < end) {
-      }
-      return 0;
-    });
+    auto child = p->SpawnWorker(
+        layout->nodes[1], platform::ChannelKind::kPipes, [](platform::Channel&) {
+          const auto end =
+              std::chrono::steady_clock::now() + std::chrono::seconds(20);
+          while (std::chrono::steady_clock::now() < end) {
+          }
+          return 0;
+        });
     ASSERT_TRUE(child.ok()) << child.status().ToString();
-    ::close(child->fd);
+    child->channel.Close();
     workers.push_back(child->pid);
     started_.push_back(child->pid);
   }
