@@ -75,8 +75,7 @@ Status Supervisor::Spawn(int i) {
                              auto got = ReceiveFd(channel.fd());
                              if (!got.ok() || got->second < 0)
                                return kServerBadConfig;
-                             return RunServer(got->second, channel.fd(), so,
-                                              m);
+                             return RunServer(got->second, channel.fd(), so, m);
                            }));
   slot.pid = child.pid;
   slot.channel = std::move(child.channel);

@@ -390,8 +390,7 @@ Result<Layout> KerrighedPlatform::Partition(int count) {
   return layout;
 }
 
-Result<Child> KerrighedPlatform::SpawnWorker(const Node& node,
-                                             ChannelKind kind,
+Result<Child> KerrighedPlatform::SpawnWorker(const Node& node, ChannelKind kind,
                                              const WorkerBody& body) {
   // No pinning: on Kerrighed placement is a node, not a CPU set.
   KRG_ASSIGN_OR_RETURN(Child child, ForkWorker({}, kind, body));
@@ -662,8 +661,8 @@ Result<CheckpointId> CheckpointWithIpc(const std::string& what,
     if (!failed.ok()) break;
     saved.push_back(object);
   }
-  Result<CommandOutput> out =
-      failed.ok() ? CheckpointTool(what, "-c", pid) : Result<CommandOutput>(failed);
+  Result<CommandOutput> out = failed.ok() ? CheckpointTool(what, "-c", pid)
+                                          : Result<CommandOutput>(failed);
   Result<CommandOutput> thawed = CheckpointTool(what, "-u", pid);
   if (!out.ok()) return out.status();
   if (!thawed.ok()) return thawed.status();
@@ -689,11 +688,11 @@ Status KerrighedPlatform::Restart(const CheckpointId& id,
                            std::to_string(id.version);
   // System V objects first: the restored processes find them by id.
   for (const IpcObject& object : id.ipc) {
-    KRG_RETURN_IF_ERROR(IpcTool(
-        {"ipcrestart", IpcFlag(object.kind),
-         (ipc_dir / IpcFileName(object)).string()},
-        what + ": restoring System V " + IpcKindName(object.kind) + " " +
-            std::to_string(object.id)));
+    KRG_RETURN_IF_ERROR(IpcTool({"ipcrestart", IpcFlag(object.kind),
+                                 (ipc_dir / IpcFileName(object)).string()},
+                                what + ": restoring System V " +
+                                    IpcKindName(object.kind) + " " +
+                                    std::to_string(object.id)));
   }
   // -f: in the foreground, waiting for the application (and relaying
   // Ctrl-C to it); exit 1 also when the application itself fails.

@@ -54,7 +54,9 @@ void WriteNote(IpcKind kind, int id) {
 }
 
 // IPC_CREAT, and IPC_EXCL under a chosen key: two runs never share one.
-int CreateFlags(int key) { return IPC_CREAT | 0600 | (key != 0 ? IPC_EXCL : 0); }
+int CreateFlags(int key) {
+  return IPC_CREAT | 0600 | (key != 0 ? IPC_EXCL : 0);
+}
 
 // Removes object `id` if it is this user's: IPC_RMID.
 bool RemoveOwned(IpcKind kind, int id) {
@@ -66,8 +68,8 @@ bool RemoveOwned(IpcKind kind, int id) {
   struct semid_ds ds;
   SemUn arg;
   arg.buf = &ds;
-  return ::semctl(id, 0, IPC_STAT, arg) == 0 &&
-         ds.sem_perm.uid == ::getuid() && ::semctl(id, 0, IPC_RMID) == 0;
+  return ::semctl(id, 0, IPC_STAT, arg) == 0 && ds.sem_perm.uid == ::getuid() &&
+         ::semctl(id, 0, IPC_RMID) == 0;
 }
 
 }  // namespace
@@ -261,24 +263,24 @@ bool RemoveIpc(IpcKind kind, int key) {
   return RemoveOwned(kind, id);
 }
 
-void DropIpcNote(IpcKind kind, int id) {
-  ::unlink(NotePath(kind, id).c_str());
-}
+void DropIpcNote(IpcKind kind, int id) { ::unlink(NotePath(kind, id).c_str()); }
 
 int FreeIpcKeyPair() {
   // No getrandom(): Kerrighed's 2.6.30 lacks it. Any well-mixed number
   // does; a key found taken is skipped.
-  std::uint64_t x = static_cast<std::uint64_t>(::getpid()) << 32 ^
-                    static_cast<std::uint64_t>(std::time(nullptr)) ^
-                    static_cast<std::uint64_t>(
-                        std::chrono::steady_clock::now().time_since_epoch().count());
+  std::uint64_t x =
+      static_cast<std::uint64_t>(::getpid()) << 32 ^
+      static_cast<std::uint64_t>(std::time(nullptr)) ^
+      static_cast<std::uint64_t>(
+          std::chrono::steady_clock::now().time_since_epoch().count());
   for (;;) {
     x ^= x >> 33;  // splitmix64's finaliser
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
     x += 0x9e3779b97f4a7c15ULL;
     const int key = static_cast<int>((x >> 20) % 0x7ffffff0u) + 1;
-    if (FindIpc(IpcKind::kShm, key) < 0 && FindIpc(IpcKind::kSem, key + 1) < 0) {
+    if (FindIpc(IpcKind::kShm, key) < 0 &&
+        FindIpc(IpcKind::kSem, key + 1) < 0) {
       return key;
     }
   }

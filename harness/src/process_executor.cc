@@ -109,9 +109,10 @@ Status FarmMaster::Spawn(std::size_t slot) {
   Worker& worker = workers_[slot];
   const FarmWorkload& w = w_;
   KRG_ASSIGN_OR_RETURN(
-      Child child, platform_.SpawnWorker(
-                       opts_.slots[slot], platform::ChannelKind::kPipes,
-                       [&w](Channel& channel) { return WorkerMain(w, channel); }));
+      Child child,
+      platform_.SpawnWorker(
+          opts_.slots[slot], platform::ChannelKind::kPipes,
+          [&w](Channel& channel) { return WorkerMain(w, channel); }));
   worker.slot = slot;
   worker.pid = child.pid;
   worker.channel = std::move(child.channel);

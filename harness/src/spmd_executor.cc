@@ -565,13 +565,13 @@ Status SpawnRanks(platform::Platform& platform, const SpmdWorkload& w,
     const platform::Node& node = opts.slots[r % opts.slots.size()];
     KRG_ASSIGN_OR_RETURN(
         platform::Child child,
-        platform.SpawnWorker(
-            node, platform::ChannelKind::kPipes,
-            [&w, r, ranks, base, &layout, &barrier,
-             checkpoints](platform::Channel& channel) {
-              return RankWorkerMain(w, r, ranks, base, layout, barrier,
-                                    channel, checkpoints);
-            }));
+        platform.SpawnWorker(node, platform::ChannelKind::kPipes,
+                             [&w, r, ranks, base, &layout, &barrier,
+                              checkpoints](platform::Channel& channel) {
+                               return RankWorkerMain(w, r, ranks, base, layout,
+                                                     barrier, channel,
+                                                     checkpoints);
+                             }));
     procs[r].pid = child.pid;
     procs[r].channel = std::move(child.channel);
     procs[r].alive = true;
@@ -623,8 +623,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
                             " semaphore set(s) left by a killed run");
   }
   const ArenaLayout layout = ArenaLayout::For(w, ranks);
-  KRG_ASSIGN_OR_RETURN(platform::SharedArena arena,
-                       platform::SharedArena::Create(layout.total, opts.ipc_key));
+  KRG_ASSIGN_OR_RETURN(
+      platform::SharedArena arena,
+      platform::SharedArena::Create(layout.total, opts.ipc_key));
   char* base = static_cast<char*>(arena.data());
   new (base) Control;
   KRG_RETURN_IF_ERROR(w.Setup(base + layout.work, ranks));
@@ -634,10 +635,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
     report.events.push_back("resumed from checkpoint set " +
                             std::to_string(snapshots.restored()));
   }
-  KRG_ASSIGN_OR_RETURN(
-      platform::SemBarrier barrier,
-      platform::SemBarrier::Create(ranks,
-                                   opts.ipc_key != 0 ? opts.ipc_key + 1 : 0));
+  KRG_ASSIGN_OR_RETURN(platform::SemBarrier barrier,
+                       platform::SemBarrier::Create(
+                           ranks, opts.ipc_key != 0 ? opts.ipc_key + 1 : 0));
   if (opts.on_ipc_created) opts.on_ipc_created(arena.id(), barrier.id());
 
   std::vector<RankProc> procs(static_cast<std::size_t>(ranks));

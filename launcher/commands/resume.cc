@@ -40,8 +40,8 @@ Status ReadIpcObjects(const nlohmann::json& entry,
         object.id < 0 || (kind != "shm" && kind != "sem")) {
       return Status::InvalidArgument("is malformed");
     }
-    object.kind = kind == "shm" ? platform::IpcKind::kShm
-                                : platform::IpcKind::kSem;
+    object.kind =
+        kind == "shm" ? platform::IpcKind::kShm : platform::IpcKind::kSem;
     objects->push_back(object);
   }
   return Status::Ok();
@@ -92,8 +92,8 @@ Status RestartKernelCheckpoint(platform::Platform& platform,
                                const platform::CheckpointId& id,
                                const std::filesystem::path& dir) {
   KRG_RETURN_IF_ERROR(ClearIpc(id));
-  Status s = platform.Restart(
-      id, dir / "ipc" / ("v" + std::to_string(id.version)));
+  Status s =
+      platform.Restart(id, dir / "ipc" / ("v" + std::to_string(id.version)));
   for (const platform::IpcObject& o : id.ipc) {
     platform::RemoveIpc(o.kind, o.key);
   }

@@ -255,8 +255,9 @@ Result<platform::CheckpointId> TakeCheckpoint(
 nlohmann::json CheckpointEntry(const platform::CheckpointId& id, double at) {
   nlohmann::json ipc = nlohmann::json::array();
   for (const platform::IpcObject& o : id.ipc) {
-    ipc.push_back(
-        {{"kind", platform::IpcKindName(o.kind)}, {"key", o.key}, {"id", o.id}});
+    ipc.push_back({{"kind", platform::IpcKindName(o.kind)},
+                   {"key", o.key},
+                   {"id", o.id}});
   }
   return {{"version", id.version},
           {"at_s", at},
@@ -277,7 +278,8 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
     const std::vector<platform::IpcObject>& ipc;
     const std::filesystem::path& out;
     ~Cleanup() {
-      for (const platform::IpcObject& o : ipc) platform::RemoveIpc(o.kind, o.key);
+      for (const platform::IpcObject& o : ipc)
+        platform::RemoveIpc(o.kind, o.key);
       std::error_code ec;
       std::filesystem::remove_all(out / "ipc" / "next", ec);
     }

@@ -79,7 +79,7 @@ class Channel {
   Channel& operator=(Channel&& o) noexcept;
   ~Channel() { Close(); }
 
-  int fd() const { return fd_; }  // what is read (and polled)
+  int fd() const { return fd_; }          // what is read (and polled)
   int out_fd() const { return out_fd_; }  // what is written; fd() on a socket
   bool is_open() const { return fd_ >= 0; }
   // Closes the descriptor(s) (the peer reads EOF); the buffer is dropped.
@@ -115,7 +115,7 @@ class Channel {
   Read ReadOnce(char* scratch, std::size_t len);
 
   int fd_ = -1;
-  int out_fd_ = -1;  // == fd_ on a socket
+  int out_fd_ = -1;       // == fd_ on a socket
   std::string buffer_;    // bytes received; the first head_ are taken
   std::size_t head_ = 0;  // taken bytes are dropped at the next read
 };
