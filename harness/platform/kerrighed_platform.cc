@@ -575,7 +575,7 @@ Status CheckpointError(const std::string& what, const CommandOutput& out) {
       {"dead/zombie", "the application has a dead or zombie process"},
       {"Function not implemented",
        "the application has open files Kerrighed cannot checkpoint "
-       "(sockets, fifos)"},
+       "(sockets, fifos, or pipes between processes on different nodes)"},
       {"No such process", "no such application"},
       {"already running", "the application is still running; stop it first"},
       {"already in use",

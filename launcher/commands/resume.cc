@@ -139,7 +139,9 @@ int ResumeCommand(const std::vector<std::string>& args) {
       "Journal mode (linux; --checkpoint-mode journal): the same demo and "
       "parameters run again, skipping the units in DIR/checkpoint/ or "
       "starting from the last saved SPMD state. Kernel mode (Kerrighed): "
-      "restart APPID VERSION.",
+      "ipcrestart for the System V objects saved with the checkpoint (SPMD "
+      "demos), then restart APPID VERSION; the objects are removed when the "
+      "application ends.",
       "Exit codes: 0 resumed and verified, 1 the restart or the run failed "
       "(or a checkpoint file is truncated or corrupt: it is named), 2 usage "
       "error (no such folder, no checkpoint in it)."};
