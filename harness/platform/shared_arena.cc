@@ -90,6 +90,12 @@ Result<SharedArena> SharedArena::Create(std::size_t bytes, int key) {
   const int id = ::shmget(key, bytes, CreateFlags(key));
   if (id < 0) {
     const int err = errno;
+    if (err == EEXIST) {
+      return Status::FailedPrecondition("the System V key " +
+                                        std::to_string(key) +
+                                        " of this run is in use by another "
+                                        "segment; run it again");
+    }
     return Status::FromErrno(
         "shmget of " + std::to_string(bytes >> 20) +
             " MiB (see /proc/sys/kernel/shmmax and shmall)",
