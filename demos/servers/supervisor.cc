@@ -68,14 +68,17 @@ Status Supervisor::Spawn(int i) {
   so.nodes = nodes();
   FarmMetrics* m = metrics_.get();
   KRG_ASSIGN_OR_RETURN(platform::Child child,
-                       platform_.SpawnWorker(slot.node, [so, m](int fd) {
-                         auto got = ReceiveFd(fd);
-                         if (!got.ok() || got->second < 0)
-                           return kServerBadConfig;
-                         return RunServer(got->second, fd, so, m);
-                       }));
+                       platform_.SpawnWorker(
+                           slot.node, platform::ChannelKind::kSocket,
+                           [so, m](platform::Channel& channel) {
+                             // A socket: it passes the listening socket.
+                             auto got = ReceiveFd(channel.fd());
+                             if (!got.ok() || got->second < 0)
+                               return kServerBadConfig;
+                             return RunServer(got->second, channel.fd(), so, m);
+                           }));
   slot.pid = child.pid;
-  slot.channel = platform::Channel(child.fd);
+  slot.channel = std::move(child.channel);
   slot.ready = false;
   slot.started = Clock::now();
   return SendFd(slot.channel.fd(), 'L', slot.listen_fd);

@@ -2,6 +2,8 @@
 #include "krg/channel.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,15 +19,40 @@ namespace {
 // header and a small result in one segment, one wake-up of the master.
 constexpr std::size_t kCoalesceBytes = 4096;
 
+// write(2) to a pipe whose reader is gone raises SIGPIPE, which would kill
+// a process with the default action (a test, a worker). Blocked in this
+// thread while writing; one the write raised is taken back before the mask
+// is restored, so nothing is delivered later (the sigtimedwait idiom).
+Status WritePipe(int fd, const void* data, std::size_t len) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigset_t pending;
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  Status s = WriteAll(fd, data, len, "send");
+  if (!s.ok() && !was_pending) {
+    const timespec now = {0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return s;
+}
+
 }  // namespace
 
 Channel& Channel::operator=(Channel&& o) noexcept {
   if (this != &o) {
     Close();
     fd_ = o.fd_;
+    out_fd_ = o.out_fd_;
     buffer_ = std::move(o.buffer_);
     head_ = o.head_;
     o.fd_ = -1;
+    o.out_fd_ = -1;
     o.buffer_.clear();
     o.head_ = 0;
   }
@@ -33,13 +60,16 @@ Channel& Channel::operator=(Channel&& o) noexcept {
 }
 
 void Channel::Close() {
+  if (out_fd_ >= 0 && out_fd_ != fd_) ::close(out_fd_);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  out_fd_ = -1;
   buffer_.clear();
   head_ = 0;
 }
 
 Status Channel::Send(std::string_view bytes) {
+  if (out_fd_ != fd_) return WritePipe(out_fd_, bytes.data(), bytes.size());
   return SendAll(fd_, bytes.data(), bytes.size(), "send");
 }
 

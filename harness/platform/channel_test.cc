@@ -1,5 +1,6 @@
 #include "krg/channel.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -21,12 +22,26 @@
 namespace krg::platform {
 namespace {
 
-// Two connected Channels, as ForkWorker makes them (a stream socketpair).
-std::pair<Channel, Channel> Pair() {
-  int sv[2];
-  KRG_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-  return {Channel(sv[0]), Channel(sv[1])};
+// Two connected Channels, as ForkWorker makes them: a stream socketpair,
+// or two pipes (master reads a, writes b; the worker the other ends).
+std::pair<Channel, Channel> Pair(ChannelKind kind) {
+  if (kind == ChannelKind::kSocket) {
+    int sv[2];
+    KRG_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    return {Channel(sv[0]), Channel(sv[1])};
+  }
+  int a[2], b[2];
+  KRG_CHECK(::pipe2(a, O_CLOEXEC) == 0 && ::pipe2(b, O_CLOEXEC) == 0);
+  return {Channel(a[0], b[1]), Channel(b[0], a[1])};
 }
+
+// Every channel test runs on both kinds.
+class ChannelTest : public ::testing::TestWithParam<ChannelKind> {
+ protected:
+  std::pair<Channel, Channel> Pair() const {
+    return platform::Pair(GetParam());
+  }
+};
 
 std::string Wire(std::uint32_t type, std::uint64_t tag, std::string_view body) {
   const FrameHeader h{type, 0, tag, body.size()};
@@ -34,7 +49,7 @@ std::string Wire(std::uint32_t type, std::uint64_t tag, std::string_view body) {
   return wire.append(body);
 }
 
-TEST(ChannelTest, TakesAFrameOnlyOnceAllOfItArrived) {
+TEST_P(ChannelTest, TakesAFrameOnlyOnceAllOfItArrived) {
   auto [master, worker] = Pair();
   const std::string wire = Wire(7, 42, "result") + Wire(8, 43, "");
   ChannelPoller poller;
@@ -64,12 +79,15 @@ TEST(ChannelTest, TakesAFrameOnlyOnceAllOfItArrived) {
   EXPECT_TRUE(master.pending().empty());
 }
 
-TEST(ChannelTest, TakesSeveralFramesThatArriveInOneRead) {
+TEST_P(ChannelTest, TakesSeveralFramesThatArriveInOneRead) {
   auto [master, worker] = Pair();
   for (std::uint64_t unit = 0; unit < 3; ++unit) {
     ASSERT_TRUE(worker.SendFrame(2, unit, std::string(unit * 10, 'x')).ok());
   }
-  ASSERT_TRUE(worker.SendFrame(2, 3, std::string(100000, 'y')).ok());
+  // More than a pipe holds (64 KiB): sent while the master reads.
+  Status big;
+  std::thread sender(
+      [&, &w = worker] { big = w.SendFrame(2, 3, std::string(100000, 'y')); });
   ChannelPoller poller;
   Channel* const channels[] = {&master};
   std::uint64_t next = 0;
@@ -82,9 +100,11 @@ TEST(ChannelTest, TakesSeveralFramesThatArriveInOneRead) {
       ++next;
     }
   }
+  sender.join();
+  EXPECT_TRUE(big.ok()) << big.ToString();
 }
 
-TEST(ChannelTest, ReceiveFrameEndsCleanlyAtEofAndFailsInsideAFrame) {
+TEST_P(ChannelTest, ReceiveFrameEndsCleanlyAtEofAndFailsInsideAFrame) {
   auto [master, worker] = Pair();
   ASSERT_TRUE(master.SendFrame(1, 5).ok());
   master.Close();
@@ -104,7 +124,7 @@ TEST(ChannelTest, ReceiveFrameEndsCleanlyAtEofAndFailsInsideAFrame) {
   EXPECT_FALSE(w2.ReceiveFrame().ok());
 }
 
-TEST(ChannelTest, SendToAPeerThatIsGoneFailsWithoutSigpipe) {
+TEST_P(ChannelTest, SendToAPeerThatIsGoneFailsWithoutSigpipe) {
   auto [master, worker] = Pair();
   worker.Close();
   // With SIGPIPE's default action this would kill the test.
@@ -118,7 +138,7 @@ void OnSignal(int) {}
 // A send of more than the socket buffer holds blocks; signals that land
 // meanwhile (no SA_RESTART) interrupt it with EINTR or a short count. All
 // bytes must still arrive once, in order.
-TEST(ChannelTest, SendsEverythingThroughInterruptsAndShortWrites) {
+TEST_P(ChannelTest, SendsEverythingThroughInterruptsAndShortWrites) {
   struct sigaction sa {
   }, old{};
   sa.sa_handler = OnSignal;
@@ -145,7 +165,7 @@ TEST(ChannelTest, SendsEverythingThroughInterruptsAndShortWrites) {
   EXPECT_TRUE(f->body == body);
 }
 
-TEST(ChannelPollerTest, ReportsWhatArrivedAndWhichClosedInIndexOrder) {
+TEST_P(ChannelTest, PollerReportsWhatArrivedAndWhichClosedInIndexOrder) {
   auto [m0, w0] = Pair();
   auto [m1, w1] = Pair();
   auto [m2, w2] = Pair();
@@ -172,7 +192,7 @@ TEST(ChannelPollerTest, ReportsWhatArrivedAndWhichClosedInIndexOrder) {
   EXPECT_TRUE(poller.events().empty());
 }
 
-TEST(ChannelTest, RawBytesArePendingUntilConsumed) {
+TEST_P(ChannelTest, RawBytesArePendingUntilConsumed) {
   auto [master, worker] = Pair();
   ASSERT_TRUE(worker.Send("R").ok());
   ChannelPoller poller(64);
@@ -182,6 +202,15 @@ TEST(ChannelTest, RawBytesArePendingUntilConsumed) {
   master.Consume(1);
   EXPECT_TRUE(master.pending().empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Kinds, ChannelTest,
+                         ::testing::Values(ChannelKind::kPipes,
+                                           ChannelKind::kSocket),
+                         [](const auto& info) {
+                           return info.param == ChannelKind::kPipes
+                                      ? std::string("Pipes")
+                                      : std::string("Socket");
+                         });
 
 TEST(FileIoTest, WritesAllAndAtAnOffset) {
   const std::filesystem::path path =

@@ -145,8 +145,8 @@ class ClusterPlatform final : public Platform {
     return layout;
   }
 
-  Result<Child> SpawnWorker(const Node&,
-                            const std::function<int(int)>&) override {
+  Result<Child> SpawnWorker(const Node&, ChannelKind,
+                            const WorkerBody&) override {
     return Status::FailedPrecondition(
         "worker processes cannot be forked onto the machines of a cluster: "
         "use --engine mpi");

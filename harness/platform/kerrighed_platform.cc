@@ -21,6 +21,7 @@
 
 #include "fork_worker.h"
 #include "krg/platform.h"
+#include "krg/shared_arena.h"
 
 namespace krg::platform {
 namespace {
@@ -166,8 +167,8 @@ class KerrighedPlatform final : public Platform {
 
   Result<SystemInfo> Describe(bool sample_load) override;
   Result<Layout> Partition(int count) override;
-  Result<Child> SpawnWorker(const Node& node,
-                            const std::function<int(int)>& body) override;
+  Result<Child> SpawnWorker(const Node& node, ChannelKind kind,
+                            const WorkerBody& body) override;
   Result<CapsReport> ApplyCapabilities(
       const std::vector<std::string>& raise,
       const std::vector<std::string>& drop) override;
@@ -175,8 +176,9 @@ class KerrighedPlatform final : public Platform {
   Result<int> NodeOf(pid_t pid) override;
   std::vector<std::string> ConfirmPlacement(int timeout_ms) override;
   void SetPlacement(Placement placement) override { placement_ = placement; }
-  Result<CheckpointId> Checkpoint(pid_t pid) override;
-  Status Restart(const CheckpointId& id) override;
+  Result<CheckpointId> Checkpoint(const CheckpointRequest& request) override;
+  Status Restart(const CheckpointId& id,
+                 const std::filesystem::path& ipc_dir) override;
 
  private:
   Result<std::vector<Node>> OnlineNodes();
@@ -388,10 +390,10 @@ Result<Layout> KerrighedPlatform::Partition(int count) {
   return layout;
 }
 
-Result<Child> KerrighedPlatform::SpawnWorker(
-    const Node& node, const std::function<int(int)>& body) {
+Result<Child> KerrighedPlatform::SpawnWorker(const Node& node, ChannelKind kind,
+                                             const WorkerBody& body) {
   // No pinning: on Kerrighed placement is a node, not a CPU set.
-  KRG_ASSIGN_OR_RETURN(Child child, ForkWorker({}, body));
+  KRG_ASSIGN_OR_RETURN(Child child, ForkWorker({}, kind, body));
   if (placement_ == Placement::kScheduler) {
     sent_[child.pid] = -1;  // wherever the scheduler puts it
     return child;
@@ -573,7 +575,7 @@ Status CheckpointError(const std::string& what, const CommandOutput& out) {
       {"dead/zombie", "the application has a dead or zombie process"},
       {"Function not implemented",
        "the application has open files Kerrighed cannot checkpoint "
-       "(sockets, fifos)"},
+       "(sockets, fifos, or pipes between processes on different nodes)"},
       {"No such process", "no such application"},
       {"already running", "the application is still running; stop it first"},
       {"already in use",
@@ -613,20 +615,85 @@ Result<CheckpointId> ParseCheckpointOutput(const std::string& text) {
   return id;
 }
 
-Result<CheckpointId> KerrighedPlatform::Checkpoint(pid_t pid) {
-  const std::string what = "checkpoint of process " + std::to_string(pid);
-  KRG_ASSIGN_OR_RETURN(CommandOutput out,
-                       RunCommand({"checkpoint", std::to_string(pid)}));
-  if (!out.exit.exited || out.exit.code != 0) {
-    return CheckpointError(what, out);
+// `checkpoint ARGS... PID`: ok, or what went wrong in the user's words.
+Result<CommandOutput> CheckpointTool(const std::string& what, const char* flag,
+                                     pid_t pid) {
+  std::vector<std::string> argv = {"checkpoint"};
+  if (flag != nullptr) argv.push_back(flag);
+  argv.push_back(std::to_string(pid));
+  KRG_ASSIGN_OR_RETURN(CommandOutput out, RunCommand(argv));
+  if (!out.exit.exited || out.exit.code != 0) return CheckpointError(what, out);
+  return out;
+}
+
+// `ipccheckpoint -m|-s ID FILE` or `ipcrestart -m|-s FILE` (INTERFACE.md
+// 3.4); their one stderr line on failure.
+Status IpcTool(const std::vector<std::string>& argv, const std::string& what) {
+  KRG_ASSIGN_OR_RETURN(CommandOutput out, RunCommand(argv));
+  if (out.exit.exited && out.exit.code == 0) return Status::Ok();
+  const std::string err = out.err.empty() ? out.out : out.err;
+  return Status::FailedPrecondition(what + " failed (" + out.exit.ToString() +
+                                    "): " + err.substr(0, err.find('\n')));
+}
+
+const char* IpcFlag(IpcKind kind) {
+  return kind == IpcKind::kShm ? "-m" : "-s";
+}
+
+// Freezes the application, saves the System V objects of `request` that
+// exist, checkpoints it frozen and unfreezes it (INTERFACE.md 3.1: "For
+// consistency, application should be frozen before saving state of System
+// V IPC objects"). A failure after the freeze still unfreezes.
+Result<CheckpointId> CheckpointWithIpc(const std::string& what,
+                                       const CheckpointRequest& request) {
+  const pid_t pid = request.root;
+  KRG_RETURN_IF_ERROR(CheckpointTool(what, "-f", pid).status());
+  std::vector<IpcObject> saved;
+  Status failed;
+  for (IpcObject object : request.ipc) {
+    object.id = FindIpc(object.kind, object.key);
+    if (object.id < 0) continue;  // not made yet, or gone already
+    const std::string file = (request.ipc_dir / IpcFileName(object)).string();
+    failed = IpcTool({"ipccheckpoint", IpcFlag(object.kind),
+                      std::to_string(object.id), file},
+                     what + ": saving System V " + IpcKindName(object.kind) +
+                         " " + std::to_string(object.id));
+    if (!failed.ok()) break;
+    saved.push_back(object);
   }
+  Result<CommandOutput> out = failed.ok() ? CheckpointTool(what, "-c", pid)
+                                          : Result<CommandOutput>(failed);
+  Result<CommandOutput> thawed = CheckpointTool(what, "-u", pid);
+  if (!out.ok()) return out.status();
+  if (!thawed.ok()) return thawed.status();
+  KRG_ASSIGN_OR_RETURN(CheckpointId id, ParseCheckpointOutput(out->out));
+  id.ipc = std::move(saved);
+  return id;
+}
+
+Result<CheckpointId> KerrighedPlatform::Checkpoint(
+    const CheckpointRequest& request) {
+  const std::string what =
+      "checkpoint of process " + std::to_string(request.root);
+  if (!request.ipc.empty()) return CheckpointWithIpc(what, request);
+  KRG_ASSIGN_OR_RETURN(CommandOutput out,
+                       CheckpointTool(what, nullptr, request.root));
   return ParseCheckpointOutput(out.out);
 }
 
-Status KerrighedPlatform::Restart(const CheckpointId& id) {
+Status KerrighedPlatform::Restart(const CheckpointId& id,
+                                  const std::filesystem::path& ipc_dir) {
   const std::string what = "restart of application " +
                            std::to_string(id.appid) + " v" +
                            std::to_string(id.version);
+  // System V objects first: the restored processes find them by id.
+  for (const IpcObject& object : id.ipc) {
+    KRG_RETURN_IF_ERROR(IpcTool({"ipcrestart", IpcFlag(object.kind),
+                                 (ipc_dir / IpcFileName(object)).string()},
+                                what + ": restoring System V " +
+                                    IpcKindName(object.kind) + " " +
+                                    std::to_string(object.id)));
+  }
   // -f: in the foreground, waiting for the application (and relaying
   // Ctrl-C to it); exit 1 also when the application itself fails.
   KRG_ASSIGN_OR_RETURN(

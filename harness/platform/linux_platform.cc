@@ -129,9 +129,9 @@ class LinuxPlatform final : public Platform {
     return layout;
   }
 
-  Result<Child> SpawnWorker(const Node& node,
-                            const std::function<int(int)>& body) override {
-    return ForkWorker(node.cpus, body);
+  Result<Child> SpawnWorker(const Node& node, ChannelKind kind,
+                            const WorkerBody& body) override {
+    return ForkWorker(node.cpus, kind, body);
   }
 
   Result<CapsReport> ApplyCapabilities(

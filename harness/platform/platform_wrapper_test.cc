@@ -30,10 +30,14 @@ class RecordingPlatform final : public Platform {
     calls.push_back("Partition " + std::to_string(count));
     return Layout{{}, false, "partitioned"};
   }
-  Result<Child> SpawnWorker(const Node& node,
-                            const std::function<int(int)>& body) override {
-    calls.push_back("SpawnWorker " + std::to_string(node.id));
-    return Child{body(-1), -1};
+  Result<Child> SpawnWorker(const Node& node, ChannelKind kind,
+                            const WorkerBody& body) override {
+    calls.push_back("SpawnWorker " + std::to_string(node.id) +
+                    (kind == ChannelKind::kSocket ? " socket" : " pipes"));
+    Channel none;
+    Child child;
+    child.pid = body(none);
+    return child;
   }
   Result<CapsReport> ApplyCapabilities(
       const std::vector<std::string>& raise,
@@ -58,13 +62,15 @@ class RecordingPlatform final : public Platform {
     calls.push_back(placement == Placement::kScheduler ? "SetPlacement sched"
                                                        : "SetPlacement");
   }
-  Result<CheckpointId> Checkpoint(pid_t pid) override {
-    calls.push_back("Checkpoint " + std::to_string(pid));
-    return CheckpointId{pid, 3};
+  Result<CheckpointId> Checkpoint(const CheckpointRequest& request) override {
+    calls.push_back("Checkpoint " + std::to_string(request.root) + " " +
+                    request.ipc_dir.string());
+    return CheckpointId{request.root, 3, request.ipc};
   }
-  Status Restart(const CheckpointId& id) override {
+  Status Restart(const CheckpointId& id,
+                 const std::filesystem::path& ipc_dir) override {
     calls.push_back("Restart " + std::to_string(id.appid) + " " +
-                    std::to_string(id.version));
+                    std::to_string(id.version) + " " + ipc_dir.string());
     return Status::Ok();
   }
 };
@@ -75,10 +81,10 @@ class SpawnCounter final : public PlatformWrapper {
  public:
   using PlatformWrapper::PlatformWrapper;
   int spawned = 0;
-  Result<Child> SpawnWorker(const Node& node,
-                            const std::function<int(int)>& body) override {
+  Result<Child> SpawnWorker(const Node& node, ChannelKind kind,
+                            const WorkerBody& body) override {
     ++spawned;
-    return target().SpawnWorker(node, body);
+    return target().SpawnWorker(node, kind, body);
   }
 };
 
@@ -97,7 +103,10 @@ TEST(PlatformWrapperTest, ForwardsEveryCall) {
   EXPECT_FALSE(wrapper.traits().virtual_nodes);
   EXPECT_EQ(wrapper.Describe(true)->usable_cpus, 7);
   EXPECT_EQ(wrapper.Partition(3)->note, "partitioned");
-  EXPECT_EQ(wrapper.SpawnWorker(NodeNumbered(2), [](int) { return 44; })->pid,
+  EXPECT_EQ(wrapper
+                .SpawnWorker(NodeNumbered(2), ChannelKind::kSocket,
+                             [](Channel&) { return 44; })
+                ->pid,
             44);
   EXPECT_TRUE(
       wrapper.ApplyCapabilities({"CAN_MIGRATE"}, {"DISTANT_FORK"})->applicable);
@@ -106,17 +115,19 @@ TEST(PlatformWrapperTest, ForwardsEveryCall) {
   EXPECT_EQ(wrapper.ConfirmPlacement(250),
             std::vector<std::string>{"misplaced"});
   wrapper.SetPlacement(Placement::kScheduler);
-  auto id = wrapper.Checkpoint(12);
+  auto id = wrapper.Checkpoint({12, {{IpcKind::kSem, 77, 5}}, "d"});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_EQ(id->appid, 12);
   EXPECT_EQ(id->version, 3);
-  EXPECT_TRUE(wrapper.Restart(*id).ok());
+  ASSERT_EQ(id->ipc.size(), 1u);
+  EXPECT_EQ(IpcFileName(id->ipc[0]), "sem-77.bin");
+  EXPECT_TRUE(wrapper.Restart(*id, "e").ok());
   EXPECT_EQ(inner.calls,
             (std::vector<std::string>{
-                "Describe(load)", "Partition 3", "SpawnWorker 2",
+                "Describe(load)", "Partition 3", "SpawnWorker 2 socket",
                 "ApplyCapabilities CAN_MIGRATE DISTANT_FORK",
                 "MoveProcess 10 1", "NodeOf 11", "ConfirmPlacement 250",
-                "SetPlacement sched", "Checkpoint 12", "Restart 12 3"}));
+                "SetPlacement sched", "Checkpoint 12 d", "Restart 12 3 e"}));
 }
 
 // Before PlatformWrapper, a hand-written forwarder that left out Checkpoint
@@ -124,14 +135,17 @@ TEST(PlatformWrapperTest, ForwardsEveryCall) {
 TEST(PlatformWrapperTest, SubclassKeepsCheckpointAndRestart) {
   RecordingPlatform inner;
   SpawnCounter counter(inner);
-  ASSERT_TRUE(counter.SpawnWorker(NodeNumbered(0), [](int) { return 1; }).ok());
+  ASSERT_TRUE(counter
+                  .SpawnWorker(NodeNumbered(0), ChannelKind::kPipes,
+                               [](Channel&) { return 1; })
+                  .ok());
   EXPECT_EQ(counter.spawned, 1);
-  auto id = counter.Checkpoint(20);
+  auto id = counter.Checkpoint({20, {}, ""});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
-  EXPECT_TRUE(counter.Restart(*id).ok());
+  EXPECT_TRUE(counter.Restart(*id, "").ok());
   EXPECT_EQ(inner.calls,
-            (std::vector<std::string>{"SpawnWorker 0", "Checkpoint 20",
-                                      "Restart 20 3"}));
+            (std::vector<std::string>{"SpawnWorker 0 pipes", "Checkpoint 20 ",
+                                      "Restart 20 3 "}));
 }
 
 TEST(PlatformTraitsTest, DefaultNodeCountFollowsTheKindOfNodes) {
@@ -151,7 +165,7 @@ TEST(PlatformTraitsTest, BuiltInPlatformsMatchWhatTheyDo) {
   EXPECT_FALSE(smp.capabilities);
   EXPECT_FALSE(smp.kernel_migration);
   // Without transparent checkpoint, Checkpoint says so rather than pretend.
-  EXPECT_EQ(MakeLinuxPlatform()->Checkpoint(1).status().code(),
+  EXPECT_EQ(MakeLinuxPlatform()->Checkpoint({1, {}, ""}).status().code(),
             Status::Code::kUnavailable);
   const PlatformTraits krg = MakeKerrighedPlatform()->traits();
   EXPECT_FALSE(krg.virtual_nodes);

@@ -339,40 +339,85 @@ bool DieWithParent(pid_t parent) {
   return ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && ::getppid() == parent;
 }
 
-int RunChild(const std::vector<int>& cpus, int fd, pid_t parent,
-             const std::function<int(int)>& body) {
+// Moves the child's channel to fd 3 (and, for pipes, its write end to fd
+// 4), then closes everything above. F_DUPFD first: an end already at 3 or 4
+// must not be overwritten by the other.
+bool PlaceChannel(int in_fd, int out_fd) {
+  const int in = ::fcntl(in_fd, F_DUPFD, 5);
+  const int out = out_fd == in_fd ? in : ::fcntl(out_fd, F_DUPFD, 5);
+  if (in < 0 || out < 0 || ::dup2(in, 3) < 0) return false;
+  if (out != in && ::dup2(out, 4) < 0) return false;
+  CloseFrom(out != in ? 5 : 4);
+  return true;
+}
+
+int RunChild(const std::vector<int>& cpus, int in_fd, int out_fd, pid_t parent,
+             const WorkerBody& body) {
   if (!DieWithParent(parent)) return 122;
   for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
-  if (fd != 3) {
-    if (::dup2(fd, 3) < 0) return 120;
-    fd = 3;
-  }
-  CloseFrom(4);
+  if (!PlaceChannel(in_fd, out_fd)) return 120;
   if (!cpus.empty()) {
     const cpu_set_t set = CpuSetOf(cpus);
     if (::sched_setaffinity(0, sizeof set, &set) != 0) return 121;
   }
-  return body(fd);
+  Channel channel = out_fd == in_fd ? Channel(3) : Channel(3, 4);
+  return body(channel);
+}
+
+// The two ends of a channel of `kind`: ends[0] and ends[1] are the master's
+// (read, write), ends[2] and ends[3] the worker's. A socketpair end is both.
+Status MakeChannel(ChannelKind kind, int ends[4]) {
+  if (kind == ChannelKind::kSocket) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      return Status::FromErrno("socketpair", errno);
+    }
+    ends[0] = ends[1] = sv[0];
+    ends[2] = ends[3] = sv[1];
+    return Status::Ok();
+  }
+  int to_worker[2], to_master[2];
+  if (::pipe2(to_worker, O_CLOEXEC) != 0)
+    return Status::FromErrno("pipe", errno);
+  if (::pipe2(to_master, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(to_worker[0]);
+    ::close(to_worker[1]);
+    return Status::FromErrno("pipe", err);
+  }
+  // A result larger than a pipe's 64 KiB would cost the worker a wake-up of
+  // the master per 64 KiB: 1 MiB, as much as a master reads at once, when
+  // the kernel allows it (F_SETPIPE_SZ came with 2.6.35; 2.6.30 says EINVAL
+  // and the pipe keeps its size).
+  (void)::fcntl(to_master[1], F_SETPIPE_SZ, 1 << 20);
+  ends[0] = to_master[0];
+  ends[1] = to_worker[1];
+  ends[2] = to_worker[0];
+  ends[3] = to_master[1];
+  return Status::Ok();
+}
+
+void CloseEnds(int a, int b) {
+  ::close(a);
+  if (b != a) ::close(b);
 }
 
 }  // namespace
 
-Result<Child> ForkWorker(const std::vector<int>& cpus,
-                         const std::function<int(int)>& body) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    return Status::FromErrno("socketpair", errno);
-  }
+Result<Child> ForkWorker(const std::vector<int>& cpus, ChannelKind kind,
+                         const WorkerBody& body) {
+  int ends[4] = {-1, -1, -1, -1};
+  KRG_RETURN_IF_ERROR(MakeChannel(kind, ends));
   std::fflush(nullptr);  // nothing buffered is written twice
   const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     int err = errno;
-    ::close(sv[0]);
-    ::close(sv[1]);
+    CloseEnds(ends[0], ends[1]);
+    CloseEnds(ends[2], ends[3]);
     return Status::FromErrno("fork", err);
   }
-  if (pid == 0) ::_exit(RunChild(cpus, sv[1], parent, body));
+  if (pid == 0) ::_exit(RunChild(cpus, ends[2], ends[3], parent, body));
   // The parent pins the child too, before anyone learns its pid: a watcher
   // (the dashboard) never sees a worker on the master's CPUs first, which
   // would look like a migration once the child's own pinning lands.
@@ -380,8 +425,12 @@ Result<Child> ForkWorker(const std::vector<int>& cpus,
     const cpu_set_t set = CpuSetOf(cpus);
     (void)::sched_setaffinity(pid, sizeof set, &set);
   }
-  ::close(sv[1]);
-  return Child{pid, sv[0]};
+  CloseEnds(ends[2], ends[3]);
+  Child child;
+  child.pid = pid;
+  child.channel = kind == ChannelKind::kSocket ? Channel(ends[0])
+                                               : Channel(ends[0], ends[1]);
+  return child;
 }
 
 }  // namespace krg::platform

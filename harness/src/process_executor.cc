@@ -1,6 +1,7 @@
 // The `procs` engine: a master forks one single-threaded worker per slot and
-// hands out units dynamically over a socketpair per worker (a bidirectional
-// pipe: Kerrighed forwards it across nodes with FAF, INTERFACE.md 6.5).
+// hands out units dynamically over a pair of pipes per worker (Kerrighed
+// forwards them across nodes with FAF, INTERFACE.md 6.5, and its checkpoint
+// saves them, where it refuses a socketpair: krg/channel.h).
 //
 // Protocol (frames over the worker's Channel, krg/channel.h). master ->
 // worker: kUnit, tagged with the unit index. worker -> master: kResult or
@@ -10,7 +11,7 @@
 // With FarmWorkload::fresh_process_per_unit(), each worker gets one unit and
 // is then sent EOF, reaped and replaced: a new process per unit.
 //
-// Fault recovery: a worker that dies (EOF on its socket) is reaped; the units
+// Fault recovery: a worker that dies (EOF on its channel) is reaped; the units
 // it held are requeued and a new worker takes its slot. A unit that has lost
 // `max_unit_attempts` workers fails the run, so a poisonous unit cannot loop.
 #include <signal.h>
@@ -44,8 +45,7 @@ constexpr std::size_t kReadChunk = 1 << 20;
 constexpr int kPlacementTimeoutMs = 3000;
 
 // The worker's side: serve units until the master closes the channel.
-int WorkerMain(const FarmWorkload& w, int fd) {
-  Channel channel(fd);
+int WorkerMain(const FarmWorkload& w, Channel& channel) {
   std::string bytes;
   for (;;) {
     auto frame = channel.ReceiveFrame();
@@ -108,13 +108,14 @@ class FarmMaster {
 Status FarmMaster::Spawn(std::size_t slot) {
   Worker& worker = workers_[slot];
   const FarmWorkload& w = w_;
-  KRG_ASSIGN_OR_RETURN(Child child,
-                       platform_.SpawnWorker(opts_.slots[slot], [&w](int fd) {
-                         return WorkerMain(w, fd);
-                       }));
+  KRG_ASSIGN_OR_RETURN(
+      Child child,
+      platform_.SpawnWorker(
+          opts_.slots[slot], platform::ChannelKind::kPipes,
+          [&w](Channel& channel) { return WorkerMain(w, channel); }));
   worker.slot = slot;
   worker.pid = child.pid;
-  worker.channel = Channel(child.fd);
+  worker.channel = std::move(child.channel);
   worker.alive = true;
   worker.served = false;
   worker.in_flight.clear();

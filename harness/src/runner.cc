@@ -33,6 +33,7 @@ ExecOptions MakeOptions(const RunSpec& spec, const platform::Layout& layout,
   opts.threads = *threads;
   opts.cancel = spec.cancel;
   opts.on_worker_start = spec.on_worker_start;
+  opts.ipc_key = spec.ipc_key;
   return opts;
 }
 

@@ -55,6 +55,7 @@ RunSpec MakeSpec(const RunPlan& plan, Engine engine, const RunHooks& hooks) {
   spec.checkpoint_every_s = plan.checkpoint.every_s;
   spec.resume = plan.checkpoint.resume;
   spec.checkpoint_identity = plan.checkpoint.identity;
+  spec.ipc_key = plan.checkpoint.ipc_key;
   spec.hostfile = plan.hostfile;
   spec.artifacts_dir = plan.out;
   return spec;

@@ -472,8 +472,8 @@ constexpr std::size_t kReportChunk = 4096;
 
 int RankWorkerMain(const SpmdWorkload& w, int rank, int ranks, char* base,
                    const ArenaLayout& layout,
-                   const platform::SemBarrier& barrier, int fd,
-                   bool checkpoints) {
+                   const platform::SemBarrier& barrier,
+                   platform::Channel& channel, bool checkpoints) {
   // A run with checkpoints touches its snapshot slab now, before the
   // workload starts its clock, rather than page by page in its first set
   // (and the pages come from this rank's node, where it will copy them).
@@ -484,7 +484,6 @@ int RankWorkerMain(const SpmdWorkload& w, int rank, int ranks, char* base,
   ProcRank me(rank, ranks, base, layout, &barrier);
   Status s = w.RunRank(me);
   const std::string msg = s.ok() ? "" : s.ToString();
-  platform::Channel channel(fd);
   if (!channel.SendFrame(s.ok() ? kRankOk : kRankFailed, 0, msg).ok()) {
     return 3;
   }
@@ -566,13 +565,15 @@ Status SpawnRanks(platform::Platform& platform, const SpmdWorkload& w,
     const platform::Node& node = opts.slots[r % opts.slots.size()];
     KRG_ASSIGN_OR_RETURN(
         platform::Child child,
-        platform.SpawnWorker(
-            node, [&w, r, ranks, base, &layout, &barrier, checkpoints](int fd) {
-              return RankWorkerMain(w, r, ranks, base, layout, barrier, fd,
-                                    checkpoints);
-            }));
+        platform.SpawnWorker(node, platform::ChannelKind::kPipes,
+                             [&w, r, ranks, base, &layout, &barrier,
+                              checkpoints](platform::Channel& channel) {
+                               return RankWorkerMain(w, r, ranks, base, layout,
+                                                     barrier, channel,
+                                                     checkpoints);
+                             }));
     procs[r].pid = child.pid;
-    procs[r].channel = platform::Channel(child.fd);
+    procs[r].channel = std::move(child.channel);
     procs[r].alive = true;
     if (opts.on_worker_start) opts.on_worker_start(child.pid);
   }
@@ -622,8 +623,9 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
                             " semaphore set(s) left by a killed run");
   }
   const ArenaLayout layout = ArenaLayout::For(w, ranks);
-  KRG_ASSIGN_OR_RETURN(platform::SharedArena arena,
-                       platform::SharedArena::Create(layout.total));
+  KRG_ASSIGN_OR_RETURN(
+      platform::SharedArena arena,
+      platform::SharedArena::Create(layout.total, opts.ipc_key));
   char* base = static_cast<char*>(arena.data());
   new (base) Control;
   KRG_RETURN_IF_ERROR(w.Setup(base + layout.work, ranks));
@@ -634,7 +636,8 @@ Result<ExecReport> RunSpmdProcs(platform::Platform& platform, SpmdWorkload& w,
                             std::to_string(snapshots.restored()));
   }
   KRG_ASSIGN_OR_RETURN(platform::SemBarrier barrier,
-                       platform::SemBarrier::Create(ranks));
+                       platform::SemBarrier::Create(
+                           ranks, opts.ipc_key != 0 ? opts.ipc_key + 1 : 0));
   if (opts.on_ipc_created) opts.on_ipc_created(arena.id(), barrier.id());
 
   std::vector<RankProc> procs(static_cast<std::size_t>(ranks));

@@ -1,9 +1,13 @@
 // `krgdemo resume DIR`: restarts a run from its last checkpoint. With
 // Kerrighed's kernel checkpoints (DIR/checkpoints.json) the kernel restores
-// the application (`restart -f APPID VERSION`), which finishes the run and
+// the application (`ipcrestart` for the System V objects saved under
+// DIR/ipc/vN/, then `restart -f APPID VERSION`), which finishes the run and
 // writes DIR/run.json itself. With the runtime's journal
 // (DIR/checkpoint/resume.json) this process runs the same demo again with
 // the same parameters, starting from the journal or the last SPMD set.
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -11,10 +15,37 @@
 #include "cli/cli.h"
 #include "commands/journal_run.h"
 #include "krg/json_fields.h"
+#include "krg/shared_arena.h"
 
 namespace krg::cli {
 
 namespace {
+
+// The System V objects saved with a checkpoint ("ipc": [{"kind", "key",
+// "id"}]; absent before they were saved). Their files are named from the
+// kind and key, never read from the record.
+Status ReadIpcObjects(const nlohmann::json& entry,
+                      std::vector<platform::IpcObject>* objects) {
+  nlohmann::json list = nlohmann::json::array();
+  KRG_RETURN_IF_ERROR(ReadFieldOr(entry, "ipc", "", &list));
+  if (!list.is_array() || list.size() > 16) {
+    return Status::InvalidArgument("is malformed");
+  }
+  for (const nlohmann::json& o : list) {
+    std::string kind;
+    platform::IpcObject object;
+    if (!ReadField(o, "kind", "", &kind).ok() ||
+        !ReadField(o, "key", "", &object.key).ok() ||
+        !ReadField(o, "id", "", &object.id).ok() || object.key <= 0 ||
+        object.id < 0 || (kind != "shm" && kind != "sem")) {
+      return Status::InvalidArgument("is malformed");
+    }
+    object.kind =
+        kind == "shm" ? platform::IpcKind::kShm : platform::IpcKind::kSem;
+    objects->push_back(object);
+  }
+  return Status::Ok();
+}
 
 // The last checkpoint of a kernel-mode run (checkpoints.json).
 Result<platform::CheckpointId> KernelCheckpoint(const std::string& text) {
@@ -28,10 +59,45 @@ Result<platform::CheckpointId> KernelCheckpoint(const std::string& text) {
   }
   platform::CheckpointId id;
   if (!ReadField(j, "appid", "", &id.appid).ok() ||
-      !ReadField(j["checkpoints"].back(), "version", "", &id.version).ok()) {
+      !ReadField(j["checkpoints"].back(), "version", "", &id.version).ok() ||
+      id.appid < 2 || id.version < 1 ||
+      !ReadIpcObjects(j["checkpoints"].back(), &id.ipc).ok()) {
     return Status::InvalidArgument("is malformed");
   }
   return id;
+}
+
+// Before restoring the System V objects of an application, whatever is left
+// of them goes (a launcher killed with its run could not remove them), but
+// never while the application runs: its objects are in use.
+Status ClearIpc(const platform::CheckpointId& id) {
+  if (id.ipc.empty()) return Status::Ok();
+  if (::kill(static_cast<pid_t>(id.appid), 0) == 0 || errno != ESRCH) {
+    return Status::FailedPrecondition(
+        "restart of application " + std::to_string(id.appid) +
+        ": the application is still running; stop it first");
+  }
+  for (const platform::IpcObject& o : id.ipc) {
+    platform::RemoveIpc(o.kind, o.key);
+    // Its note names the killed creator: the restored object must not look
+    // stale to another run's ReapStaleIpc (krg/shared_arena.h).
+    platform::DropIpcNote(o.kind, o.id);
+  }
+  return Status::Ok();
+}
+
+// Restores the System V objects and the application, waits for it to end,
+// and removes the objects however it ended.
+Status RestartKernelCheckpoint(platform::Platform& platform,
+                               const platform::CheckpointId& id,
+                               const std::filesystem::path& dir) {
+  KRG_RETURN_IF_ERROR(ClearIpc(id));
+  Status s =
+      platform.Restart(id, dir / "ipc" / ("v" + std::to_string(id.version)));
+  for (const platform::IpcObject& o : id.ipc) {
+    platform::RemoveIpc(o.kind, o.key);
+  }
+  return s;
 }
 
 }  // namespace
@@ -73,7 +139,9 @@ int ResumeCommand(const std::vector<std::string>& args) {
       "Journal mode (linux; --checkpoint-mode journal): the same demo and "
       "parameters run again, skipping the units in DIR/checkpoint/ or "
       "starting from the last saved SPMD state. Kernel mode (Kerrighed): "
-      "restart APPID VERSION.",
+      "ipcrestart for the System V objects saved with the checkpoint (SPMD "
+      "demos), then restart APPID VERSION; the objects are removed when the "
+      "application ends.",
       "Exit codes: 0 resumed and verified, 1 the restart or the run failed "
       "(or a checkpoint file is truncated or corrupt: it is named), 2 usage "
       "error (no such folder, no checkpoint in it)."};
@@ -101,7 +169,9 @@ int ResumeCommand(const std::vector<std::string>& args) {
   std::fprintf(stderr,
                "krgdemo: restarting application %ld from checkpoint v%d\n",
                id->appid, id->version);
-  if (Status s = platform->Restart(*id); !s.ok()) return Fail(s);
+  if (Status s = RestartKernelCheckpoint(*platform, *id, dir); !s.ok()) {
+    return Fail(s);
+  }
   auto result = ReadResultFile(dir / "run.json");
   if (!result.ok()) {
     return Fail(Status::Internal("the resumed run left no result: " +

@@ -12,6 +12,7 @@
 #include "cli/cluster.h"
 #include "commands/journal_run.h"
 #include "krg/number_format.h"
+#include "krg/shared_arena.h"
 #include "report/run_events.h"
 
 namespace krg::cli {
@@ -216,12 +217,73 @@ int Execute(RunRequest& req, Workload& w) {
   return Report(req, session, *o, log, events, load);
 }
 
+// The System V objects of a kernel-checkpointed run under `key` (0: none):
+// a procs SPMD arena and its barrier (krg/shared_arena.h).
+std::vector<platform::IpcObject> IpcObjectsOf(int key) {
+  if (key == 0) return {};
+  return {{platform::IpcKind::kShm, key, -1},
+          {platform::IpcKind::kSem, key + 1, -1}};
+}
+
+// One checkpoint of `root`, with its System V objects saved into
+// <out>/ipc/v<version>/ (through <out>/ipc/next/, as the version is known
+// only once the checkpoint is taken).
+Result<platform::CheckpointId> TakeCheckpoint(
+    platform::Platform& platform, pid_t root,
+    const std::vector<platform::IpcObject>& ipc,
+    const std::filesystem::path& out) {
+  namespace fs = std::filesystem;
+  platform::CheckpointRequest request{root, ipc, {}};
+  std::error_code ec;
+  if (!ipc.empty()) {
+    request.ipc_dir = out / "ipc" / "next";
+    fs::remove_all(request.ipc_dir, ec);
+    if (!fs::create_directories(request.ipc_dir, ec)) {
+      return Status::IoError("cannot create " + request.ipc_dir.string());
+    }
+  }
+  auto id = platform.Checkpoint(request);
+  if (!id.ok() || ipc.empty()) return id;
+  const fs::path dest = out / "ipc" / ("v" + std::to_string(id->version));
+  fs::remove_all(dest, ec);  // a version number used again after a restart
+  fs::rename(request.ipc_dir, dest, ec);
+  if (ec) return Status::IoError("cannot rename " + request.ipc_dir.string());
+  return id;
+}
+
+// checkpoints.json's entry of one checkpoint.
+nlohmann::json CheckpointEntry(const platform::CheckpointId& id, double at) {
+  nlohmann::json ipc = nlohmann::json::array();
+  for (const platform::IpcObject& o : id.ipc) {
+    ipc.push_back({{"kind", platform::IpcKindName(o.kind)},
+                   {"key", o.key},
+                   {"id", o.id}});
+  }
+  return {{"version", id.version},
+          {"at_s", at},
+          {"created", NowUtc()},
+          {"ipc", ipc}};
+}
+
 // Checkpoints the application `root` every `every_s` seconds until it ends;
 // returns its exit code. Ctrl-C is forwarded to the root, which stops its
 // workers; a root killed by a signal can be resumed from its last version.
+// However it ends, no System V object of it is left (the saved copies are
+// what `resume` restores).
 int CheckpointLoop(platform::Platform& platform, pid_t root,
                    const std::string& demo, const std::filesystem::path& out,
-                   int every_s) {
+                   int every_s, int ipc_key) {
+  const std::vector<platform::IpcObject> ipc = IpcObjectsOf(ipc_key);
+  struct Cleanup {  // every exit path, this one's included
+    const std::vector<platform::IpcObject>& ipc;
+    const std::filesystem::path& out;
+    ~Cleanup() {
+      for (const platform::IpcObject& o : ipc)
+        platform::RemoveIpc(o.kind, o.key);
+      std::error_code ec;
+      std::filesystem::remove_all(out / "ipc" / "next", ec);
+    }
+  } cleanup{ipc, out};
   nlohmann::json record = {{"root_pid", root},
                            {"every_s", every_s},
                            {"demo", demo},
@@ -229,6 +291,7 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
   const auto start = std::chrono::steady_clock::now();
   auto next = start + std::chrono::seconds(every_s);
   bool warned = false, forwarded = false;
+  int saved_version = 0;  // the checkpoint whose IPC copies <out>/ipc holds
   for (;; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
     auto ended = platform::Reap(root, /*block=*/false);
     if (!ended.ok()) return Fail(ended.status());
@@ -246,7 +309,7 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
     }
     if (forwarded || std::chrono::steady_clock::now() < next) continue;
     next += std::chrono::seconds(every_s);
-    auto id = platform.Checkpoint(root);
+    auto id = TakeCheckpoint(platform, root, ipc, out);
     if (!id.ok()) {
       if (!warned) Warn(id.status().message());
       warned = true;
@@ -256,9 +319,15 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     record["appid"] = id->appid;
-    record["checkpoints"].push_back(
-        {{"version", id->version}, {"at_s", at}, {"created", NowUtc()}});
-    (void)WriteFileAtomic(out / "checkpoints.json", record.dump(2) + "\n");
+    record["checkpoints"].push_back(CheckpointEntry(*id, at));
+    if (WriteFileAtomic(out / "checkpoints.json", record.dump(2) + "\n").ok() &&
+        saved_version > 0 && saved_version != id->version) {
+      // resume restores the last one only: the older copies go.
+      std::error_code ec;
+      std::filesystem::remove_all(
+          out / "ipc" / ("v" + std::to_string(saved_version)), ec);
+    }
+    if (!id->ipc.empty()) saved_version = id->version;
     std::fprintf(stderr,
                  "krgdemo: checkpoint v%d of application %ld at %.1f s\n",
                  id->version, id->appid, at);
@@ -269,7 +338,9 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
 // CHECKPOINTABLE inheritable, forks the application root (which runs the
 // demo and its workers, and whose pid is the appid), and checkpoints it
 // every `every_s` seconds into <out>/checkpoints.json, which
-// 'krgdemo resume' reads.
+// 'krgdemo resume' reads. Its channels are pipes, which Kerrighed saves
+// (krg/channel.h); a procs SPMD run makes its System V objects under keys
+// chosen here, saved with each checkpoint (INTERFACE.md 3.1, 3.4).
 int CheckpointedRun(RunRequest& req, Workload& w, int every_s) {
   auto platform = platform::DetectPlatform();
   if (!platform->traits().transparent_checkpoint) {
@@ -282,12 +353,16 @@ int CheckpointedRun(RunRequest& req, Workload& w, int every_s) {
   if (!out.ok()) return Fail(out.status());
   req.out = *out;  // the root writes its results where resume looks
   req.plan.cluster.raise.push_back("CHECKPOINTABLE");
+  if (w.shape() == Shape::kSpmd) {
+    req.plan.checkpoint.ipc_key = platform::FreeIpcKeyPair();
+  }
   if (auto caps = Session(*platform).Prepare(req.plan); !caps.ok()) {
     return Fail(caps.status());
   }
   auto root = platform::ForkChild([&]() { return Execute(req, w); });
   if (!root.ok()) return Fail(root.status());
-  return CheckpointLoop(*platform, *root, req.demo->name, *out, every_s);
+  return CheckpointLoop(*platform, *root, req.demo->name, *out, every_s,
+                        req.plan.checkpoint.ipc_key);
 }
 
 // --checkpoint-mode, or the platform's default.

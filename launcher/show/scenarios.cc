@@ -180,10 +180,10 @@ class CountingPlatform final : public platform::PlatformWrapper {
   CountingPlatform(platform::Platform& inner, int home)
       : PlatformWrapper(inner), home_(home) {}
   Result<platform::Child> SpawnWorker(
-      const platform::Node& node,
-      const std::function<int(int)>& body) override {
+      const platform::Node& node, platform::ChannelKind kind,
+      const platform::WorkerBody& body) override {
     KRG_ASSIGN_OR_RETURN(platform::Child child,
-                         target().SpawnWorker(node, body));
+                         target().SpawnWorker(node, kind, body));
     int at = node.id;  // no distant fork: pinned before its body runs
     if (traits().distant_fork) {
       // A distant fork is born on its node; a process with no placement

@@ -1,7 +1,8 @@
 # Why: no Kerrighed cluster exists on the development machines, yet the
 # Kerrighed platform layer must be tested against the real userland's formats,
 # exit codes and quirks. This module is a test double of the Kerrighed 3.0
-# userland (krgcapset, migrate, checkpoint, restart, krgcr-run, krgadm) and of
+# userland (krgcapset, migrate, checkpoint, restart, krgcr-run, krgadm,
+# ipccheckpoint, ipcrestart) and of
 # the files the kernel exposes, all rooted at $KRGDEMO_SYSROOT. The behaviour
 # follows shared/kerrighed/INTERFACE.md and the 3.0.0 tool sources it cites.
 #
@@ -11,6 +12,7 @@
 # the double at once (a global flock serialises updates). See README.md.
 #
 # Standard library only: run with /usr/bin/python3.
+import ctypes
 import errno
 import fcntl
 import json
@@ -19,6 +21,7 @@ import random
 import shutil
 import signal
 import stat
+import struct
 import sys
 import time
 
@@ -1536,6 +1539,14 @@ def _file_type(pid, fd, target):
     return kind, (st.st_dev << 32) ^ st.st_ino
 
 
+def unsupported_files(pid):
+    """The open files checkpoint refuses without -i: sockets (the kernel's
+    is_file_type_supported(), kerrighed/fs/mobility.c) and named pipes (the
+    checkpoint(1) man page); anonymous pipes are saved (user_info `pipe`)."""
+    kinds = (_file_type(pid, fd, target)[0] for fd, _, _, target in _fd_entries(pid))
+    return [k for k in kinds if k in ("socket", "fifo")]
+
+
 def task_record(krg_pid, pid, node, caps):
     """task_<pid>.bin: the double's own format (the real one is a kernel
     ghost). Header lines, then length-prefixed byte fields."""
@@ -1602,7 +1613,7 @@ def app_checkpoint(target, from_appid, ignore_unsupported):
                 raise KrgError(E_CR_TASKDEAD)
             if not has_ckpt(pid, cache):
                 raise KrgError(errno.EPERM)
-        if knob("checkpoint_unsupported_files") is not None and not ignore_unsupported:
+        if not ignore_unsupported and any(unsupported_files(pid) for pid in members):
             raise KrgError(errno.ENOSYS)
         version = rec["chkpt_sn"] + 1
         while os.path.lexists(chkpt_dir(rec["appid"], version)):
@@ -2475,11 +2486,199 @@ def main_krgadm(argv):
     return 0
 
 
+# ------------------------------------------------- ipccheckpoint, ipcrestart
+
+IPC_CREAT, IPC_EXCL, IPC_RMID, IPC_STAT = 0o1000, 0o2000, 0, 2
+GETALL, SETALL, SHM_RDONLY = 13, 17, 0o10000
+IPC_LONG = {"ipccheckpoint": [("help", 0, "h"), ("version", 0, "v"), ("queue", 1, "q"),
+                              ("semaphore", 1, "s"), ("memory", 1, "m")],
+            "ipcrestart": [("help", 0, "h"), ("version", 0, "v"), ("queue", 0, "q"),
+                           ("semaphore", 0, "s"), ("memory", 0, "m")]}
+IPC_TYPES = {"q": "msgq", "s": "sem", "m": "shm"}
+_LIBC = []
+
+
+def libc():
+    """System V IPC through ctypes (glibc, x86-64 layouts)."""
+    if not _LIBC:
+        lib = ctypes.CDLL(None, use_errno=True)
+        lib.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+        lib.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+        lib.shmat.restype = ctypes.c_void_p
+        lib.shmdt.argtypes = [ctypes.c_void_p]
+        lib.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+        lib.semget.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        _LIBC.append(lib)
+    return _LIBC[0]
+
+
+def _ipc_call(ret):
+    if ret == -1 or ret is None or ret == ctypes.c_void_p(-1).value:
+        raise KrgError(ctypes.get_errno())
+    return ret
+
+
+def _ipc_stat(kind, ipcid):
+    """(key, mode, size-or-nsems) of a segment or semaphore set."""
+    buf = ctypes.create_string_buffer(128)
+    if kind == "shm":
+        _ipc_call(libc().shmctl(ipcid, IPC_STAT, buf))
+        return struct.unpack_from("<i", buf, 0)[0], struct.unpack_from("<H", buf, 20)[0], \
+            struct.unpack_from("<Q", buf, 48)[0]
+    _ipc_call(libc().semctl(ctypes.c_int(ipcid), ctypes.c_int(0), ctypes.c_int(IPC_STAT), buf))
+    return struct.unpack_from("<i", buf, 0)[0], struct.unpack_from("<H", buf, 20)[0], \
+        struct.unpack_from("<Q", buf, 80)[0]
+
+
+def ipc_dump(kind, ipcid):
+    """The double's own file format of a saved object (the real one is a
+    kernel ghost): a header, then the segment's bytes or the set's values."""
+    if kind == "msgq":
+        raise KrgError(errno.ENOSYS)   # not modelled (README)
+    if not kerrighed_running():
+        raise KrgError(errno.ENOENT)   # no /proc/kerrighed/services
+    key, mode, n = _ipc_stat(kind, ipcid)
+    head = "KRGDOUBLE-IPC 1\nkind %s\nid %d\nkey %d\nmode %o\n" % (kind, ipcid, key, mode & 0o777)
+    if kind == "shm":
+        addr = _ipc_call(libc().shmat(ipcid, None, SHM_RDONLY))
+        try:
+            data = ctypes.string_at(addr, n)
+        finally:
+            libc().shmdt(ctypes.c_void_p(addr))
+        return head.encode() + b"size %d\n" % n + data
+    values = (ctypes.c_ushort * n)()
+    _ipc_call(libc().semctl(ctypes.c_int(ipcid), ctypes.c_int(0), ctypes.c_int(GETALL), values))
+    return (head + "nsems %d\nvalues %s\n" % (n, " ".join(str(v) for v in values))).encode()
+
+
+def ipc_load(kind, data):
+    """Recreates a saved object, under its key and mode. The id cannot be
+    the saved one (README): Linux gives a new one."""
+    if kind == "msgq":
+        raise KrgError(errno.ENOSYS)
+    if not kerrighed_running():
+        raise KrgError(errno.ENOENT)
+    fields, rest = {}, data
+    for _ in range(6):
+        line, _, rest = rest.partition(b"\n")
+        words = line.decode(errors="replace").split()
+        if len(words) == 2:
+            fields[words[0]] = words[1]
+    try:
+        if data.split(b"\n", 1)[0] != b"KRGDOUBLE-IPC 1" or fields.get("kind") != kind:
+            raise ValueError
+        key, mode = int(fields["key"]), int(fields["mode"], 8)
+        flags = IPC_CREAT | IPC_EXCL | mode
+        if kind == "shm":
+            size = int(fields["size"])
+            if len(rest) != size:
+                raise ValueError
+            ipcid = _ipc_call(libc().shmget(key, size, flags))
+            addr = _ipc_call(libc().shmat(ipcid, None, 0))
+            ctypes.memmove(addr, rest, size)
+            libc().shmdt(ctypes.c_void_p(addr))
+            return ipcid
+        nsems = int(fields["nsems"])
+        words = rest.decode().split()
+        if words[:1] != ["values"] or len(words) != nsems + 1:
+            raise ValueError
+        values = (ctypes.c_ushort * nsems)(*(int(v) for v in words[1:]))
+    except (KeyError, ValueError, UnicodeDecodeError, OverflowError):
+        raise KrgError(errno.EINVAL)
+    ipcid = _ipc_call(libc().semget(key, nsems, flags))
+    _ipc_call(libc().semctl(ctypes.c_int(ipcid), ctypes.c_int(0), ctypes.c_int(SETALL), values))
+    return ipcid
+
+
+def ipc_options(prog, argv):
+    """getopt of ipccheckpoint.c ("hq:s:m:") / ipcrestart.c ("hqsm"): the
+    object type (and id) or an exit code. -v is not in either short string."""
+    name = "ipccheckpoint" if prog.endswith("ipccheckpoint") else "ipcrestart"
+    short = "hq:s:m:" if name == "ipccheckpoint" else "hqsm"
+    events, operands = getopt_long([prog] + argv[1:], short, IPC_LONG[name])
+    kind, ipcid = None, 0
+    for c, arg, msg in events:
+        if msg:
+            Out.err(msg + "\n")
+        if c == "h":
+            ipc_help(prog, name)
+            return 0, None, None, operands
+        if c == "v":
+            Out.out("%s %s\n%s%s" % (prog, VERSION, COPY_KERLABS, NO_WARRANTY))
+            return 0, None, None, operands
+        if c in IPC_TYPES:
+            kind = IPC_TYPES[c]
+            if arg is not None:
+                ipcid = atoi(arg)
+        else:
+            ipc_help(prog, name)
+            return 1, None, None, operands
+    if kind is None or len(operands) != 1:
+        ipc_help(prog, name)
+        return 1, None, None, operands
+    return None, kind, ipcid, operands
+
+
+def ipc_help(prog, name):
+    args = "<IPC ID> pathname" if name == "ipccheckpoint" else "pathname"
+    Out.out("Usage: %s [-h|--help] [-v|--version] {-q|-s|-m} %s\n"
+            "  -h|--help       Show this information and exit\n"
+            "  -v|--version    Show version informations and exit\n"
+            "  -q|--queue      for a message queue\n"
+            "  -s|--semaphore  for a semaphore array\n"
+            "  -m|--memory     for a shared memory segment\n" % (prog, args))
+
+
+def main_ipccheckpoint(argv):
+    prog = prog_name(argv[0])
+    code, kind, ipcid, operands = ipc_options(prog, argv)
+    if code is not None:
+        return code
+    path = operands[0]
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as e:
+        perror(path, e.errno)
+        return 1
+    try:
+        data = ipc_dump(kind, ipcid)
+        os.write(fd, data)
+    except KrgError as e:
+        os.close(fd)
+        perror("ipc_%s_checkpoint" % kind, e.errno)
+        os.unlink(path)
+        return 1
+    os.close(fd)
+    return 0
+
+
+def main_ipcrestart(argv):
+    prog = prog_name(argv[0])
+    code, kind, _, operands = ipc_options(prog, argv)
+    if code is not None:
+        return code
+    path = operands[0]
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        perror(path, e.errno)
+        return 1
+    try:
+        with StateLock():
+            ipc_load(kind, data)
+    except KrgError as e:
+        perror("ipc_%s_restart" % kind, e.errno)
+        return 1
+    return 0
+
+
 # --------------------------------------------------------------- entry point
 
 TOOLS = {"krgcapset": main_krgcapset, "migrate": main_migrate,
          "checkpoint": main_checkpoint, "restart": main_restart,
-         "krgcr-run": main_krgcr_run, "krgadm": main_krgadm}
+         "krgcr-run": main_krgcr_run, "krgadm": main_krgadm,
+         "ipccheckpoint": main_ipccheckpoint, "ipcrestart": main_ipcrestart}
 
 
 def run_tool(name, argv):

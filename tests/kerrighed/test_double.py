@@ -501,6 +501,165 @@ class CheckpointTest(DoubleTest):
                          (1, "Kerrighed is not started: Resource temporarily unavailable\n"))
 
 
+    # An application whose process holds, besides its stdio, an open file of
+    # `kind`: an anonymous pipe, a socketpair or a fifo (named pipe).
+    HOLDER = ("import os, socket, sys, time\n"
+              "kind = sys.argv[1]\n"
+              "if kind == 'pipe':\n"
+              "    keep = os.pipe()\n"
+              "elif kind == 'socket':\n"
+              "    keep = socket.socketpair()\n"
+              "else:\n"
+              "    os.mkfifo(sys.argv[2])\n"
+              "    keep = os.open(sys.argv[2], os.O_RDWR)\n"
+              "time.sleep(60)\n")
+
+    def holder(self, kind):
+        pid = self.app(PY, "-c", self.HOLDER, kind, os.path.join(self.tmp, "fifo"))
+        # Until it holds the file: its fd 3.
+        self.assertTrue(self.wait_until(lambda: os.path.exists("/proc/%d/fd/3" % pid)))
+        return pid
+
+    def user_info(self, pid, version):
+        with open(self.chkpt(pid, "v%d" % version, "user_info_2.txt")) as f:
+            return f.read()
+
+    def test_sockets_and_fifos_are_refused_unless_ignored(self):
+        # Kerrighed 3.0 (INTERFACE.md 3.1): an open socket or fifo makes the
+        # checkpoint fail with ENOSYS, and the application is unfrozen again;
+        # with -i it is checkpointed (the files come back closed).
+        for kind, tag in (("socket", "socket  |"), ("fifo", "fifo    |")):
+            pid = self.holder(kind)
+            r = self.run_tool("checkpoint", str(pid))
+            self.assertEqual((r.returncode, r.stderr),
+                             (1, "checkpoint: Function not implemented\n"), kind)
+            self.assertNotIn("Identifier:", r.stdout)
+            self.assertFalse(os.path.exists(self.chkpt(pid, "v1")), kind)
+            self.assertTrue(self.wait_until(lambda: self.state(pid) in ("S", "R")))
+            r = self.run_tool("checkpoint", "-i", str(pid))
+            self.assertEqual((r.returncode, r.stderr), (0, ""), kind)
+            self.assertIn("Version: 1\n", r.stdout)
+            self.assertIn(tag, self.user_info(pid, 1))
+            r = self.run_tool("checkpoint", "--ignore-unsupported-files", str(pid))
+            self.assertIn("Version: 2\n", r.stdout)
+
+    def test_anonymous_pipes_are_checkpointed(self):
+        pid = self.holder("pipe")
+        r = self.run_tool("checkpoint", str(pid))
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        info = self.user_info(pid, 1)
+        # Both ends of one pipe: one line (the double names a file by its inode).
+        self.assertRegex(info, r"(?m)^pipe    \|[0-9A-F]{20}\|pipe:\[\d+\]\|%d:3,%d:4$"
+                         % (pid, pid))
+        self.assertNotIn("socket", info)
+
+
+class IpcToolsTest(DoubleTest):
+    """ipccheckpoint / ipcrestart (INTERFACE.md 3.4, tools@3.0.0)."""
+
+    def setUp(self):
+        super().setUp()
+        self.libc = krgdouble.libc()
+        self.made = []   # (kind, key) of objects to remove at the end
+        self.addCleanup(self.remove_made)
+
+    def remove_made(self):
+        for kind, key in self.made:
+            ipcid = self.find(kind, key)
+            if ipcid >= 0 and kind == "shm":
+                self.libc.shmctl(ipcid, krgdouble.IPC_RMID, None)
+            elif ipcid >= 0:
+                self.libc.semctl(ipcid, 0, krgdouble.IPC_RMID)
+
+    def find(self, kind, key):
+        return (self.libc.shmget(key, 0, 0) if kind == "shm"
+                else self.libc.semget(key, 0, 0))
+
+    def key(self):
+        while True:   # a key nobody uses
+            key = 0x4b000000 + (os.getpid() << 8 ^ int(time.time() * 1e6)) % 0xffffff
+            if self.find("shm", key) < 0 and self.find("sem", key) < 0:
+                return key
+
+    def make_shm(self, key, data):
+        ipcid = self.libc.shmget(key, 8192, krgdouble.IPC_CREAT | krgdouble.IPC_EXCL | 0o640)
+        self.assertGreaterEqual(ipcid, 0)
+        self.made.append(("shm", key))
+        addr = self.libc.shmat(ipcid, None, 0)
+        ctypes.memmove(addr, data, len(data))
+        self.libc.shmdt(ctypes.c_void_p(addr))
+        return ipcid
+
+    def read_shm(self, ipcid, n):
+        addr = self.libc.shmat(ipcid, None, 0)
+        try:
+            return ctypes.string_at(addr, n)
+        finally:
+            self.libc.shmdt(ctypes.c_void_p(addr))
+
+    def sem_values(self, ipcid, n):
+        values = (ctypes.c_ushort * n)()
+        self.libc.semctl(ipcid, 0, krgdouble.GETALL, values)
+        return list(values)
+
+    def test_shm_round_trip_by_key(self):
+        key, path = self.key(), os.path.join(self.tmp, "shm.bin")
+        ipcid = self.make_shm(key, b"before the kill")
+        r = self.run_tool("ipccheckpoint", "-m", str(ipcid), path)
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        r = self.run_tool("ipccheckpoint", "-m", str(ipcid), path)   # O_EXCL
+        self.assertEqual((r.returncode, r.stderr), (1, "%s: File exists\n" % path))
+        r = self.run_tool("ipcrestart", "-m", path)                # the key is taken
+        self.assertEqual((r.returncode, r.stderr), (1, "ipc_shm_restart: File exists\n"))
+        self.libc.shmctl(ipcid, krgdouble.IPC_RMID, None)
+        r = self.run_tool("ipcrestart", "--memory", path)
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        back = self.find("shm", key)
+        self.assertGreaterEqual(back, 0)
+        self.assertEqual(self.read_shm(back, 15), b"before the kill")
+        buf = ctypes.create_string_buffer(128)
+        self.libc.shmctl(back, krgdouble.IPC_STAT, buf)
+        self.assertEqual(int.from_bytes(buf[20:22], "little") & 0o777, 0o640)
+        self.assertEqual(int.from_bytes(buf[48:56], "little"), 8192)
+
+    def test_sem_round_trip_by_key(self):
+        key, path = self.key(), os.path.join(self.tmp, "sem.bin")
+        ipcid = self.libc.semget(key, 3, krgdouble.IPC_CREAT | krgdouble.IPC_EXCL | 0o600)
+        self.made.append(("sem", key))
+        self.libc.semctl(ipcid, 0, krgdouble.SETALL, (ctypes.c_ushort * 3)(4, 0, 9))
+        r = self.run_tool("ipccheckpoint", "--semaphore", str(ipcid), path)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.libc.semctl(ipcid, 0, krgdouble.IPC_RMID)
+        r = self.run_tool("ipcrestart", "-m", path)   # the wrong kind of object
+        self.assertEqual((r.returncode, r.stderr), (1, "ipc_shm_restart: Invalid argument\n"))
+        r = self.run_tool("ipcrestart", "-s", path)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(self.sem_values(self.find("sem", key), 3), [4, 0, 9])
+
+    def test_errors_and_usage(self):
+        path = os.path.join(self.tmp, "x.bin")
+        r = self.run_tool("ipccheckpoint", "-m", "2147483000", path)
+        self.assertEqual((r.returncode, r.stderr), (1, "ipc_shm_checkpoint: Invalid argument\n"))
+        self.assertFalse(os.path.exists(path))   # removed on failure
+        r = self.run_tool("ipcrestart", "-s", path)
+        self.assertEqual((r.returncode, r.stderr), (1, "%s: No such file or directory\n" % path))
+        for argv in (("ipccheckpoint", path), ("ipccheckpoint", "-m", "1"),
+                     ("ipcrestart", "-m"), ("ipcrestart", "-m", path, path)):
+            r = self.run_tool(*argv)
+            self.assertEqual(r.returncode, 1, argv)
+            self.assertTrue(r.stdout.startswith("Usage: %s [-h|--help] [-v|--version] {-q|-s|-m} "
+                                                % argv[0]), r.stdout)
+        r = self.run_tool("ipccheckpoint", "-v")   # not in "hq:s:m:"
+        self.assertEqual((r.returncode, r.stderr), (1, "ipccheckpoint: invalid option -- 'v'\n"))
+        r = self.run_tool("ipcrestart", "--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertTrue(r.stdout.startswith("ipcrestart 3.0.0\n"))
+        r = self.run_tool("ipcrestart", "-h")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("  -m|--memory     for a shared memory segment\n", r.stdout)
+
+
 class RestartTest(CheckpointTest):
     def test_appbusy_while_running(self):
         pid = self.app()

@@ -1,9 +1,13 @@
-// Channel: one end of a worker channel, the socketpair between a master and
-// a worker process that Platform::SpawnWorker hands back (Child::fd). The
-// procs farm, the procs SPMD pass and the webfarm supervisor all talk to
-// their workers through it. Kerrighed checkpoints a socketpair and forwards
-// it across nodes (FAF, INTERFACE.md 6.5), and a Channel is nothing more
-// than that descriptor and a receive buffer in this process.
+// Channel: one end of a worker channel between a master and a worker process
+// that Platform::SpawnWorker hands back (Child::channel). The procs farm, the
+// procs SPMD pass and the webfarm supervisor all talk to their workers
+// through it. Two kinds (ChannelKind): a pair of anonymous pipes, one each
+// way, which Kerrighed 3.0's `checkpoint` saves with the application (its
+// user_info type `pipe`), and a socketpair, which it refuses (ENOSYS without
+// -i, INTERFACE.md 3.1) but which can pass descriptors (SCM_RIGHTS: the
+// webfarm hands its servers their listening socket). Kerrighed forwards both
+// across nodes (FAF, INTERFACE.md 6.5). A Channel is nothing more than its
+// descriptor(s) and a receive buffer in this process.
 //
 // Messages are frames: a FrameHeader {type, tag, length}, then `length`
 // bytes of body. Type numbers belong to each protocol. A peer may also send
@@ -39,6 +43,12 @@
 
 namespace krg::platform {
 
+// What carries a worker channel.
+enum class ChannelKind {
+  kPipes,   // two pipes: what a kernel checkpoint can save (farm, SPMD)
+  kSocket,  // one AF_UNIX stream socketpair: can pass descriptors
+};
+
 // What starts each message on the wire. Both ends are the same program
 // (a forked worker), so it is sent in host byte order.
 struct FrameHeader {
@@ -60,17 +70,24 @@ struct Frame {
 class Channel {
  public:
   Channel() = default;
-  explicit Channel(int fd) : fd_(fd) {}  // takes ownership of `fd`
+  // Takes ownership of `fd`, a socket that carries both ways.
+  explicit Channel(int fd) : fd_(fd), out_fd_(fd) {}
+  // Takes ownership of both: frames are read from `in_fd` and written to
+  // `out_fd` (the ends of two pipes).
+  Channel(int in_fd, int out_fd) : fd_(in_fd), out_fd_(out_fd) {}
   Channel(Channel&& o) noexcept { *this = std::move(o); }
   Channel& operator=(Channel&& o) noexcept;
   ~Channel() { Close(); }
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_; }          // what is read (and polled)
+  int out_fd() const { return out_fd_; }  // what is written; fd() on a socket
   bool is_open() const { return fd_ >= 0; }
-  // Closes the descriptor (the peer reads EOF); the buffer is dropped.
+  // Closes the descriptor(s) (the peer reads EOF); the buffer is dropped.
   void Close();
 
-  // Writes all of `bytes`; a peer that is gone is an error, never SIGPIPE.
+  // Writes all of `bytes`; a peer that is gone is an error, never SIGPIPE
+  // (a pipe is written with SIGPIPE blocked in this thread, and the signal
+  // it raised is taken back).
   Status Send(std::string_view bytes);
   Status SendFrame(std::uint32_t type, std::uint64_t tag,
                    std::string_view body = {});
@@ -98,6 +115,7 @@ class Channel {
   Read ReadOnce(char* scratch, std::size_t len);
 
   int fd_ = -1;
+  int out_fd_ = -1;       // == fd_ on a socket
   std::string buffer_;    // bytes received; the first head_ are taken
   std::size_t head_ = 0;  // taken bytes are dropped at the next read
 };

@@ -83,6 +83,11 @@ struct ExecOptions {
   // procs SPMD: called with the System V ids of the arena and the barrier
   // once both exist (tests check that they are gone afterwards).
   std::function<void(int shm_id, int sem_id)> on_ipc_created;
+  // procs SPMD under Kerrighed's kernel checkpoint: the arena is created
+  // under this System V key and the barrier under ipc_key + 1, and the
+  // arena is kept until the pass ends (krg/shared_arena.h), so that the
+  // launcher can find and save both. 0: private objects.
+  int ipc_key = 0;
 };
 
 // What happened during one pass, beyond the answer.

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "krg/channel.h"
 #include "krg/status.h"
 
 namespace krg::platform {
@@ -130,10 +131,39 @@ struct KerrighedInfo {
 // chosen nodes, or let DISTANT_FORK and Kerrighed's scheduler place them.
 enum class Placement { kExplicit, kScheduler };
 
-// A checkpoint of an application: its id (the root pid) and version.
+// A System V object of an application. Kerrighed's checkpoint does not save
+// System V IPC with the application (INTERFACE.md 3.1): `ipccheckpoint`
+// saves each object while the application is frozen, `ipcrestart` brings it
+// back (same key and id) before `restart`. The application names its
+// objects by key, so that they can be found while it is frozen.
+enum class IpcKind { kShm, kSem };
+struct IpcObject {
+  IpcKind kind = IpcKind::kShm;
+  int key = 0;  // never IPC_PRIVATE (0)
+  int id = -1;  // when it was saved
+};
+// "shm" | "sem".
+const char* IpcKindName(IpcKind kind);
+// The file an object is saved to in a checkpoint's IPC folder:
+// "shm-<key>.bin" | "sem-<key>.bin".
+std::string IpcFileName(const IpcObject& object);
+
+// A checkpoint of an application: its id (the root pid) and version, and
+// the System V objects saved with it.
 struct CheckpointId {
   long appid = 0;
   int version = 0;
+  std::vector<IpcObject> ipc;
+};
+
+// What to checkpoint: the application whose root process is `root`, and the
+// System V objects in `ipc` that exist at that moment (found by key while it
+// is frozen), saved into the folder `ipc_dir` (which exists), one file each
+// (IpcFileName).
+struct CheckpointRequest {
+  pid_t root = -1;
+  std::vector<IpcObject> ipc;
+  std::filesystem::path ipc_dir;
 };
 
 // What `krgdemo info` and result files say about the machine.
@@ -149,11 +179,14 @@ struct SystemInfo {
   std::optional<KerrighedInfo> kerrighed;  // set on the kerrighed platform
 };
 
-// A worker process and the master's end of its bidirectional channel.
+// A worker process and the master's end of its channel (krg/channel.h).
 struct Child {
   pid_t pid = -1;
-  int fd = -1;  // a socketpair end: messages both ways; closed by the owner
+  Channel channel;  // messages both ways; closing it tells the worker EOF
 };
+
+// What a worker process runs: its end of the channel in, its exit code out.
+using WorkerBody = std::function<int(Channel& channel)>;
 
 // How a process ended.
 struct ExitInfo {
@@ -209,10 +242,11 @@ class Platform {
   // Lays out `count` nodes for a run.
   // REQUIRES: count >= 1
   virtual Result<Layout> Partition(int count) = 0;
-  // Starts a single-threaded worker process on `node` that runs body(fd) and
+  // Starts a single-threaded worker process on `node`, connected to this
+  // one by a channel of `kind`, that runs body(its end of the channel) and
   // exits with its return value. The child never returns into the caller.
-  virtual Result<Child> SpawnWorker(const Node& node,
-                                    const std::function<int(int fd)>& body) = 0;
+  virtual Result<Child> SpawnWorker(const Node& node, ChannelKind kind,
+                                    const WorkerBody& body) = 0;
 
   // Makes `caps` effective in the workers this process forks from now on;
   // fails (kFailedPrecondition) when the cluster does not grant them. On
@@ -242,17 +276,21 @@ class Platform {
     return Status::Unavailable(name() + " has no separate machines");
   }
 
-  // Checkpoints the application whose root process is `pid` (Kerrighed:
-  // `checkpoint PID`, which freezes, saves and unfreezes it). kUnavailable
-  // where the platform has no transparent checkpoint (linux).
-  virtual Result<CheckpointId> Checkpoint(pid_t pid) {
-    (void)pid;
+  // Checkpoints an application (Kerrighed: `checkpoint PID`, which freezes,
+  // saves and unfreezes it; with System V objects: `checkpoint -f`,
+  // `ipccheckpoint` for each, `checkpoint -c`, `checkpoint -u`).
+  // kUnavailable where the platform has no transparent checkpoint (linux).
+  virtual Result<CheckpointId> Checkpoint(const CheckpointRequest& request) {
+    (void)request;
     return Status::Unavailable(name() + " has no transparent checkpoint");
   }
   // Restarts a checkpointed application and waits until it ends (Kerrighed:
+  // `ipcrestart` for each object of id.ipc, from `ipc_dir`, then
   // `restart -f APPID VERSION`); its output goes to this process's stdout.
-  virtual Status Restart(const CheckpointId& id) {
+  virtual Status Restart(const CheckpointId& id,
+                         const std::filesystem::path& ipc_dir) {
     (void)id;
+    (void)ipc_dir;
     return Status::Unavailable(name() + " has no transparent restart");
   }
 };
@@ -279,9 +317,9 @@ class PlatformWrapper : public Platform {
   Result<Layout> Partition(int count) override {
     return target_.Partition(count);
   }
-  Result<Child> SpawnWorker(const Node& node,
-                            const std::function<int(int fd)>& body) override {
-    return target_.SpawnWorker(node, body);
+  Result<Child> SpawnWorker(const Node& node, ChannelKind kind,
+                            const WorkerBody& body) override {
+    return target_.SpawnWorker(node, kind, body);
   }
   Result<CapsReport> ApplyCapabilities(
       const std::vector<std::string>& raise,
@@ -301,11 +339,12 @@ class PlatformWrapper : public Platform {
   Result<std::vector<Machine>> RunMachines(int count) override {
     return target_.RunMachines(count);
   }
-  Result<CheckpointId> Checkpoint(pid_t pid) override {
-    return target_.Checkpoint(pid);
+  Result<CheckpointId> Checkpoint(const CheckpointRequest& request) override {
+    return target_.Checkpoint(request);
   }
-  Status Restart(const CheckpointId& id) override {
-    return target_.Restart(id);
+  Status Restart(const CheckpointId& id,
+                 const std::filesystem::path& ipc_dir) override {
+    return target_.Restart(id, ipc_dir);
   }
 
  private:

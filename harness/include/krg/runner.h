@@ -90,6 +90,7 @@ struct RunSpec : RunHooks {
   double checkpoint_every_s = 1;
   bool resume = false;
   std::string checkpoint_identity;  // CheckpointPlan::identity
+  int ipc_key = 0;                  // CheckpointPlan::ipc_key
   // mpi: the Open MPI hostfile of the ranks (empty: this machine) and
   // where rank 0 writes the workload's artifacts (empty: nowhere).
   std::string hostfile;

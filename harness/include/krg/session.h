@@ -54,6 +54,10 @@ struct CheckpointPlan {
   double every_s = 1;
   bool resume = false;
   std::string identity;
+  // Kernel mode (Kerrighed's checkpoint of the whole application): the
+  // System V key of a procs SPMD arena (its barrier: + 1), which the
+  // launcher saves with each checkpoint (ExecOptions::ipc_key). 0: none.
+  int ipc_key = 0;
 };
 
 // One planned point.
