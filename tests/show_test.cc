@@ -151,6 +151,14 @@ TEST(ShowTest, UnknownScenarioSuggestsTheClosestName) {
             std::string::npos);
 }
 
+TEST(ShowTest, AddNodeIsAnOptionOfBalanceOnly) {
+  Ran r = Linux({"show", "migration", "--add-node"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--add-node is an option of show balance only"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(ShowTest, HelpHasASentencePerScenario) {
   Ran r = Linux({"show", "--help"});
   EXPECT_EQ(r.code, 0);
@@ -240,10 +248,69 @@ TEST_F(ShowKerrighedTest, BalanceIsTheMosixBalancersWork) {
   EXPECT_EQ(BalancedTo(r.out), (std::multiset<int>{5, 11})) << r.out;
   EXPECT_NE(r.out.find("verdict: shown: the kernel's balancer spread 3 "
                        "workers started on node 2 over 3 of 3 nodes (nodes 2, "
-                       "5 and 11) while they computed; the image verified"),
+                       "5 and 11) while they computed; the image verified\n"),
             std::string::npos)
       << r.out;
+  // Without --add-node, present node 7 stays out of the cluster.
+  EXPECT_EQ(r.out.find("krgadm nodes add"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(root_ / "proc/nodes/node7"));
   ExpectPlainText(r);
+}
+
+// Issue 21 item 5: on Kerrighed 3.0 the scenario adds a node live.
+TEST_F(ShowKerrighedTest, BalanceAddsANodeLiveAndItTakesItsShare) {
+  std::ofstream(root_ / ".double" / "balancer") << "100";
+  Ran r = Krgdemo(
+      {"show", "balance", "--add-node", "--pace", "fast", "--size", "test"});
+  fs::remove(root_ / ".double" / "balancer");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  // One worker more than the 3 online nodes, so that node 7 has a share.
+  EXPECT_NE(r.out.find("4 workers started on node 2"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("then node 7 joins the cluster live"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("krgadm nodes add -n 7: node 7 is online (2 CPUs"),
+            std::string::npos)
+      << r.out;
+  // 4 loads on node 2: one to 5, one to 11; node 7 joins: one more from 2.
+  EXPECT_EQ(BalancedTo(r.out), (std::multiset<int>{5, 7, 11})) << r.out;
+  EXPECT_LT(r.out.find("node 7 is online"),
+            r.out.find("-> node 7 (the kernel's balancer)"))
+      << r.out;
+  EXPECT_NE(r.out.find("| node 7 ["), std::string::npos) << r.out;  // its lane
+  static const std::regex kVerdict(
+      "\nverdict: shown: the kernel's balancer spread 4 workers started on "
+      "node 2 over 4 of 4 nodes \\(nodes 2, 5, 7 and 11\\) while they "
+      "computed; node 7 joined live \\(krgadm nodes add\\) and the balancer "
+      "moved worker \\d+ onto it; the image verified\n");
+  EXPECT_TRUE(std::regex_search(r.out, kVerdict)) << r.out;
+  // It stays in the cluster.
+  EXPECT_EQ(Run({"krgadm", "nodes", "status", "-n", "7"}).out, "7:online\n");
+  ExpectPlainText(r);
+}
+
+TEST_F(ShowKerrighedTest, BalanceWithoutAPresentNodeRunsAsBefore) {
+  Ran made =
+      Run({KRG_DOUBLE_DIR "/make-sysroot", root_.string(), "--present", ""});
+  ASSERT_EQ(made.code, 0) << made.err;
+  std::ofstream(root_ / ".double" / "balancer") << "100";
+  Ran r = Krgdemo(
+      {"show", "balance", "--add-node", "--pace", "fast", "--size", "test"});
+  fs::remove(root_ / ".double" / "balancer");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--add-node: no node is present but not online"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("krgadm nodes add -n"), std::string::npos) << r.out;
+  EXPECT_EQ(BalancedTo(r.out), (std::multiset<int>{5, 11})) << r.out;
+  EXPECT_NE(r.out.find("verdict: shown: the kernel's balancer spread 3 "
+                       "workers started on node 2 over 3 of 3 nodes (nodes 2, "
+                       "5 and 11) while they computed; the image verified; no "
+                       "node was present to add live (krgadm nodes status)\n"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ShowKerrighedTest, BalanceWithoutAMigratingSchedulerIsNotShown) {

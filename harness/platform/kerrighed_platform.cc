@@ -21,6 +21,7 @@
 
 #include "fork_worker.h"
 #include "krg/platform.h"
+#include "krg/private_dir.h"
 
 namespace krg::platform {
 namespace {
@@ -161,6 +162,7 @@ class KerrighedPlatform final : public Platform {
     t.kernel_migration = true;
     t.transparent_checkpoint = true;
     t.remote_memory = true;
+    t.node_hotplug = true;
     return t;
   }
 
@@ -175,6 +177,8 @@ class KerrighedPlatform final : public Platform {
   Result<int> NodeOf(pid_t pid) override;
   std::vector<std::string> ConfirmPlacement(int timeout_ms) override;
   void SetPlacement(Placement placement) override { placement_ = placement; }
+  Result<std::vector<int>> PresentNodes() override;
+  Result<Node> AddNode(int id) override;
   Result<CheckpointId> Checkpoint(pid_t pid) override;
   Status Restart(const CheckpointId& id) override;
 
@@ -503,6 +507,123 @@ Result<int> KerrighedPlatform::NodeOf(pid_t pid) {
   if (!psr.ok() && ::kill(pid, 0) == 0) return SelfNode();
   if (!psr.ok()) return psr.status();
   return *psr / NrCpus();
+}
+
+// KERRIGHED_MAX_NODES with autonodeid: node ids are 0..255 (INTERFACE.md
+// 4.3).
+constexpr int kMaxNodeId = 255;
+// `krgadm nodes add -n ID` polls once a second, with no end, until the node
+// is present: bounded here.
+constexpr int kNodesAddTimeoutMs = 30000;
+constexpr int kOnlineTimeoutMs = 5000;
+
+// The ids of the "N:present" lines of `krgadm nodes status` (INTERFACE.md
+// 4.1), ascending; "N:online" lines and anything else are skipped.
+std::vector<int> ParsePresentNodes(const std::string& text) {
+  std::vector<int> ids;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto colon = line.find(':');
+    if (colon == 0 || colon > 3 || line.substr(colon + 1) != "present" ||
+        !std::all_of(line.begin(), line.begin() + colon, ::isdigit)) {
+      continue;
+    }
+    const int id = std::atoi(line.c_str());
+    if (id <= kMaxNodeId) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// What a tool printed, for a message: its last line that says something,
+// without the backspaces krgadm redraws its counters with.
+std::string LastWords(const std::string& text) {
+  std::string clean;
+  for (char c : text) {
+    if (c == '\n' || std::isprint(static_cast<unsigned char>(c))) clean += c;
+  }
+  while (!clean.empty() && (clean.back() == '\n' || clean.back() == ' ')) {
+    clean.pop_back();
+  }
+  return clean.substr(clean.rfind('\n') + 1);
+}
+
+Result<std::vector<int>> KerrighedPlatform::PresentNodes() {
+  KRG_RETURN_IF_ERROR(Usable());
+  if (!ProgramExists("krgadm")) {
+    return Status::Unavailable(
+        "krgadm not found on PATH (Kerrighed installs it in /usr/sbin)");
+  }
+  KRG_ASSIGN_OR_RETURN(CommandOutput out,
+                       RunCommand({"krgadm", "nodes", "status"}));
+  if (!out.exit.exited || out.exit.code != 0) {
+    return Status::FailedPrecondition(
+        "krgadm nodes status failed (" + out.exit.ToString() +
+        "): " + LastWords(out.err.empty() ? out.out : out.err));
+  }
+  return ParsePresentNodes(out.out);
+}
+
+// Runs `argv` for at most `timeout_ms`, its output into `log`; nullopt when
+// it had to be killed.
+Result<std::optional<ExitInfo>> RunBounded(const std::vector<std::string>& argv,
+                                           const std::string& log,
+                                           int timeout_ms) {
+  KRG_ASSIGN_OR_RETURN(pid_t pid, StartCommand(argv, log));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    KRG_ASSIGN_OR_RETURN(std::optional<ExitInfo> done, Reap(pid, false));
+    if (done) return done;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  (void)SendSignal(pid, SIGKILL);
+  (void)Reap(pid, true);
+  return std::optional<ExitInfo>();
+}
+
+Result<Node> KerrighedPlatform::AddNode(int id) {
+  const std::string node = std::to_string(id);
+  if (id < 0 || id > kMaxNodeId) {
+    return Status::InvalidArgument("node " + node +
+                                   " is out of range (Kerrighed node ids are "
+                                   "0.." +
+                                   std::to_string(kMaxNodeId) + ")");
+  }
+  KRG_RETURN_IF_ERROR(Usable());
+  KRG_ASSIGN_OR_RETURN(PrivateDir dir, PrivateDir::Create("krgdemo-krgadm"));
+  const std::string log = (dir.path() / "krgadm.out").string();
+  KRG_ASSIGN_OR_RETURN(std::optional<ExitInfo> done,
+                       RunBounded({"krgadm", "nodes", "add", "-n", node}, log,
+                                  kNodesAddTimeoutMs));
+  const std::string said = LastWords(ReadSmallFile(log));
+  if (!done) {
+    return Status::FailedPrecondition(
+        "krgadm nodes add -n " + node + " was still waiting for node " + node +
+        " after " + std::to_string(kNodesAddTimeoutMs / 1000) +
+        " s: it is not present (see krgadm nodes status)");
+  }
+  if (!done->exited || done->code != 0) {
+    return Status::FailedPrecondition("krgadm nodes add -n " + node +
+                                      " failed (" + done->ToString() +
+                                      "): " + said);
+  }
+  // Online once /proc/nodes shows it.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(kOnlineTimeoutMs);
+  do {
+    if (auto online = OnlineNodes(); online.ok()) {
+      for (const Node& n : *online) {
+        if (n.id == id) return n;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return Status::FailedPrecondition("node " + node +
+                                    " is not online after krgadm nodes add "
+                                    "(it said: " +
+                                    said + ")");
 }
 
 std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {

@@ -67,6 +67,16 @@ class RecordingPlatform final : public Platform {
                     std::to_string(id.version));
     return Status::Ok();
   }
+  Result<std::vector<int>> PresentNodes() override {
+    calls.push_back("PresentNodes");
+    return std::vector<int>{7};
+  }
+  Result<Node> AddNode(int id) override {
+    calls.push_back("AddNode " + std::to_string(id));
+    Node node;
+    node.id = id + 100;
+    return node;
+  }
 };
 
 // Overrides one method only, as CountingPlatform does: the rest must still
@@ -134,6 +144,15 @@ TEST(PlatformWrapperTest, SubclassKeepsCheckpointAndRestart) {
                                       "Restart 20 3"}));
 }
 
+TEST(PlatformWrapperTest, ForwardsNodeHotplug) {
+  RecordingPlatform inner;
+  PlatformWrapper wrapper(inner);
+  EXPECT_EQ(*wrapper.PresentNodes(), std::vector<int>{7});
+  EXPECT_EQ(wrapper.AddNode(7)->id, 107);
+  EXPECT_EQ(inner.calls,
+            (std::vector<std::string>{"PresentNodes", "AddNode 7"}));
+}
+
 TEST(PlatformTraitsTest, DefaultNodeCountFollowsTheKindOfNodes) {
   SystemInfo info;
   info.usable_cpus = 6;
@@ -150,6 +169,11 @@ TEST(PlatformTraitsTest, BuiltInPlatformsMatchWhatTheyDo) {
   EXPECT_FALSE(smp.transparent_checkpoint);
   EXPECT_FALSE(smp.capabilities);
   EXPECT_FALSE(smp.kernel_migration);
+  EXPECT_FALSE(smp.node_hotplug);
+  // Without node hotplug, AddNode says so; nothing is present to add.
+  EXPECT_EQ(MakeLinuxPlatform()->AddNode(7).status().code(),
+            Status::Code::kUnavailable);
+  EXPECT_TRUE(MakeLinuxPlatform()->PresentNodes()->empty());
   // Without transparent checkpoint, Checkpoint says so rather than pretend.
   EXPECT_EQ(MakeLinuxPlatform()->Checkpoint(1).status().code(),
             Status::Code::kUnavailable);
@@ -161,6 +185,7 @@ TEST(PlatformTraitsTest, BuiltInPlatformsMatchWhatTheyDo) {
   EXPECT_TRUE(krg.distant_fork);
   EXPECT_TRUE(krg.kernel_migration);
   EXPECT_TRUE(krg.remote_memory);
+  EXPECT_TRUE(krg.node_hotplug);
 }
 
 }  // namespace

@@ -190,6 +190,9 @@ struct PlatformTraits {
   // ssh (cluster): no worker can be forked onto them; runs across them
   // start their ranks with mpirun (RunMachines).
   bool separate_machines = false;
+  // A node that is present but not online can join the running cluster
+  // (Kerrighed 3.0's `krgadm nodes add`): PresentNodes and AddNode work.
+  bool node_hotplug = false;
 };
 
 class Platform {
@@ -239,6 +242,19 @@ class Platform {
   virtual Result<std::vector<Machine>> RunMachines(int count) {
     (void)count;
     return Status::Unavailable(name() + " has no separate machines");
+  }
+
+  // node_hotplug: the ids of the nodes that are present but not online
+  // (Kerrighed: `krgadm nodes status`, lines "N:present"), ascending; empty
+  // elsewhere.
+  virtual Result<std::vector<int>> PresentNodes() { return std::vector<int>{}; }
+  // node_hotplug: adds node `id`, present but not online, to the running
+  // cluster and returns it once it is online (Kerrighed: `krgadm nodes add
+  // -n ID`, bounded in time). kInvalidArgument for an id out of range,
+  // kUnavailable where nodes cannot join live.
+  virtual Result<Node> AddNode(int id) {
+    (void)id;
+    return Status::Unavailable(name() + " cannot add a node live");
   }
 
   // Checkpoints the application whose root process is `pid` (Kerrighed:
@@ -300,6 +316,10 @@ class PlatformWrapper : public Platform {
   Result<std::vector<Machine>> RunMachines(int count) override {
     return target_.RunMachines(count);
   }
+  Result<std::vector<int>> PresentNodes() override {
+    return target_.PresentNodes();
+  }
+  Result<Node> AddNode(int id) override { return target_.AddNode(id); }
   Result<CheckpointId> Checkpoint(pid_t pid) override {
     return target_.Checkpoint(pid);
   }
