@@ -209,7 +209,19 @@ TEST(ShowTest, CtrlCStopsEverythingAndExits130) {
   fs::remove(out);
 }
 
-using ShowKerrighedTest = test_support::DoubleSysrootTest;
+class ShowKerrighedTest : public test_support::DoubleSysrootTest {
+ protected:
+  // `show balance ARGS --pace fast --size test` with the double's balancer
+  // on, a round every 100 ms (its knob).
+  Ran BalanceWithTheBalancerOn(std::vector<std::string> args) {
+    std::ofstream(root_ / ".double" / "balancer") << "100";
+    args.insert(args.begin(), {"show", "balance"});
+    args.insert(args.end(), {"--pace", "fast", "--size", "test"});
+    Ran r = Krgdemo(args);
+    fs::remove(root_ / ".double" / "balancer");
+    return r;
+  }
+};
 
 TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
   Ran r = Krgdemo({"show", "migration", "--pace", "fast", "--size", "test"});
@@ -237,10 +249,7 @@ TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
 }
 
 TEST_F(ShowKerrighedTest, BalanceIsTheMosixBalancersWork) {
-  // The double's balancer, a round every 100 ms (its knob).
-  std::ofstream(root_ / ".double" / "balancer") << "100";
-  Ran r = Krgdemo({"show", "balance", "--pace", "fast", "--size", "test"});
-  fs::remove(root_ / ".double" / "balancer");
+  Ran r = BalanceWithTheBalancerOn({});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
       << r.out;
@@ -259,10 +268,7 @@ TEST_F(ShowKerrighedTest, BalanceIsTheMosixBalancersWork) {
 
 // Issue 21 item 5: on Kerrighed 3.0 the scenario adds a node live.
 TEST_F(ShowKerrighedTest, BalanceAddsANodeLiveAndItTakesItsShare) {
-  std::ofstream(root_ / ".double" / "balancer") << "100";
-  Ran r = Krgdemo(
-      {"show", "balance", "--add-node", "--pace", "fast", "--size", "test"});
-  fs::remove(root_ / ".double" / "balancer");
+  Ran r = BalanceWithTheBalancerOn({"--add-node"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   // One worker more than the 3 online nodes, so that node 7 has a share.
   EXPECT_NE(r.out.find("4 workers started on node 2"), std::string::npos)
@@ -293,10 +299,7 @@ TEST_F(ShowKerrighedTest, BalanceWithoutAPresentNodeRunsAsBefore) {
   Ran made =
       Run({KRG_DOUBLE_DIR "/make-sysroot", root_.string(), "--present", ""});
   ASSERT_EQ(made.code, 0) << made.err;
-  std::ofstream(root_ / ".double" / "balancer") << "100";
-  Ran r = Krgdemo(
-      {"show", "balance", "--add-node", "--pace", "fast", "--size", "test"});
-  fs::remove(root_ / ".double" / "balancer");
+  Ran r = BalanceWithTheBalancerOn({"--add-node"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
       << r.out;
