@@ -352,8 +352,16 @@ TEST_F(KerrighedTest, APresentNodeIsListedAndJoinsLive) {
   for (int bad : {-1, 256}) {
     EXPECT_EQ(p->AddNode(bad).status().code(), Status::Code::kInvalidArgument);
   }
-  auto node = p->AddNode(7);
-  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  auto join = p->AddNode(7);
+  ASSERT_TRUE(join.ok()) << join.status().ToString();
+  std::optional<platform::Node> node;
+  for (int i = 0; i < 200 && !node; ++i) {  // krgadm in the background
+    auto polled = (*join)->Poll();
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    node = *polled;
+    if (!node) ::usleep(50000);
+  }
+  ASSERT_TRUE(node.has_value());
   EXPECT_EQ(node->id, 7);
   EXPECT_EQ(node->cpus, (std::vector<int>{448, 449}));  // 7 * NR_CPUS + cpu
   EXPECT_TRUE(p->PresentNodes()->empty());

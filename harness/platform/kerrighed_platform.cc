@@ -178,7 +178,7 @@ class KerrighedPlatform final : public Platform {
   std::vector<std::string> ConfirmPlacement(int timeout_ms) override;
   void SetPlacement(Placement placement) override { placement_ = placement; }
   Result<std::vector<int>> PresentNodes() override;
-  Result<Node> AddNode(int id) override;
+  Result<std::unique_ptr<NodeJoin>> AddNode(int id) override;
   Result<CheckpointId> Checkpoint(pid_t pid) override;
   Status Restart(const CheckpointId& id) override;
 
@@ -513,7 +513,7 @@ Result<int> KerrighedPlatform::NodeOf(pid_t pid) {
 // 4.3).
 constexpr int kMaxNodeId = 255;
 // `krgadm nodes add -n ID` polls once a second, with no end, until the node
-// is present: bounded here.
+// is present: bounded here; then the node must show under /proc/nodes.
 constexpr int kNodesAddTimeoutMs = 30000;
 constexpr int kOnlineTimeoutMs = 5000;
 
@@ -564,26 +564,72 @@ Result<std::vector<int>> KerrighedPlatform::PresentNodes() {
   return ParsePresentNodes(out.out);
 }
 
-// Runs `argv` for at most `timeout_ms`, its output into `log`; nullopt when
-// it had to be killed.
-Result<std::optional<ExitInfo>> RunBounded(const std::vector<std::string>& argv,
-                                           const std::string& log,
-                                           int timeout_ms) {
-  KRG_ASSIGN_OR_RETURN(pid_t pid, StartCommand(argv, log));
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    KRG_ASSIGN_OR_RETURN(std::optional<ExitInfo> done, Reap(pid, false));
-    if (done) return done;
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+// `krgadm nodes add -n ID` in the background, then the wait for the node
+// under /proc/nodes; each Poll looks once.
+class KrgadmJoin final : public NodeJoin {
+ public:
+  using Clock = std::chrono::steady_clock;
+  KrgadmJoin(int id, PrivateDir dir, pid_t pid,
+             std::function<Result<std::vector<Node>>()> online)
+      : id_(id),
+        dir_(std::move(dir)),
+        pid_(pid),
+        online_(std::move(online)),
+        deadline_(Clock::now() +
+                  std::chrono::milliseconds(kNodesAddTimeoutMs)) {}
+  ~KrgadmJoin() override {
+    if (pid_ > 0) {
+      (void)SendSignal(pid_, SIGKILL);
+      (void)Reap(pid_, true);
+    }
   }
-  (void)SendSignal(pid, SIGKILL);
-  (void)Reap(pid, true);
-  return std::optional<ExitInfo>();
+  Result<std::optional<Node>> Poll() override;
+
+ private:
+  std::string Said() const {
+    return LastWords(ReadSmallFile((dir_.path() / "krgadm.out").string()));
+  }
+
+  const int id_;
+  PrivateDir dir_;
+  pid_t pid_;  // krgadm while it runs, else -1
+  std::function<Result<std::vector<Node>>()> online_;
+  Clock::time_point deadline_;
+};
+
+Result<std::optional<Node>> KrgadmJoin::Poll() {
+  const std::string node = std::to_string(id_);
+  if (pid_ > 0) {
+    KRG_ASSIGN_OR_RETURN(std::optional<ExitInfo> done, Reap(pid_, false));
+    if (!done && Clock::now() < deadline_) return std::optional<Node>();
+    if (!done) {
+      return Status::FailedPrecondition(
+          "krgadm nodes add -n " + node + " was still waiting for node " +
+          node + " after " + std::to_string(kNodesAddTimeoutMs / 1000) +
+          " s: it is not present (see krgadm nodes status)");
+    }
+    pid_ = -1;
+    if (!done->exited || done->code != 0) {
+      return Status::FailedPrecondition("krgadm nodes add -n " + node +
+                                        " failed (" + done->ToString() +
+                                        "): " + Said());
+    }
+    deadline_ = Clock::now() + std::chrono::milliseconds(kOnlineTimeoutMs);
+  }
+  // Online once /proc/nodes shows it.
+  if (auto online = online_(); online.ok()) {
+    for (const Node& n : *online) {
+      if (n.id == id_) return std::optional<Node>(n);
+    }
+  }
+  if (Clock::now() < deadline_) return std::optional<Node>();
+  return Status::FailedPrecondition("node " + node +
+                                    " is not online after krgadm nodes add "
+                                    "(it said: " +
+                                    Said() + ")");
 }
 
-Result<Node> KerrighedPlatform::AddNode(int id) {
+Result<std::unique_ptr<NodeJoin>> KerrighedPlatform::AddNode(int id) {
   const std::string node = std::to_string(id);
   if (id < 0 || id > kMaxNodeId) {
     return Status::InvalidArgument("node " + node +
@@ -593,37 +639,13 @@ Result<Node> KerrighedPlatform::AddNode(int id) {
   }
   KRG_RETURN_IF_ERROR(Usable());
   KRG_ASSIGN_OR_RETURN(PrivateDir dir, PrivateDir::Create("krgdemo-krgadm"));
-  const std::string log = (dir.path() / "krgadm.out").string();
-  KRG_ASSIGN_OR_RETURN(std::optional<ExitInfo> done,
-                       RunBounded({"krgadm", "nodes", "add", "-n", node}, log,
-                                  kNodesAddTimeoutMs));
-  const std::string said = LastWords(ReadSmallFile(log));
-  if (!done) {
-    return Status::FailedPrecondition(
-        "krgadm nodes add -n " + node + " was still waiting for node " + node +
-        " after " + std::to_string(kNodesAddTimeoutMs / 1000) +
-        " s: it is not present (see krgadm nodes status)");
-  }
-  if (!done->exited || done->code != 0) {
-    return Status::FailedPrecondition("krgadm nodes add -n " + node +
-                                      " failed (" + done->ToString() +
-                                      "): " + said);
-  }
-  // Online once /proc/nodes shows it.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(kOnlineTimeoutMs);
-  do {
-    if (auto online = OnlineNodes(); online.ok()) {
-      for (const Node& n : *online) {
-        if (n.id == id) return n;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return Status::FailedPrecondition("node " + node +
-                                    " is not online after krgadm nodes add "
-                                    "(it said: " +
-                                    said + ")");
+  // krgadm waits, polling once a second with no end, until the node is
+  // present; the join gives up after kNodesAddTimeoutMs.
+  KRG_ASSIGN_OR_RETURN(pid_t pid,
+                       StartCommand({"krgadm", "nodes", "add", "-n", node},
+                                    (dir.path() / "krgadm.out").string()));
+  return std::unique_ptr<NodeJoin>(std::make_unique<KrgadmJoin>(
+      id, std::move(dir), pid, [this] { return OnlineNodes(); }));
 }
 
 std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {

@@ -1,3 +1,5 @@
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,11 +73,17 @@ class RecordingPlatform final : public Platform {
     calls.push_back("PresentNodes");
     return std::vector<int>{7};
   }
-  Result<Node> AddNode(int id) override {
+  Result<std::unique_ptr<NodeJoin>> AddNode(int id) override {
     calls.push_back("AddNode " + std::to_string(id));
-    Node node;
-    node.id = id + 100;
-    return node;
+    struct Joined final : NodeJoin {
+      Node node;
+      Result<std::optional<Node>> Poll() override {
+        return std::optional<Node>(node);
+      }
+    };
+    auto join = std::make_unique<Joined>();
+    join->node.id = id + 100;
+    return std::unique_ptr<NodeJoin>(std::move(join));
   }
 };
 
@@ -148,7 +156,9 @@ TEST(PlatformWrapperTest, ForwardsNodeHotplug) {
   RecordingPlatform inner;
   PlatformWrapper wrapper(inner);
   EXPECT_EQ(*wrapper.PresentNodes(), std::vector<int>{7});
-  EXPECT_EQ(wrapper.AddNode(7)->id, 107);
+  auto join = wrapper.AddNode(7);
+  ASSERT_TRUE(join.ok()) << join.status().ToString();
+  EXPECT_EQ((*join)->Poll()->value().id, 107);
   EXPECT_EQ(inner.calls,
             (std::vector<std::string>{"PresentNodes", "AddNode 7"}));
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
@@ -582,19 +583,22 @@ class BalanceWatcher final : public Tracker {
   pid_t took_share() const { return took_share_; }
 
  private:
-  enum class Phase { kStarting, kHold, kWatch, kLook, kJoined };
+  enum class Phase { kStarting, kHold, kWatch, kLook, kJoining, kJoined };
   void Lift();
   void Watch(double now);
   // Kerrighed, with a node to add: once every node runs a worker (or the
   // balancer had time for it), a look at the spread, then the node joins.
   void BeforeJoining(double now);
-  void Join(double now);
+  // Polls the join (started by BeforeJoining) until the node is online.
+  void Join();
 
   const int joining_;
   Phase phase_ = Phase::kStarting;
   double until_ = 0, next_poll_ = 0, spread_by_ = 0;
   int most_ = 1, moves_ = 0;
   std::set<int> spread_over_;
+  std::unique_ptr<platform::NodeJoin> join_;
+  double join_started_ = 0;
   std::optional<Node> joined_;
   pid_t took_share_ = -1;
 };
@@ -630,6 +634,10 @@ void BalanceWatcher::Step() {
       Watch(now);
       if (joining_ >= 0) BeforeJoining(now);
       return;
+    case Phase::kJoining:
+      Watch(now);
+      Join();
+      return;
     case Phase::kJoined:
       Watch(now);
       return;
@@ -650,25 +658,40 @@ void BalanceWatcher::BeforeJoining(double now) {
     until_ = now + ctx_.opts.pace.pause_s;
     return;
   }
-  if (now >= until_) Join(now);
-}
-
-void BalanceWatcher::Join(double now) {
-  phase_ = Phase::kJoined;
-  auto node = ctx_.platform.AddNode(joining_);
-  const std::string add = "krgadm nodes add -n " + std::to_string(joining_);
-  if (!node.ok()) {
-    failures_.push_back(add + ": " + node.status().message());
+  if (now < until_) return;
+  // In the background: the workers go on computing while the node joins.
+  auto join = ctx_.platform.AddNode(joining_);
+  if (!join.ok()) {
+    phase_ = Phase::kJoined;
+    failures_.push_back("krgadm nodes add -n " + std::to_string(joining_) +
+                        ": " + join.status().message());
     ctx_.view.Event(failures_.back());
     return;
   }
+  join_ = std::move(*join);
+  join_started_ = now;
+  phase_ = Phase::kJoining;
+}
+
+void BalanceWatcher::Join() {
+  auto polled = join_->Poll();
+  if (polled.ok() && !polled->has_value()) return;
+  phase_ = Phase::kJoined;
+  join_.reset();
+  const std::string add = "krgadm nodes add -n " + std::to_string(joining_);
+  if (!polled.ok()) {
+    failures_.push_back(add + ": " + polled.status().message());
+    ctx_.view.Event(failures_.back());
+    return;
+  }
+  const Node& node = **polled;
   char took[32];
-  std::snprintf(took, sizeof took, "%.2f", ctx_.view.Elapsed() - now);
-  ctx_.view.Event(add + ": node " + std::to_string(node->id) + " is online (" +
-                  std::to_string(node->cpus.size()) + " CPUs, after " + took +
+  std::snprintf(took, sizeof took, "%.2f", ctx_.view.Elapsed() - join_started_);
+  ctx_.view.Event(add + ": node " + std::to_string(node.id) + " is online (" +
+                  std::to_string(node.cpus.size()) + " CPUs, after " + took +
                   " s)");
-  joined_ = *node;
-  nodes_.push_back(*node);
+  joined_ = node;
+  nodes_.push_back(node);
   ctx_.view.SetNodes(Ids(nodes_));
   if (ticker_ != nullptr) ticker_->SetNodes(nodes_);
 }

@@ -195,6 +195,17 @@ struct PlatformTraits {
   bool node_hotplug = false;
 };
 
+// A node joining the cluster (Platform::AddNode), polled from the thread
+// that uses the platform. Destroying it before it is done stops the join's
+// helper process (the node may still come online).
+class NodeJoin {
+ public:
+  virtual ~NodeJoin() = default;
+  // Never blocks: nullopt while the node is not online yet, the node once
+  // it is; an error when the join failed or took too long.
+  virtual Result<std::optional<Node>> Poll() = 0;
+};
+
 class Platform {
  public:
   virtual ~Platform() = default;
@@ -248,11 +259,13 @@ class Platform {
   // (Kerrighed: `krgadm nodes status`, lines "N:present"), ascending; empty
   // elsewhere.
   virtual Result<std::vector<int>> PresentNodes() { return std::vector<int>{}; }
-  // node_hotplug: adds node `id`, present but not online, to the running
-  // cluster and returns it once it is online (Kerrighed: `krgadm nodes add
-  // -n ID`, bounded in time). kInvalidArgument for an id out of range,
-  // kUnavailable where nodes cannot join live.
-  virtual Result<Node> AddNode(int id) {
+  // node_hotplug: starts adding node `id`, present but not online, to the
+  // running cluster (Kerrighed: `krgadm nodes add -n ID`, in the background,
+  // bounded in time); poll the join until the node is online. Returns at
+  // once, so a run's master keeps handing out work meanwhile.
+  // kInvalidArgument for an id out of range, kUnavailable where nodes cannot
+  // join live.
+  virtual Result<std::unique_ptr<NodeJoin>> AddNode(int id) {
     (void)id;
     return Status::Unavailable(name() + " cannot add a node live");
   }
@@ -319,7 +332,9 @@ class PlatformWrapper : public Platform {
   Result<std::vector<int>> PresentNodes() override {
     return target_.PresentNodes();
   }
-  Result<Node> AddNode(int id) override { return target_.AddNode(id); }
+  Result<std::unique_ptr<NodeJoin>> AddNode(int id) override {
+    return target_.AddNode(id);
+  }
   Result<CheckpointId> Checkpoint(pid_t pid) override {
     return target_.Checkpoint(pid);
   }
