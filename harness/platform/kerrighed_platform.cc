@@ -600,7 +600,12 @@ class KrgadmJoin final : public NodeJoin {
 Result<std::optional<Node>> KrgadmJoin::Poll() {
   const std::string node = std::to_string(id_);
   if (pid_ > 0) {
-    KRG_ASSIGN_OR_RETURN(std::optional<ExitInfo> done, Reap(pid_, false));
+    auto reaped = Reap(pid_, false);
+    if (!reaped.ok()) {
+      pid_ = -1;  // no longer ours to kill
+      return reaped.status();
+    }
+    const std::optional<ExitInfo>& done = *reaped;
     if (!done && Clock::now() < deadline_) return std::optional<Node>();
     if (!done) {
       return Status::FailedPrecondition(
