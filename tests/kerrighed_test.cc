@@ -355,6 +355,40 @@ TEST_F(KerrighedTest, AWorkerTheBalancerMovedOnIsReportedNotWarnedAbout) {
   fs::remove(root_ / ".double/balancer");  // the daemon stops
 }
 
+// Issue 21 item 5: `krgadm nodes status` / `krgadm nodes add -n ID`.
+TEST_F(KerrighedTest, APresentNodeIsListedAndJoinsLive) {
+  ScopedEnv sysroot("KRGDEMO_SYSROOT", root_.string());
+  ScopedEnv path("PATH",
+                 std::string(KRG_DOUBLE_DIR "/bin:") + std::getenv("PATH"));
+  auto p = platform::MakeKerrighedPlatform();
+  ASSERT_TRUE(p->traits().node_hotplug);
+  auto present = p->PresentNodes();
+  ASSERT_TRUE(present.ok()) << present.status().ToString();
+  EXPECT_EQ(*present, std::vector<int>{7});
+  for (int bad : {-1, 256}) {
+    EXPECT_EQ(p->AddNode(bad).status().code(), Status::Code::kInvalidArgument);
+  }
+  auto join = p->AddNode(7);
+  ASSERT_TRUE(join.ok()) << join.status().ToString();
+  std::optional<platform::Node> node;
+  for (int i = 0; i < 200 && !node; ++i) {  // krgadm in the background
+    auto polled = (*join)->Poll();
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    node = *polled;
+    if (!node) ::usleep(50000);
+  }
+  ASSERT_TRUE(node.has_value());
+  EXPECT_EQ(node->id, 7);
+  EXPECT_EQ(node->cpus, (std::vector<int>{448, 449}));  // 7 * NR_CPUS + cpu
+  EXPECT_TRUE(p->PresentNodes()->empty());
+  auto layout = p->Partition(4);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  std::vector<int> ids;
+  for (const auto& n : layout->nodes) ids.push_back(n.id);
+  EXPECT_EQ(ids, (std::vector<int>{2, 5, 7, 11}));
+  EXPECT_TRUE(layout->note.empty()) << layout->note;
+}
+
 TEST_F(KerrighedTest, MigrateExplainsWhyAProcessMayNotMove) {
   pid_t pid = Start("exec sleep 60");  // no CAN_MIGRATE
   Ran r = Krgdemo({"migrate", std::to_string(pid), "11"});

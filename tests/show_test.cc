@@ -151,6 +151,14 @@ TEST(ShowTest, UnknownScenarioSuggestsTheClosestName) {
             std::string::npos);
 }
 
+TEST(ShowTest, AddNodeIsAnOptionOfBalanceOnly) {
+  Ran r = Linux({"show", "migration", "--add-node"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--add-node is an option of show balance only"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(ShowTest, HelpHasASentencePerScenario) {
   Ran r = Linux({"show", "--help"});
   EXPECT_EQ(r.code, 0);
@@ -201,7 +209,19 @@ TEST(ShowTest, CtrlCStopsEverythingAndExits130) {
   fs::remove(out);
 }
 
-using ShowKerrighedTest = test_support::DoubleSysrootTest;
+class ShowKerrighedTest : public test_support::DoubleSysrootTest {
+ protected:
+  // `show balance ARGS --pace fast --size test` with the double's balancer
+  // on, a round every 100 ms (its knob).
+  Ran BalanceWithTheBalancerOn(std::vector<std::string> args) {
+    std::ofstream(root_ / ".double" / "balancer") << "100";
+    args.insert(args.begin(), {"show", "balance"});
+    args.insert(args.end(), {"--pace", "fast", "--size", "test"});
+    Ran r = Krgdemo(args);
+    fs::remove(root_ / ".double" / "balancer");
+    return r;
+  }
+};
 
 TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
   Ran r = Krgdemo({"show", "migration", "--pace", "fast", "--size", "test"});
@@ -229,10 +249,7 @@ TEST_F(ShowKerrighedTest, MigrationMovesWorkersAndRefusesThreads) {
 }
 
 TEST_F(ShowKerrighedTest, BalanceIsTheMosixBalancersWork) {
-  // The double's balancer, a round every 100 ms (its knob).
-  std::ofstream(root_ / ".double" / "balancer") << "100";
-  Ran r = Krgdemo({"show", "balance", "--pace", "fast", "--size", "test"});
-  fs::remove(root_ / ".double" / "balancer");
+  Ran r = BalanceWithTheBalancerOn({});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
       << r.out;
@@ -240,10 +257,67 @@ TEST_F(ShowKerrighedTest, BalanceIsTheMosixBalancersWork) {
   EXPECT_EQ(BalancedTo(r.out), (std::multiset<int>{5, 11})) << r.out;
   EXPECT_NE(r.out.find("verdict: shown: the kernel's balancer spread 3 "
                        "workers started on node 2 over 3 of 3 nodes (nodes 2, "
-                       "5 and 11) while they computed; the image verified"),
+                       "5 and 11) while they computed; the image verified\n"),
             std::string::npos)
       << r.out;
+  // Without --add-node, present node 7 stays out of the cluster.
+  EXPECT_EQ(r.out.find("krgadm nodes add"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(root_ / "proc/nodes/node7"));
   ExpectPlainText(r);
+}
+
+// Issue 21 item 5: on Kerrighed 3.0 the scenario adds a node live.
+TEST_F(ShowKerrighedTest, BalanceAddsANodeLiveAndItTakesItsShare) {
+  Ran r = BalanceWithTheBalancerOn({"--add-node"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  // One worker more than the 3 online nodes, so that node 7 has a share.
+  EXPECT_NE(r.out.find("4 workers started on node 2"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("then node 7 joins the cluster live"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("krgadm nodes add -n 7: node 7 is online (2 CPUs"),
+            std::string::npos)
+      << r.out;
+  // 4 loads on node 2: one to 5, one to 11; node 7 joins: one more from 2.
+  // (The double's 100 ms rounds may count a worker that waits for its next
+  // unit as idle and make an extra hop on the way, e.g. 2 -> 5 -> 7.)
+  const std::multiset<int> to = BalancedTo(r.out);
+  EXPECT_EQ(std::set<int>(to.begin(), to.end()), (std::set<int>{5, 7, 11}))
+      << r.out;
+  EXPECT_LT(r.out.find("node 7 is online"),
+            r.out.find("-> node 7 (the kernel's balancer)"))
+      << r.out;
+  EXPECT_NE(r.out.find("| node 7 ["), std::string::npos) << r.out;  // its lane
+  static const std::regex kVerdict(
+      "\nverdict: shown: the kernel's balancer spread 4 workers started on "
+      "node 2 over 4 of 4 nodes \\(nodes 2, 5, 7 and 11\\) while they "
+      "computed; node 7 joined live \\(krgadm nodes add\\) and the balancer "
+      "moved worker \\d+ onto it; the image verified\n");
+  EXPECT_TRUE(std::regex_search(r.out, kVerdict)) << r.out;
+  // It stays in the cluster.
+  EXPECT_EQ(Run({"krgadm", "nodes", "status", "-n", "7"}).out, "7:online\n");
+  ExpectPlainText(r);
+}
+
+TEST_F(ShowKerrighedTest, BalanceWithoutAPresentNodeRunsAsBefore) {
+  Ran made =
+      Run({KRG_DOUBLE_DIR "/make-sysroot", root_.string(), "--present", ""});
+  ASSERT_EQ(made.code, 0) << made.err;
+  Ran r = BalanceWithTheBalancerOn({"--add-node"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("3 workers started on node 2"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--add-node: no node is present but not online"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("krgadm nodes add -n"), std::string::npos) << r.out;
+  EXPECT_EQ(BalancedTo(r.out), (std::multiset<int>{5, 11})) << r.out;
+  EXPECT_NE(r.out.find("verdict: shown: the kernel's balancer spread 3 "
+                       "workers started on node 2 over 3 of 3 nodes (nodes 2, "
+                       "5 and 11) while they computed; the image verified; no "
+                       "node was present to add live (krgadm nodes status)\n"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ShowKerrighedTest, BalanceWithoutAMigratingSchedulerIsNotShown) {

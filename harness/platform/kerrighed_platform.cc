@@ -21,6 +21,7 @@
 
 #include "fork_worker.h"
 #include "krg/platform.h"
+#include "krg/private_dir.h"
 #include "krg/shared_arena.h"
 
 namespace krg::platform {
@@ -162,6 +163,7 @@ class KerrighedPlatform final : public Platform {
     t.kernel_migration = true;
     t.transparent_checkpoint = true;
     t.remote_memory = true;
+    t.node_hotplug = true;
     return t;
   }
 
@@ -176,6 +178,8 @@ class KerrighedPlatform final : public Platform {
   Result<int> NodeOf(pid_t pid) override;
   std::vector<std::string> ConfirmPlacement(int timeout_ms) override;
   void SetPlacement(Placement placement) override { placement_ = placement; }
+  Result<std::vector<int>> PresentNodes() override;
+  Result<std::unique_ptr<NodeJoin>> AddNode(int id) override;
   Result<CheckpointId> Checkpoint(const CheckpointRequest& request) override;
   Status Restart(const CheckpointId& id,
                  const std::filesystem::path& ipc_dir) override;
@@ -505,6 +509,150 @@ Result<int> KerrighedPlatform::NodeOf(pid_t pid) {
   if (!psr.ok() && ::kill(pid, 0) == 0) return SelfNode();
   if (!psr.ok()) return psr.status();
   return *psr / NrCpus();
+}
+
+// KERRIGHED_MAX_NODES with autonodeid: node ids are 0..255 (INTERFACE.md
+// 4.3).
+constexpr int kMaxNodeId = 255;
+// `krgadm nodes add -n ID` polls once a second, with no end, until the node
+// is present: bounded here; then the node must show under /proc/nodes.
+constexpr int kNodesAddTimeoutMs = 30000;
+constexpr int kOnlineTimeoutMs = 5000;
+
+// The ids of the "N:present" lines of `krgadm nodes status` (INTERFACE.md
+// 4.1), ascending; "N:online" lines and anything else are skipped.
+std::vector<int> ParsePresentNodes(const std::string& text) {
+  std::vector<int> ids;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto colon = line.find(':');
+    if (colon == 0 || colon > 3 || line.substr(colon + 1) != "present" ||
+        !std::all_of(line.begin(), line.begin() + colon, ::isdigit)) {
+      continue;
+    }
+    const int id = std::atoi(line.c_str());
+    if (id <= kMaxNodeId) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// What a tool printed, for a message: its last line that says something,
+// without the backspaces krgadm redraws its counters with.
+std::string LastWords(const std::string& text) {
+  std::string clean;
+  for (char c : text) {
+    if (c == '\n' || std::isprint(static_cast<unsigned char>(c))) clean += c;
+  }
+  while (!clean.empty() && (clean.back() == '\n' || clean.back() == ' ')) {
+    clean.pop_back();
+  }
+  return clean.substr(clean.rfind('\n') + 1);
+}
+
+Result<std::vector<int>> KerrighedPlatform::PresentNodes() {
+  KRG_RETURN_IF_ERROR(Usable());
+  if (!ProgramExists("krgadm")) {
+    return Status::Unavailable(
+        "krgadm not found on PATH (Kerrighed installs it in /usr/sbin)");
+  }
+  KRG_ASSIGN_OR_RETURN(CommandOutput out,
+                       RunCommand({"krgadm", "nodes", "status"}));
+  if (!out.exit.exited || out.exit.code != 0) {
+    return Status::FailedPrecondition(
+        "krgadm nodes status failed (" + out.exit.ToString() +
+        "): " + LastWords(out.err.empty() ? out.out : out.err));
+  }
+  return ParsePresentNodes(out.out);
+}
+
+// `krgadm nodes add -n ID` in the background, then the wait for the node
+// under /proc/nodes; each Poll looks once.
+class KrgadmJoin final : public NodeJoin {
+ public:
+  using Clock = std::chrono::steady_clock;
+  KrgadmJoin(int id, PrivateDir dir, pid_t pid,
+             std::function<Result<std::vector<Node>>()> online)
+      : id_(id),
+        dir_(std::move(dir)),
+        pid_(pid),
+        online_(std::move(online)),
+        deadline_(Clock::now() +
+                  std::chrono::milliseconds(kNodesAddTimeoutMs)) {}
+  ~KrgadmJoin() override {
+    if (pid_ > 0) {
+      (void)SendSignal(pid_, SIGKILL);
+      (void)Reap(pid_, true);
+    }
+  }
+  Result<std::optional<Node>> Poll() override;
+
+ private:
+  std::string Said() const {
+    return LastWords(ReadSmallFile((dir_.path() / "krgadm.out").string()));
+  }
+
+  const int id_;
+  PrivateDir dir_;
+  pid_t pid_;  // krgadm while it runs, else -1
+  std::function<Result<std::vector<Node>>()> online_;
+  Clock::time_point deadline_;
+};
+
+Result<std::optional<Node>> KrgadmJoin::Poll() {
+  const std::string node = std::to_string(id_);
+  if (pid_ > 0) {
+    auto reaped = Reap(pid_, false);
+    if (!reaped.ok()) {
+      pid_ = -1;  // no longer ours to kill
+      return reaped.status();
+    }
+    const std::optional<ExitInfo>& done = *reaped;
+    if (!done && Clock::now() < deadline_) return std::optional<Node>();
+    if (!done) {
+      return Status::FailedPrecondition(
+          "krgadm nodes add -n " + node + " was still waiting for node " +
+          node + " after " + std::to_string(kNodesAddTimeoutMs / 1000) +
+          " s: it is not present (see krgadm nodes status)");
+    }
+    pid_ = -1;
+    if (!done->exited || done->code != 0) {
+      return Status::FailedPrecondition("krgadm nodes add -n " + node +
+                                        " failed (" + done->ToString() +
+                                        "): " + Said());
+    }
+    deadline_ = Clock::now() + std::chrono::milliseconds(kOnlineTimeoutMs);
+  }
+  // Online once /proc/nodes shows it.
+  if (auto online = online_(); online.ok()) {
+    for (const Node& n : *online) {
+      if (n.id == id_) return std::optional<Node>(n);
+    }
+  }
+  if (Clock::now() < deadline_) return std::optional<Node>();
+  return Status::FailedPrecondition("node " + node +
+                                    " is not online after krgadm nodes add "
+                                    "(it said: " +
+                                    Said() + ")");
+}
+
+Result<std::unique_ptr<NodeJoin>> KerrighedPlatform::AddNode(int id) {
+  const std::string node = std::to_string(id);
+  if (id < 0 || id > kMaxNodeId) {
+    return Status::InvalidArgument("node " + node +
+                                   " is out of range (Kerrighed node ids are "
+                                   "0.." +
+                                   std::to_string(kMaxNodeId) + ")");
+  }
+  KRG_RETURN_IF_ERROR(Usable());
+  KRG_ASSIGN_OR_RETURN(PrivateDir dir, PrivateDir::Create("krgdemo-krgadm"));
+  // krgadm waits, polling once a second with no end, until the node is
+  // present; the join gives up after kNodesAddTimeoutMs.
+  KRG_ASSIGN_OR_RETURN(pid_t pid,
+                       StartCommand({"krgadm", "nodes", "add", "-n", node},
+                                    (dir.path() / "krgadm.out").string()));
+  return std::unique_ptr<NodeJoin>(std::make_unique<KrgadmJoin>(
+      id, std::move(dir), pid, [this] { return OnlineNodes(); }));
 }
 
 std::vector<std::string> KerrighedPlatform::ConfirmPlacement(int timeout_ms) {

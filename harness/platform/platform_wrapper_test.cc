@@ -1,3 +1,5 @@
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,22 @@ class RecordingPlatform final : public Platform {
     calls.push_back("Restart " + std::to_string(id.appid) + " " +
                     std::to_string(id.version) + " " + ipc_dir.string());
     return Status::Ok();
+  }
+  Result<std::vector<int>> PresentNodes() override {
+    calls.push_back("PresentNodes");
+    return std::vector<int>{7};
+  }
+  Result<std::unique_ptr<NodeJoin>> AddNode(int id) override {
+    calls.push_back("AddNode " + std::to_string(id));
+    struct Joined final : NodeJoin {
+      Node node;
+      Result<std::optional<Node>> Poll() override {
+        return std::optional<Node>(node);
+      }
+    };
+    auto join = std::make_unique<Joined>();
+    join->node.id = id + 100;
+    return std::unique_ptr<NodeJoin>(std::move(join));
   }
 };
 
@@ -148,6 +166,17 @@ TEST(PlatformWrapperTest, SubclassKeepsCheckpointAndRestart) {
                                       "Restart 20 3 "}));
 }
 
+TEST(PlatformWrapperTest, ForwardsNodeHotplug) {
+  RecordingPlatform inner;
+  PlatformWrapper wrapper(inner);
+  EXPECT_EQ(*wrapper.PresentNodes(), std::vector<int>{7});
+  auto join = wrapper.AddNode(7);
+  ASSERT_TRUE(join.ok()) << join.status().ToString();
+  EXPECT_EQ((*join)->Poll()->value().id, 107);
+  EXPECT_EQ(inner.calls,
+            (std::vector<std::string>{"PresentNodes", "AddNode 7"}));
+}
+
 TEST(PlatformTraitsTest, DefaultNodeCountFollowsTheKindOfNodes) {
   SystemInfo info;
   info.usable_cpus = 6;
@@ -164,6 +193,11 @@ TEST(PlatformTraitsTest, BuiltInPlatformsMatchWhatTheyDo) {
   EXPECT_FALSE(smp.transparent_checkpoint);
   EXPECT_FALSE(smp.capabilities);
   EXPECT_FALSE(smp.kernel_migration);
+  EXPECT_FALSE(smp.node_hotplug);
+  // Without node hotplug, AddNode says so; nothing is present to add.
+  EXPECT_EQ(MakeLinuxPlatform()->AddNode(7).status().code(),
+            Status::Code::kUnavailable);
+  EXPECT_TRUE(MakeLinuxPlatform()->PresentNodes()->empty());
   // Without transparent checkpoint, Checkpoint says so rather than pretend.
   EXPECT_EQ(MakeLinuxPlatform()->Checkpoint({1, {}, ""}).status().code(),
             Status::Code::kUnavailable);
@@ -175,6 +209,7 @@ TEST(PlatformTraitsTest, BuiltInPlatformsMatchWhatTheyDo) {
   EXPECT_TRUE(krg.distant_fork);
   EXPECT_TRUE(krg.kernel_migration);
   EXPECT_TRUE(krg.remote_memory);
+  EXPECT_TRUE(krg.node_hotplug);
 }
 
 }  // namespace

@@ -78,7 +78,12 @@ po::options_description VisibleOptions() {
           ->value_name("normal|fast")
           ->default_value("normal"),
       "use this to choose the rhythm: normal pauses a few seconds between "
-      "steps for an audience; fast does not (rehearsals, tests)");
+      "steps for an audience; fast does not (rehearsals, tests)")(
+      "add-node", po::bool_switch(),
+      "show balance on Kerrighed: use this to add a node live (default: "
+      "off): one worker more than the online nodes, and once the balancer "
+      "has spread them, the first present node joins (`krgadm nodes add "
+      "-n ID`) and takes its share; it stays in the cluster");
   return desc;
 }
 
@@ -156,6 +161,10 @@ int ShowCommand(const std::vector<std::string>& args) {
   show::ShowOptions opts;
   if (Status s = ReadSizeAndPace(vm, &opts); !s.ok()) {
     return UsageError("show", s.message());
+  }
+  opts.add_node = vm["add-node"].as<bool>();
+  if (opts.add_node && std::string((*scenario)->name) != "balance") {
+    return UsageError("show", "--add-node is an option of show balance only");
   }
   auto platform = platform::DetectPlatform();
   if (platform->traits().separate_machines) {

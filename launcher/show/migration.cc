@@ -9,6 +9,8 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -26,6 +28,10 @@ constexpr double kMinPixels = 320.0 * 180.0;
 constexpr long long kMaxIter = 1000000;
 constexpr double kLandTimeoutS = 10;  // Kerrighed's KTP waits up to 30 s
 constexpr double kMoveCostS = 0.5;    // `migrate` and its landing, roughly
+// The mosix balancer moves at most one process per node every 2 s
+// (freq_limit_filter/min_interval as krg_legacy_scheduler sets it).
+constexpr double kBalancerIntervalS = 2.0;
+constexpr double kJoinCostS = 1.0;  // krgadm polls for the node every second
 
 double ThreadCpuSeconds() {
   timespec ts{};
@@ -102,15 +108,21 @@ std::string NodeList(const std::vector<int>& ids) {
 }
 
 // The workers of a running procs pass, all started on nodes[0], and the
-// node each one is on; driven by the run's hooks (RunWatched).
+// node each one is on; driven by the run's hooks (RunWatched). `nodes` are
+// the lanes of the load view; there is one worker per node unless
+// `workers` says otherwise.
 class Tracker {
  public:
-  Tracker(ShowContext& ctx, const std::vector<Node>& nodes)
-      : ctx_(ctx), nodes_(nodes) {}
+  Tracker(ShowContext& ctx, std::vector<Node> nodes, int workers = 0)
+      : ctx_(ctx),
+        nodes_(std::move(nodes)),
+        worker_count_(workers > 0 ? std::size_t(workers) : nodes_.size()) {}
   virtual ~Tracker() = default;
 
+  // The load view of the run, while it runs (null before and after).
+  void set_ticker(LoadTicker* ticker) { ticker_ = ticker; }
   void OnStart(pid_t pid) {
-    if (workers_.size() < nodes_.size()) {
+    if (workers_.size() < worker_count_) {
       workers_.push_back({pid, nodes_[0].id});
     } else {
       ctx_.view.Event("worker " + std::to_string(pid) +
@@ -134,7 +146,9 @@ class Tracker {
   bool SayStarted();
 
   ShowContext& ctx_;
-  const std::vector<Node>& nodes_;
+  std::vector<Node> nodes_;
+  const std::size_t worker_count_;
+  LoadTicker* ticker_ = nullptr;
   std::vector<Worker> workers_;
   std::vector<std::string> failures_;
 };
@@ -150,7 +164,7 @@ std::vector<std::string> Tracker::Notes() const {
 }
 
 bool Tracker::SayStarted() {
-  if (workers_.size() < nodes_.size()) return false;
+  if (workers_.size() < worker_count_) return false;
   std::string pids;
   for (const Worker& w : workers_) {
     if (!pids.empty()) pids += ' ';
@@ -295,32 +309,35 @@ struct BackgroundProcess {
 
 // Core-seconds of work that outlast the narrated steps: `home_s` seconds
 // of them at the home node's rate (one worker per node, all at home), then
-// SpreadSeconds at the spread rate.
-double WorkFor(ShowContext& ctx, const std::vector<Node>& nodes,
-               double home_s) {
-  const int n = static_cast<int>(nodes.size());
+// SpreadSeconds at the spread rate. `more` workers than nodes, with as many
+// more CPUs, when a node is to join.
+double WorkFor(ShowContext& ctx, const std::vector<Node>& nodes, double home_s,
+               int more = 0) {
+  const int n = static_cast<int>(nodes.size()) + more;
   std::set<int> all_cpus;
   for (const Node& node : nodes) {
     all_cpus.insert(node.cpus.begin(), node.cpus.end());
   }
   const double home_rate =
       std::min<double>(n, std::max<std::size_t>(1, nodes[0].cpus.size()));
-  const double spread_rate = std::min<double>(n, all_cpus.size());
+  const double spread_rate = std::min<double>(
+      n, double(all_cpus.size()) + more * double(nodes[0].cpus.size()));
   return 1.2 *
          (home_rate * home_s + spread_rate * SpreadSeconds(ctx.opts.size));
 }
 
-// The mandelbrot pass of `nodes.size()` workers for `core_seconds`, logged.
+// The mandelbrot pass of `nodes.size()` workers (`more` more) for
+// `core_seconds`, logged.
 Result<DemoPass> PlanMandelbrot(ShowContext& ctx,
                                 const std::vector<Node>& nodes,
-                                double core_seconds) {
+                                double core_seconds, int more = 0) {
   std::string what;
   KRG_ASSIGN_OR_RETURN(demos::DemoConfig config,
                        SizedMandelbrot(core_seconds, &what));
   char amount[64];
   std::snprintf(amount, sizeof amount, "about %.0f core-seconds", core_seconds);
   ctx.view.Event("workload: " + what + ", " + amount);
-  return PlanPass("mandelbrot", config, int(nodes.size()));
+  return PlanPass("mandelbrot", config, int(nodes.size()) + more);
 }
 
 // The first part's pass: the hold and the moves at the home node's rate.
@@ -338,6 +355,11 @@ Result<Verification> RunSpreading(ShowContext& ctx, DemoPass& pass,
                                   const std::vector<Node>& nodes,
                                   Tracker& spreader) {
   LoadTicker ticker(ctx, nodes, [&spreader] { return spreader.Notes(); });
+  spreader.set_ticker(&ticker);
+  struct Unset {
+    Tracker& t;
+    ~Unset() { t.set_ticker(nullptr); }
+  } unset{spreader};
   RunHooks hooks;
   hooks.on_worker_start = [&spreader](pid_t pid) { spreader.OnStart(pid); };
   hooks.progress = [&](const Progress&) {
@@ -544,22 +566,41 @@ void SayMigration(ShowContext& ctx, const platform::Layout& layout) {
 // is lifted, and the kernel's scheduler spreads them over the CPUs.
 class BalanceWatcher final : public Tracker {
  public:
-  using Tracker::Tracker;
+  // `joining`: the id of a present node to add live once the workers have
+  // spread over `nodes` (-1: none); there is then one worker more than
+  // there are nodes, so that the new node has a share to take.
+  BalanceWatcher(ShowContext& ctx, std::vector<Node> nodes, int joining)
+      : Tracker(ctx, nodes, int(nodes.size()) + (joining >= 0 ? 1 : 0)),
+        joining_(joining) {}
   void Step() override;
   // The most distinct nodes the workers were seen on at one time, and
   // which.
   int most_nodes() const { return most_; }
   const std::set<int>& spread_over() const { return spread_over_; }
+  // The node that joined the cluster, once it has.
+  const std::optional<Node>& joined() const { return joined_; }
+  // The first worker seen on the node that joined (-1: none yet).
+  pid_t took_share() const { return took_share_; }
 
  private:
-  enum class Phase { kStarting, kHold, kWatch };
+  enum class Phase { kStarting, kHold, kWatch, kLook, kJoining, kJoined };
   void Lift();
   void Watch(double now);
+  // Kerrighed, with a node to add: once every node runs a worker (or the
+  // balancer had time for it), a look at the spread, then the node joins.
+  void BeforeJoining(double now);
+  // Polls the join (started by BeforeJoining) until the node is online.
+  void Join();
 
+  const int joining_;
   Phase phase_ = Phase::kStarting;
-  double until_ = 0, next_poll_ = 0;
+  double until_ = 0, next_poll_ = 0, spread_by_ = 0;
   int most_ = 1, moves_ = 0;
   std::set<int> spread_over_;
+  std::unique_ptr<platform::NodeJoin> join_;
+  double join_started_ = 0;
+  std::optional<Node> joined_;
+  pid_t took_share_ = -1;
 };
 
 void BalanceWatcher::Step() {
@@ -574,6 +615,8 @@ void BalanceWatcher::Step() {
             "Kerrighed's load balancer sees one busy node and idle ones:\n"
             "watch it migrate workers, at most one per node every 2 s.");
         phase_ = Phase::kWatch;
+        // Every move from the home node, 2 s apart, and one round more.
+        spread_by_ = now + kBalancerIntervalS * double(nodes_.size());
         return;
       }
       ctx_.view.Say("One node does all the work; the others are idle.");
@@ -587,9 +630,70 @@ void BalanceWatcher::Step() {
       phase_ = Phase::kWatch;
       return;
     case Phase::kWatch:
+    case Phase::kLook:
+      Watch(now);
+      if (joining_ >= 0) BeforeJoining(now);
+      return;
+    case Phase::kJoining:
+      Watch(now);
+      Join();
+      return;
+    case Phase::kJoined:
       Watch(now);
       return;
   }
+}
+
+void BalanceWatcher::BeforeJoining(double now) {
+  if (phase_ == Phase::kWatch) {
+    if (most_ < int(nodes_.size()) && now < spread_by_) return;
+    ctx_.view.Say(
+        "Now a node joins the running cluster: node " +
+        std::to_string(joining_) +
+        " is present but not online.\nWe add it with `krgadm nodes add -n " +
+        std::to_string(joining_) +
+        "`; nobody moves a worker: the balancer\nsees an idle node and gives "
+        "it its share.");
+    phase_ = Phase::kLook;
+    until_ = now + ctx_.opts.pace.pause_s;
+    return;
+  }
+  if (now < until_) return;
+  // In the background: the workers go on computing while the node joins.
+  auto join = ctx_.platform.AddNode(joining_);
+  if (!join.ok()) {
+    phase_ = Phase::kJoined;
+    failures_.push_back("krgadm nodes add -n " + std::to_string(joining_) +
+                        ": " + join.status().message());
+    ctx_.view.Event(failures_.back());
+    return;
+  }
+  join_ = std::move(*join);
+  join_started_ = now;
+  phase_ = Phase::kJoining;
+}
+
+void BalanceWatcher::Join() {
+  auto polled = join_->Poll();
+  if (polled.ok() && !polled->has_value()) return;
+  phase_ = Phase::kJoined;
+  join_.reset();
+  const std::string add = "krgadm nodes add -n " + std::to_string(joining_);
+  if (!polled.ok()) {
+    failures_.push_back(add + ": " + polled.status().message());
+    ctx_.view.Event(failures_.back());
+    return;
+  }
+  const Node& node = **polled;
+  char took[32];
+  std::snprintf(took, sizeof took, "%.2f", ctx_.view.Elapsed() - join_started_);
+  ctx_.view.Event(add + ": node " + std::to_string(node.id) + " is online (" +
+                  std::to_string(node.cpus.size()) + " CPUs, after " + took +
+                  " s)");
+  joined_ = node;
+  nodes_.push_back(node);
+  ctx_.view.SetNodes(Ids(nodes_));
+  if (ticker_ != nullptr) ticker_->SetNodes(nodes_);
 }
 
 // linux: every worker may now run on any node's CPUs.
@@ -633,6 +737,12 @@ void BalanceWatcher::Watch(double now) {
       w.node = *at;
     }
     on.insert(w.node);
+    if (joined_ && took_share_ < 0 && w.node == joined_->id) {
+      took_share_ = w.pid;
+      ctx_.view.Say("Node " + std::to_string(joined_->id) +
+                    " takes its share: the balancer moved worker " +
+                    std::to_string(w.pid) + " onto it.");
+    }
   }
   if (int(on.size()) > most_) {
     most_ = int(on.size());
@@ -661,18 +771,23 @@ std::string NoBalancer(ShowContext& ctx) {
          "/config/krg_scheduler): run krg_legacy_scheduler";
 }
 
-void SayBalance(ShowContext& ctx, const platform::Layout& layout) {
+void SayBalance(ShowContext& ctx, const platform::Layout& layout, int joining) {
+  const int workers = int(layout.nodes.size()) + (joining >= 0 ? 1 : 0);
   SayOpening(
       ctx,
       "Scenario: balance.\n"
       "The system spreads the work by itself: nobody moves a process.\n"
       "We start " +
-          std::to_string(layout.nodes.size()) +
+          std::to_string(workers) +
           " mandelbrot workers, CPU-bound single-threaded processes, all on "
           "node " +
           std::to_string(layout.nodes[0].id) +
           ".\nThe kernel's balancer moves them to idle nodes while they "
-          "compute,\nand the image must still come out right.",
+          "compute,\n" +
+          (joining >= 0 ? "then node " + std::to_string(joining) +
+                              " joins the cluster live and takes its share,\n"
+                        : std::string()) +
+          "and the image must still come out right.",
       layout,
       "On Kerrighed the mosix load balancer (set up by krg_legacy_scheduler)\n"
       "migrates any process with CAN_MIGRATE, which the workers get from\n"
@@ -680,6 +795,38 @@ void SayBalance(ShowContext& ctx, const platform::Layout& layout) {
       "On linux a node is a group of CPUs (a virtual node): the workers start\n"
       "confined to one node's CPUs (sched_setaffinity); we lift that, and\n"
       "the kernel's own scheduler spreads them over the CPUs.");
+}
+
+// --add-node: the present node that joins during the scenario (-1: none),
+// and why none does when that is worth a line of the verdict.
+struct Joining {
+  int id = -1;
+  std::string none;  // e.g. "no node was present to add live"
+  std::string say;   // narration: why no node joins
+};
+
+// The first present node (`krgadm nodes status`), when --add-node asks for
+// one.
+Result<Joining> NodeToAdd(ShowContext& ctx) {
+  Joining j;
+  if (!ctx.opts.add_node) return j;
+  if (!ctx.platform.traits().node_hotplug) {
+    j.say = "--add-node: " + ctx.platform.name() +
+            " has no node hotplug (Kerrighed's `krgadm nodes add`);\n"
+            "the scenario runs without it.";
+    return j;
+  }
+  KRG_ASSIGN_OR_RETURN(std::vector<int> present, ctx.platform.PresentNodes());
+  if (present.empty()) {
+    j.say =
+        "--add-node: no node is present but not online (`krgadm nodes "
+        "status`\nlists none), so none can join: the workers spread over "
+        "the online nodes.";
+    j.none = "no node was present to add live (krgadm nodes status)";
+    return j;
+  }
+  j.id = present[0];
+  return j;
 }
 
 // The layout of --nodes, which must name at least 2 distinct nodes.
@@ -721,25 +868,10 @@ Result<ScenarioResult> ShowMigration(ShowContext& ctx) {
   return Verdict(claims, failures);
 }
 
-Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
-  KRG_ASSIGN_OR_RETURN(platform::Layout layout, DistinctNodes(ctx, "balance"));
-  SayBalance(ctx, layout);
-  if (std::string why = NoBalancer(ctx); !why.empty()) {
-    return ScenarioResult{Outcome::kNotShown, why};
-  }
-  ctx.view.SetNodes(Ids(layout.nodes));
-  const std::vector<Node>& nodes = layout.nodes;
-  // The hold, then the balancer's moves (2 s apart on Kerrighed) at the
-  // home node's rate.
-  const double n = static_cast<double>(nodes.size());
-  KRG_ASSIGN_OR_RETURN(
-      DemoPass pass,
-      PlanMandelbrot(
-          ctx, nodes,
-          WorkFor(ctx, nodes, ctx.opts.pace.hold_s + 2.0 * (n - 1))));
-  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
-  BalanceWatcher watcher(ctx, nodes);
-  KRG_ASSIGN_OR_RETURN(Verification v, RunSpreading(ctx, pass, nodes, watcher));
+// The verdict of show balance, from what `watcher` saw.
+ScenarioResult BalanceVerdict(const std::vector<Node>& nodes,
+                              const BalanceWatcher& watcher,
+                              const Joining& joining, const Verification& v) {
   std::vector<std::string> failures = watcher.failures();
   if (!v.ok) failures.push_back("the image did not verify: " + v.detail);
   if (watcher.most_nodes() < 2) {
@@ -748,14 +880,60 @@ Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
                        ": the balancer moved none before the run ended; give "
                        "it more work with a larger --size");
   }
+  const std::string id = std::to_string(joining.id);
+  std::string joined;
+  if (joining.id >= 0 && watcher.joined() && watcher.took_share() > 0) {
+    joined = "; node " + id +
+             " joined live (krgadm nodes add) and the balancer moved worker " +
+             std::to_string(watcher.took_share()) + " onto it";
+  } else if (joining.id >= 0 && watcher.joined()) {
+    failures.push_back("node " + id +
+                       " joined, but the balancer moved no worker onto it "
+                       "before the run ended; give it more work with a "
+                       "larger --size");
+  } else if (joining.id >= 0 && watcher.failures().empty()) {
+    failures.push_back("the run ended before node " + id +
+                       " could join; give it more work with a larger --size");
+  }
   const std::set<int>& over = watcher.spread_over();
+  const int workers = int(nodes.size()) + (joining.id >= 0 ? 1 : 0);
+  const int lanes = int(nodes.size()) + (watcher.joined() ? 1 : 0);
   return Verdict(
-      {"the kernel's balancer spread " + std::to_string(nodes.size()) +
+      {"the kernel's balancer spread " + std::to_string(workers) +
        " workers started on node " + std::to_string(nodes[0].id) + " over " +
-       std::to_string(over.size()) + " of " + std::to_string(nodes.size()) +
+       std::to_string(over.size()) + " of " + std::to_string(lanes) +
        " nodes (" + NodeList(std::vector<int>(over.begin(), over.end())) +
-       ") while they computed; the image verified"},
+       ") while they computed" + joined + "; the image verified" +
+       (joining.none.empty() ? "" : "; " + joining.none)},
       failures);
+}
+
+Result<ScenarioResult> ShowBalance(ShowContext& ctx) {
+  KRG_ASSIGN_OR_RETURN(platform::Layout layout, DistinctNodes(ctx, "balance"));
+  KRG_ASSIGN_OR_RETURN(Joining joining, NodeToAdd(ctx));
+  SayBalance(ctx, layout, joining.id);
+  if (!joining.say.empty()) ctx.view.Say(joining.say);
+  if (std::string why = NoBalancer(ctx); !why.empty()) {
+    return ScenarioResult{Outcome::kNotShown, why};
+  }
+  ctx.view.SetNodes(Ids(layout.nodes));
+  const std::vector<Node>& nodes = layout.nodes;
+  // The hold, then the balancer's moves (2 s apart on Kerrighed) at the
+  // home node's rate; with a node to join, a round more to spread, a look,
+  // the join and the move onto it.
+  const double n = static_cast<double>(nodes.size());
+  double home_s = ctx.opts.pace.hold_s + kBalancerIntervalS * (n - 1);
+  if (joining.id >= 0) {
+    home_s += 2 * kBalancerIntervalS + ctx.opts.pace.pause_s + kJoinCostS;
+  }
+  const int more = joining.id >= 0 ? 1 : 0;
+  KRG_ASSIGN_OR_RETURN(
+      DemoPass pass,
+      PlanMandelbrot(ctx, nodes, WorkFor(ctx, nodes, home_s, more), more));
+  KRG_RETURN_IF_ERROR(Wait(ctx, ctx.opts.pace.pause_s, nullptr));
+  BalanceWatcher watcher(ctx, nodes, joining.id);
+  KRG_ASSIGN_OR_RETURN(Verification v, RunSpreading(ctx, pass, nodes, watcher));
+  return BalanceVerdict(nodes, watcher, joining, v);
 }
 
 }  // namespace krg::cli::show

@@ -87,6 +87,11 @@ void LoadTicker::Tick() {
   ctx_.view.Load(busy, notes_ ? notes_() : std::vector<std::string>());
 }
 
+void LoadTicker::SetNodes(const std::vector<platform::Node>& nodes) {
+  sampler_ = platform::LoadSampler(ctx_.platform, nodes);
+  peak_.assign(nodes.size(), 0.0);
+}
+
 void LoadTicker::ResetPeak() { std::fill(peak_.begin(), peak_.end(), 0.0); }
 
 Result<bool> PollUntil(ShowContext& ctx, double timeout_s, double every_s,

@@ -40,6 +40,9 @@ struct ShowOptions {
   int nodes = 2;
   std::string size = "small";  // test|small|medium|large: how long work lasts
   Pace pace;
+  // show balance: add a present node live (Kerrighed's `krgadm nodes add`)
+  // once the balancer has spread the workers (--add-node).
+  bool add_node = false;
 };
 
 // Everything a scenario works with.
@@ -86,6 +89,9 @@ class LoadTicker {
              std::function<std::vector<std::string>()> notes);
   // Call often; samples when half a second has passed.
   void Tick();
+  // From now on, samples `nodes` (e.g. one more, that joined the cluster);
+  // the peaks start again.
+  void SetNodes(const std::vector<platform::Node>& nodes);
   // The highest load seen on each node since the last Reset.
   const std::vector<double>& peak() const { return peak_; }
   void ResetPeak();

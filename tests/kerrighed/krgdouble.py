@@ -697,7 +697,53 @@ def _make_sysroot(nodes, self_node, cpus, mem_mb, present, session, version):
 
 
 def _node_list(nodes):
-    return ",".join(str(n) for n in sorted(nodes))
+    """A node set as krgnodelist_scnprintf() prints it: ascending, runs of
+    consecutive ids as ranges ("2,5-7,11")."""
+    items, run = [], []
+    for n in sorted(set(nodes)):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            items.append(str(run[0]) if len(run) == 1 else "%d-%d" % (run[0], run[-1]))
+        run = [n]
+    if run:
+        items.append(str(run[0]) if len(run) == 1 else "%d-%d" % (run[0], run[-1]))
+    return ",".join(items)
+
+
+def _parse_node_list(text):
+    """The ids of a node list ("2,5-7,11"); ValueError when malformed."""
+    nodes = set()
+    for item in text.strip().split(","):
+        if item:
+            lo, _, hi = item.partition("-")
+            nodes.update(range(int(lo), int(hi or lo) + 1))
+    return nodes
+
+
+def update_scheduler_node_sets(added, removed):
+    """What hotplug does to the schedulers (scheduler_post_add() and
+    scheduler_remove(), kernel@3.0.0:kerrighed/scheduler/scheduler.c): a
+    scheduler whose node_set_max_fit is 1 (the default: krg_legacy_scheduler
+    never writes node_set) follows the online nodes, so added nodes join its
+    node_set; removed nodes leave every scheduler's node_set."""
+    base = rpath("config", "krg_scheduler", "schedulers")
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(base, name, "node_set")
+        try:
+            with open(path) as f:
+                nodes = _parse_node_list(f.read())
+        except (OSError, ValueError):
+            continue
+        if _int_file(os.path.join(base, name, "node_set_max_fit"), 1) == 1:
+            nodes |= set(added)
+        nodes -= set(removed)
+        write_atomic(path, _node_list(nodes) + "\n")
 
 
 def make_scheduler_config(nodes):
@@ -724,7 +770,7 @@ def make_scheduler_config(nodes):
         s = "schedulers/" + sched
         put(s + "/node_set", _node_list(nodes) + "\n")
         put(s + "/node_set_exclusive", "0\n")
-        put(s + "/node_set_max_fit", "0\n")
+        put(s + "/node_set_max_fit", "1\n")   # scheduler_create()'s default
         put(s + "/process_set/handle_all", "1\n")
         for sub in ("single_processes", "process_groups", "process_sessions"):
             os.makedirs(os.path.join(base, s, "process_set", sub), exist_ok=True)
@@ -934,14 +980,9 @@ def mosix_schedulers():
         if not os.path.isdir(policy) or _int_file(
                 os.path.join(base, name, "process_set", "handle_all"), 0) != 1:
             continue
-        nodes = set()
         try:
             with open(os.path.join(base, name, "node_set")) as f:
-                text = f.read().strip()
-            if text:
-                for item in text.split(","):
-                    lo, _, hi = item.partition("-")
-                    nodes.update(range(int(lo), int(hi or lo) + 1))
+                nodes = _parse_node_list(f.read())
         except (OSError, ValueError):
             continue
         out.append((policy, nodes))
@@ -2291,6 +2332,10 @@ def set_node_states(nodes, status):
             rec["nodes"][n]["status"] = status
         save_nodes(rec)
         render_nodes(rec)
+        if status == "online":
+            update_scheduler_node_sets(nodes, ())
+        else:
+            update_scheduler_node_sets((), nodes)
 
 
 def wait_for_nodes(nodes):

@@ -224,6 +224,20 @@ struct PlatformTraits {
   // ssh (cluster): no worker can be forked onto them; runs across them
   // start their ranks with mpirun (RunMachines).
   bool separate_machines = false;
+  // A node that is present but not online can join the running cluster
+  // (Kerrighed 3.0's `krgadm nodes add`): PresentNodes and AddNode work.
+  bool node_hotplug = false;
+};
+
+// A node joining the cluster (Platform::AddNode), polled from the thread
+// that uses the platform. Destroying it before it is done stops the join's
+// helper process (the node may still come online).
+class NodeJoin {
+ public:
+  virtual ~NodeJoin() = default;
+  // Never blocks: nullopt while the node is not online yet, the node once
+  // it is; an error when the join failed or took too long.
+  virtual Result<std::optional<Node>> Poll() = 0;
 };
 
 class Platform {
@@ -274,6 +288,21 @@ class Platform {
   virtual Result<std::vector<Machine>> RunMachines(int count) {
     (void)count;
     return Status::Unavailable(name() + " has no separate machines");
+  }
+
+  // node_hotplug: the ids of the nodes that are present but not online
+  // (Kerrighed: `krgadm nodes status`, lines "N:present"), ascending; empty
+  // elsewhere.
+  virtual Result<std::vector<int>> PresentNodes() { return std::vector<int>{}; }
+  // node_hotplug: starts adding node `id`, present but not online, to the
+  // running cluster (Kerrighed: `krgadm nodes add -n ID`, in the background,
+  // bounded in time); poll the join until the node is online. Returns at
+  // once, so a run's master keeps handing out work meanwhile.
+  // kInvalidArgument for an id out of range, kUnavailable where nodes cannot
+  // join live.
+  virtual Result<std::unique_ptr<NodeJoin>> AddNode(int id) {
+    (void)id;
+    return Status::Unavailable(name() + " cannot add a node live");
   }
 
   // Checkpoints an application (Kerrighed: `checkpoint PID`, which freezes,
@@ -338,6 +367,12 @@ class PlatformWrapper : public Platform {
   }
   Result<std::vector<Machine>> RunMachines(int count) override {
     return target_.RunMachines(count);
+  }
+  Result<std::vector<int>> PresentNodes() override {
+    return target_.PresentNodes();
+  }
+  Result<std::unique_ptr<NodeJoin>> AddNode(int id) override {
+    return target_.AddNode(id);
   }
   Result<CheckpointId> Checkpoint(const CheckpointRequest& request) override {
     return target_.Checkpoint(request);
