@@ -38,6 +38,17 @@ class KerrighedTest : public test_support::DoubleSysrootTest {
     DoubleSysrootTest::TearDown();
   }
 
+  // A procs poisson run (n=600 on `nodes` nodes) checkpointed in kernel
+  // mode every second into `out`, in the background: the launcher's pid.
+  pid_t StartCheckpointedPoisson(const fs::path& out, int nodes) {
+    return Start("exec " KRGDEMO_BIN
+                 " run poisson --size small --param n=600 --engine procs "
+                 "--nodes " +
+                 std::to_string(nodes) +
+                 " --repeat 1 --checkpoint-every 1 --out " + out.string() +
+                 " 2>/dev/null");
+  }
+
   // Starts `sh -c script` in the double's environment, in the background.
   pid_t Start(const std::string& script) {
     std::vector<std::string> args = {"env"};
@@ -421,6 +432,18 @@ nlohmann::json WaitForCheckpoint(
   return nullptr;
 }
 
+// checkpoints.json of `out` once a checkpoint saved the SPMD run's two
+// System V objects (null if none came in 15 s).
+nlohmann::json WaitForIpcCheckpoint(const fs::path& out) {
+  return WaitForCheckpoint(
+      out, [](const nlohmann::json& c) { return c["ipc"].size() == 2; });
+}
+
+// The kind of an object of checkpoints.json's "ipc" list.
+platform::IpcKind IpcKindOf(const nlohmann::json& o) {
+  return o["kind"] == "shm" ? platform::IpcKind::kShm : platform::IpcKind::kSem;
+}
+
 // Every user_info_<node>.txt of a checkpoint version, concatenated.
 std::string UserInfo(const fs::path& version) {
   std::string all;
@@ -482,13 +505,8 @@ TEST_F(KerrighedTest, CheckpointedRunIsResumedAfterItsRootIsKilled) {
 // ipccheckpoint, restored with ipcrestart before restart, and gone after.
 TEST_F(KerrighedTest, SpmdRunIsResumedWithItsSystemVObjects) {
   const fs::path out = root_ / "out";
-  pid_t launcher = Start("exec " KRGDEMO_BIN
-                         " run poisson --size small --param n=600 --engine "
-                         "procs --nodes 3 --repeat 1 --checkpoint-every 1 "
-                         "--out " +
-                         out.string() + " 2>/dev/null");
-  nlohmann::json record = WaitForCheckpoint(
-      out, [](const nlohmann::json& c) { return c["ipc"].size() == 2; });
+  pid_t launcher = StartCheckpointedPoisson(out, 3);
+  nlohmann::json record = WaitForIpcCheckpoint(out);
   ASSERT_FALSE(record.is_null()) << "no checkpoint with the arena was taken";
   const long appid = record["appid"];
   const nlohmann::json last = record["checkpoints"].back();
@@ -496,9 +514,7 @@ TEST_F(KerrighedTest, SpmdRunIsResumedWithItsSystemVObjects) {
       out / "ipc" / ("v" + std::to_string(last["version"].get<int>()));
   std::vector<platform::IpcObject> objects;
   for (const auto& o : last["ipc"]) {
-    platform::IpcObject object{
-        o["kind"] == "shm" ? platform::IpcKind::kShm : platform::IpcKind::kSem,
-        o["key"], o["id"]};
+    platform::IpcObject object{IpcKindOf(o), o["key"], o["id"]};
     EXPECT_TRUE(fs::exists(ipc_dir / platform::IpcFileName(object)))
         << platform::IpcFileName(object);
     objects.push_back(object);
@@ -530,10 +546,7 @@ TEST_F(KerrighedTest, SpmdRunIsResumedWithItsSystemVObjects) {
   ASSERT_FALSE(again.is_discarded());
   for (const auto& c : again["checkpoints"]) {
     for (const auto& o : c["ipc"]) {
-      EXPECT_LT(platform::FindIpc(o["kind"] == "shm" ? platform::IpcKind::kShm
-                                                     : platform::IpcKind::kSem,
-                                  o["key"]),
-                0);
+      EXPECT_LT(platform::FindIpc(IpcKindOf(o), o["key"]), 0);
     }
   }
 }
@@ -542,13 +555,8 @@ TEST_F(KerrighedTest, SpmdRunIsResumedWithItsSystemVObjects) {
 // application that still runs.
 TEST_F(KerrighedTest, ResumeRefusesWhileTheApplicationRuns) {
   const fs::path out = root_ / "out";
-  pid_t launcher = Start("exec " KRGDEMO_BIN
-                         " run poisson --size small --param n=600 --engine "
-                         "procs --nodes 2 --repeat 1 --checkpoint-every 1 "
-                         "--out " +
-                         out.string() + " 2>/dev/null");
-  nlohmann::json record = WaitForCheckpoint(
-      out, [](const nlohmann::json& c) { return c["ipc"].size() == 2; });
+  pid_t launcher = StartCheckpointedPoisson(out, 2);
+  nlohmann::json record = WaitForIpcCheckpoint(out);
   ASSERT_FALSE(record.is_null()) << "no checkpoint with the arena was taken";
   const int key = record["checkpoints"].back()["ipc"][0]["key"];
   const int id = platform::FindIpc(platform::IpcKind::kShm, key);

@@ -251,7 +251,9 @@ class Platform {
     return traits().virtual_nodes ? info.usable_cpus
                                   : static_cast<int>(info.nodes.size());
   }
-  // With `sample_load`, also measures per-CPU load over a short interval.
+  // With `sample_load`, also the load: linux the kernel's 1-minute load
+  // average (read at once), kerrighed each node's load average, cluster
+  // each machine's CPUs sampled over ssh (0.25 s apart).
   virtual Result<SystemInfo> Describe(bool sample_load) = 0;
   // Lays out `count` nodes for a run.
   // REQUIRES: count >= 1
