@@ -195,6 +195,45 @@ else
     fail "malformed announces: $bad of 4 refused"
 fi
 
+# The boot menu the head serves: a node's live system keeps its one
+# address (nodhcp: no second DHCP client, which added a second address and
+# left Open MPI runs hanging under qemu) and finds its head.
+menu="$(ip netns exec "$prefix-n1" timeout 10 busybox wget -q -O - "http://10.123.0.1:8081/pxelinux.cfg/default" 2>&1 || true)"
+if grep -q "^  APPEND boot=live .* nodhcp .*krgdemo.head=10.123.0.1:8081" <<<"$menu"; then
+    pass "the nodes' boot menu keeps one address per node (nodhcp) and names the head"
+else
+    fail "the nodes' boot menu: $menu"
+fi
+
+# A node whose interface gains a second address leaves the cluster (Open
+# MPI cannot use it) and says why; it joins again once the address is gone.
+first="$(ip -n "$prefix-n1" -4 -o addr show eth0 | awk '{ print $4 }')"
+first="${first%/*}"
+ip -n "$prefix-n1" addr add 10.123.0.250/24 dev eth0
+left=""
+for _ in $(seq 60); do
+    if grep -q "node $first left" "$tmp/head.log" && grep -q "several IPv4 addresses" "$tmp/node1.log"; then
+        left=1
+        break
+    fi
+    sleep 0.5
+done
+ip -n "$prefix-n1" addr del 10.123.0.250/24 dev eth0
+back=""
+for _ in $(seq 40); do
+    if [ "$(grep -c "node $first joined" "$tmp/head.log")" = 2 ] &&
+        [ "$(in_head grep -vc '^#' /etc/krgdemo/cluster)" = 3 ]; then
+        back=1
+        break
+    fi
+    sleep 0.5
+done
+if [ -n "$left" ] && [ -n "$back" ]; then
+    pass "a node with two addresses leaves the cluster and says why, and joins again with one: $(grep -o "error: eth0 has several.*" "$tmp/node1.log" | head -n 1)"
+else
+    fail "a node with two addresses (left: ${left:-no}, back: ${back:-no}): $(tail -n 3 "$tmp/head.log" "$tmp/node1.log")"
+fi
+
 # Node 2 vanishes (its link goes down: no goodbye, no TCP reset).
 gone="$(ip -n "$prefix-n2" -4 -o addr show eth0 | awk '{ print $4 }')"
 gone="${gone%/*}"
