@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster from a CD, proven under qemu (`make cluster-test`, ctest
 # cluster_boot_test): boots the test ISO (test-iso.sh) as the head, logs in
-# on its serial console and starts `sudo krgdemo-netboot`; boots two more
+# on its serial console and starts krgdemo-netboot.service (as the menu's
+# `cluster` item does); boots two more
 # machines by PXE from it; then, on the head, through the serial console:
 #   - krgdemo info lists the 3 machines, all reachable;
 #   - krgdemo run mandelbrot --size test --nodes 3 and krgdemo run poisson
@@ -180,7 +181,12 @@ wait_for '\$ $' 60 || give_up "no shell prompt on the head after logging in"
 on_head "export TERM=dumb NO_COLOR=1 SYSTEMD_PAGER=; set -o pipefail; stty cols 200" 30 ||
     give_up "the head's shell does not answer"
 
-on_head "sudo krgdemo-netboot --append '$quick console=ttyS0,115200n8' >/tmp/netboot.log 2>&1 & sleep 20; cat /tmp/netboot.log" 90
+# The head serves as the menu's "cluster" item has it do: it starts
+# krgdemo-netboot.service and shows `krgdemo-netboot --status`. A runtime
+# drop-in adds the nodes' boot parameters of this test (serial console, no
+# live-config locales), the one thing the menu does not do.
+dropin=/run/systemd/system/krgdemo-netboot.service.d
+on_head "sudo mkdir -p $dropin && printf '%s\n' '[Service]' 'ExecStart=' 'ExecStart=/usr/local/sbin/krgdemo-netboot --append \"$quick console=ttyS0,115200n8\"' | sudo tee $dropin/test.conf >/dev/null && sudo systemctl daemon-reload && sudo systemctl start krgdemo-netboot.service; sleep 20; /usr/local/sbin/krgdemo-netboot --status" 90
 if grep -q "serving on .*DHCP server for 10.123.0.100-199" <<<"$out"; then
     pass "the head serves the CD on a LAN without DHCP (its own DHCP server, 10.123.0.1)"
 else
@@ -254,7 +260,7 @@ kill "${machine_pid[2]}"
 dropped=""
 for _ in $(seq 12); do
     sleep 5
-    on_head "grep -vc '^#' /etc/krgdemo/cluster; grep left /tmp/netboot.log" 30 || break
+    on_head "grep -vc '^#' /etc/krgdemo/cluster; sudo journalctl -u krgdemo-netboot.service -o cat | grep left" 30 || break
     if grep -qx 2 <<<"$out" && grep -q "node 10.123.0.[0-9]* left" <<<"$out"; then
         dropped=1
         break
@@ -265,9 +271,10 @@ if [ -n "$dropped" ]; then
 else
     fail "the switched-off node was not dropped within 60 s: $out"
 fi
-on_head "sudo pkill -TERM -f sbin/krgdemo-netboot; sleep 2; ls /etc/krgdemo/ /run/krgdemo-cluster 2>&1" 30
+# The menu's "s" (stop serving).
+on_head "sudo systemctl stop krgdemo-netboot.service; ls /etc/krgdemo/ /run/krgdemo-cluster 2>&1" 60
 if ! grep -qE '^(cluster|ssh_config)$' <<<"$out" && grep -q "No such file" <<<"$out"; then
-    pass "stopping krgdemo-netboot removes the cluster file, its ssh config and the cluster key"
+    pass "stopping krgdemo-netboot.service removes the cluster file, its ssh config and the cluster key"
 else
     fail "after krgdemo-netboot stopped: $out"
 fi
