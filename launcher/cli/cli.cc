@@ -259,6 +259,11 @@ void WarnIfEarlierResults(const std::filesystem::path& dir) {
 
 }  // namespace
 
+std::filesystem::path KernelIpcDir(const std::filesystem::path& out,
+                                   int version) {
+  return out / "ipc" / ("v" + std::to_string(version));
+}
+
 Result<std::filesystem::path> PrepareOutDir(
     const std::optional<std::filesystem::path>& out, const std::string& stem) {
   std::filesystem::path dir;

@@ -135,6 +135,12 @@ Result<int> ParsePositive(const std::string& option, const std::string& text,
 Result<std::filesystem::path> PrepareOutDir(
     const std::optional<std::filesystem::path>& out, const std::string& stem);
 
+// Where a kernel-mode checkpoint of run folder `out` keeps its copies of the
+// System V objects: <out>/ipc/v<version>/ (`run` saves them, `resume`
+// restores them).
+std::filesystem::path KernelIpcDir(const std::filesystem::path& out,
+                                   int version);
+
 // Load per CPU (1-minute load average / usable CPUs) above which a run says
 // the machine is busy: half of every CPU already taken by other work makes
 // timings slower and noisier than the machine is.

@@ -37,11 +37,17 @@ Status ReadIpcObjects(const nlohmann::json& entry,
     if (!ReadField(o, "kind", "", &kind).ok() ||
         !ReadField(o, "key", "", &object.key).ok() ||
         !ReadField(o, "id", "", &object.id).ok() || object.key <= 0 ||
-        object.id < 0 || (kind != "shm" && kind != "sem")) {
+        object.id < 0) {
       return Status::InvalidArgument("is malformed");
     }
-    object.kind =
-        kind == "shm" ? platform::IpcKind::kShm : platform::IpcKind::kSem;
+    // The names run.cc writes (IpcKindName).
+    if (kind == platform::IpcKindName(platform::IpcKind::kShm)) {
+      object.kind = platform::IpcKind::kShm;
+    } else if (kind == platform::IpcKindName(platform::IpcKind::kSem)) {
+      object.kind = platform::IpcKind::kSem;
+    } else {
+      return Status::InvalidArgument("is malformed");
+    }
     objects->push_back(object);
   }
   return Status::Ok();
@@ -92,8 +98,7 @@ Status RestartKernelCheckpoint(platform::Platform& platform,
                                const platform::CheckpointId& id,
                                const std::filesystem::path& dir) {
   KRG_RETURN_IF_ERROR(ClearIpc(id));
-  Status s =
-      platform.Restart(id, dir / "ipc" / ("v" + std::to_string(id.version)));
+  Status s = platform.Restart(id, KernelIpcDir(dir, id.version));
   for (const platform::IpcObject& o : id.ipc) {
     platform::RemoveIpc(o.kind, o.key);
   }

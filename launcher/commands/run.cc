@@ -225,6 +225,12 @@ std::vector<platform::IpcObject> IpcObjectsOf(int key) {
           {platform::IpcKind::kSem, key + 1, -1}};
 }
 
+// Where a checkpoint's System V copies are written before its version is
+// known (TakeCheckpoint then renames it to KernelIpcDir).
+std::filesystem::path IpcStagingDir(const std::filesystem::path& out) {
+  return out / "ipc" / "next";
+}
+
 // One checkpoint of `root`, with its System V objects saved into
 // <out>/ipc/v<version>/ (through <out>/ipc/next/, as the version is known
 // only once the checkpoint is taken).
@@ -236,7 +242,7 @@ Result<platform::CheckpointId> TakeCheckpoint(
   platform::CheckpointRequest request{root, ipc, {}};
   std::error_code ec;
   if (!ipc.empty()) {
-    request.ipc_dir = out / "ipc" / "next";
+    request.ipc_dir = IpcStagingDir(out);
     fs::remove_all(request.ipc_dir, ec);
     if (!fs::create_directories(request.ipc_dir, ec)) {
       return Status::IoError("cannot create " + request.ipc_dir.string());
@@ -244,7 +250,7 @@ Result<platform::CheckpointId> TakeCheckpoint(
   }
   auto id = platform.Checkpoint(request);
   if (!id.ok() || ipc.empty()) return id;
-  const fs::path dest = out / "ipc" / ("v" + std::to_string(id->version));
+  const fs::path dest = KernelIpcDir(out, id->version);
   fs::remove_all(dest, ec);  // a version number used again after a restart
   fs::rename(request.ipc_dir, dest, ec);
   if (ec) return Status::IoError("cannot rename " + request.ipc_dir.string());
@@ -281,7 +287,7 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
       for (const platform::IpcObject& o : ipc)
         platform::RemoveIpc(o.kind, o.key);
       std::error_code ec;
-      std::filesystem::remove_all(out / "ipc" / "next", ec);
+      std::filesystem::remove_all(IpcStagingDir(out), ec);
     }
   } cleanup{ipc, out};
   nlohmann::json record = {{"root_pid", root},
@@ -324,8 +330,7 @@ int CheckpointLoop(platform::Platform& platform, pid_t root,
         saved_version > 0 && saved_version != id->version) {
       // resume restores the last one only: the older copies go.
       std::error_code ec;
-      std::filesystem::remove_all(
-          out / "ipc" / ("v" + std::to_string(saved_version)), ec);
+      std::filesystem::remove_all(KernelIpcDir(out, saved_version), ec);
     }
     if (!id->ipc.empty()) saved_version = id->version;
     std::fprintf(stderr,
