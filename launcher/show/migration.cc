@@ -601,6 +601,10 @@ class BalanceWatcher final : public Tracker {
   double join_started_ = 0;
   std::optional<Node> joined_;
   pid_t took_share_ = -1;
+  // Moves onto the joining node seen before `krgadm nodes add` returned:
+  // the kernel may migrate onto it while krgadm still waits for its status.
+  // They are told after the node's online line, in the order they came.
+  std::vector<std::string> early_moves_;
 };
 
 void BalanceWatcher::Step() {
@@ -635,8 +639,8 @@ void BalanceWatcher::Step() {
       if (joining_ >= 0) BeforeJoining(now);
       return;
     case Phase::kJoining:
-      Watch(now);
       Join();
+      Watch(now);
       return;
     case Phase::kJoined:
       Watch(now);
@@ -679,9 +683,14 @@ void BalanceWatcher::Join() {
   phase_ = Phase::kJoined;
   join_.reset();
   const std::string add = "krgadm nodes add -n " + std::to_string(joining_);
+  const auto tell_early_moves = [this] {
+    for (const std::string& move : early_moves_) ctx_.view.Event(move);
+    early_moves_.clear();
+  };
   if (!polled.ok()) {
     failures_.push_back(add + ": " + polled.status().message());
     ctx_.view.Event(failures_.back());
+    tell_early_moves();
     return;
   }
   const Node& node = **polled;
@@ -694,6 +703,7 @@ void BalanceWatcher::Join() {
   nodes_.push_back(node);
   ctx_.view.SetNodes(Ids(nodes_));
   if (ticker_ != nullptr) ticker_->SetNodes(nodes_);
+  tell_early_moves();
 }
 
 // linux: every worker may now run on any node's CPUs.
@@ -730,9 +740,14 @@ void BalanceWatcher::Watch(double now) {
       // Linux's scheduler moves busy processes between CPUs often: the
       // first moves tell the story, the load view shows the rest.
       if (++moves_ <= 3 * int(workers_.size())) {
-        ctx_.view.Event("worker " + std::to_string(w.pid) + ": node " +
-                        std::to_string(w.node) + " -> node " +
-                        std::to_string(*at) + " (the kernel's balancer)");
+        std::string move = "worker " + std::to_string(w.pid) + ": node " +
+                           std::to_string(w.node) + " -> node " +
+                           std::to_string(*at) + " (the kernel's balancer)";
+        if (phase_ == Phase::kJoining && *at == joining_) {
+          early_moves_.push_back(std::move(move));
+        } else {
+          ctx_.view.Event(move);
+        }
       }
       w.node = *at;
     }
