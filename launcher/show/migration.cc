@@ -591,6 +591,10 @@ class BalanceWatcher final : public Tracker {
   void BeforeJoining(double now);
   // Polls the join (started by BeforeJoining) until the node is online.
   void Join();
+  // The command that adds the node, as the narration names it.
+  std::string AddCommand() const {
+    return "krgadm nodes add -n " + std::to_string(joining_);
+  }
 
   const int joining_;
   Phase phase_ = Phase::kStarting;
@@ -654,8 +658,7 @@ void BalanceWatcher::BeforeJoining(double now) {
     ctx_.view.Say(
         "Now a node joins the running cluster: node " +
         std::to_string(joining_) +
-        " is present but not online.\nWe add it with `krgadm nodes add -n " +
-        std::to_string(joining_) +
+        " is present but not online.\nWe add it with `" + AddCommand() +
         "`; nobody moves a worker: the balancer\nsees an idle node and gives "
         "it its share.");
     phase_ = Phase::kLook;
@@ -667,8 +670,7 @@ void BalanceWatcher::BeforeJoining(double now) {
   auto join = ctx_.platform.AddNode(joining_);
   if (!join.ok()) {
     phase_ = Phase::kJoined;
-    failures_.push_back("krgadm nodes add -n " + std::to_string(joining_) +
-                        ": " + join.status().message());
+    failures_.push_back(AddCommand() + ": " + join.status().message());
     ctx_.view.Event(failures_.back());
     return;
   }
@@ -682,7 +684,7 @@ void BalanceWatcher::Join() {
   if (polled.ok() && !polled->has_value()) return;
   phase_ = Phase::kJoined;
   join_.reset();
-  const std::string add = "krgadm nodes add -n " + std::to_string(joining_);
+  const std::string add = AddCommand();
   const auto tell_early_moves = [this] {
     for (const std::string& move : early_moves_) ctx_.view.Event(move);
     early_moves_.clear();
